@@ -1,0 +1,213 @@
+/**
+ * The database. Every limit that must hold across processes (activations,
+ * tickets, one trial per email, one license per paid checkout) is enforced
+ * here, by a constraint, a row lock or a conditional upsert.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from "drizzle-orm/pg-core";
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+// ---- next-auth (Drizzle adapter's default shape) ----
+export const users = pgTable("users", {
+  id: text("id")
+    .primaryKey()
+    .$defaultFn(() => crypto.randomUUID()),
+  name: text("name"),
+  email: text("email").unique(),
+  emailVerified: tz("email_verified"),
+  image: text("image"),
+  company: text("company"),
+  isStaff: boolean("is_staff").notNull().default(false),
+  createdAt: tz("created_at").notNull().defaultNow(),
+});
+
+export const accounts = pgTable(
+  "accounts",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    provider: text("provider").notNull(),
+    providerAccountId: text("provider_account_id").notNull(),
+    refresh_token: text("refresh_token"),
+    access_token: text("access_token"),
+    expires_at: integer("expires_at"),
+    token_type: text("token_type"),
+    scope: text("scope"),
+    id_token: text("id_token"),
+    session_state: text("session_state"),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] })],
+);
+
+export const sessions = pgTable("sessions", {
+  sessionToken: text("session_token").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  expires: tz("expires").notNull(),
+});
+
+export const verificationTokens = pgTable(
+  "verification_tokens",
+  {
+    identifier: text("identifier").notNull(),
+    token: text("token").notNull(),
+    expires: tz("expires").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.identifier, t.token] })],
+);
+
+// ---- licensing ----
+export const licenses = pgTable(
+  "licenses",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** HMAC-SHA-256(server secret, normalised key), hex: the only way a key is looked up. */
+    keyHash: text("key_hash").notNull(),
+    /** `kid.iv.tag.ciphertext` (AES-256-GCM) so the owner can see the key again. */
+    keyCiphertext: text("key_ciphertext").notNull(),
+    /** The key with its random part masked, for lists and logs. */
+    keyMasked: text("key_masked").notNull(),
+    plan: text("plan").notNull(),
+    /** active | suspended | revoked | superseded */
+    state: text("state").notNull().default("active"),
+    maxClients: integer("max_clients").notNull(),
+    maxTicketsPerMonth: integer("max_tickets_per_month").notNull(),
+    maxActivations: integer("max_activations").notNull(),
+    features: jsonb("features").$type<string[]>().notNull(),
+    email: text("email").notNull(),
+    company: text("company"),
+    accountId: text("account_id").references(() => users.id, { onDelete: "set null" }),
+    issuedAt: tz("issued_at").notNull().defaultNow(),
+    expiresAt: tz("expires_at").notNull(),
+    /** Set when an upgrade replaced this license; it keeps working until then. */
+    graceEndsAt: tz("grace_ends_at"),
+    supersededBy: uuid("superseded_by"),
+    /** Clients the installation last reported (PRODUCT.md `usage.clients`). */
+    clients: integer("clients").notNull().default(0),
+    stripeSubscriptionId: text("stripe_subscription_id"),
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    updatedAt: tz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
+    index("licenses_account_idx").on(t.accountId),
+    index("licenses_email_idx").on(t.email),
+    index("licenses_subscription_idx").on(t.stripeSubscriptionId),
+  ],
+);
+
+export const activations = pgTable(
+  "activations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    licenseId: uuid("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    instanceId: varchar("instance_id", { length: 128 }).notNull(),
+    instanceName: varchar("instance_name", { length: 200 }),
+    activatedAt: tz("activated_at").notNull().defaultNow(),
+    lastSeenAt: tz("last_seen_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("activations_license_instance_idx").on(t.licenseId, t.instanceId)],
+);
+
+export const usageMonths = pgTable(
+  "usage_months",
+  {
+    licenseId: uuid("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    /** UTC month, `YYYY-MM`. */
+    period: varchar("period", { length: 7 }).notNull(),
+    tickets: integer("tickets").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.licenseId, t.period] })],
+);
+
+/** One trial per normalised email, ever: the primary key is the rule. */
+export const trials = pgTable("trials", {
+  email: text("email").primaryKey(),
+  licenseId: uuid("license_id")
+    .notNull()
+    .references(() => licenses.id, { onDelete: "cascade" }),
+  createdAt: tz("created_at").notNull().defaultNow(),
+});
+
+/** One row per paid Checkout Session: the idempotency key of fulfilment. */
+export const payments = pgTable(
+  "payments",
+  {
+    checkoutSessionId: text("checkout_session_id").primaryKey(),
+    licenseId: uuid("license_id").references(() => licenses.id, { onDelete: "set null" }),
+    plan: text("plan").notNull(),
+    email: text("email").notNull(),
+    company: text("company"),
+    amountCents: integer("amount_cents").notNull(),
+    currency: text("currency").notNull().default("usd"),
+    /** test | stripe */
+    mode: text("mode").notNull(),
+    stripeCustomerId: text("stripe_customer_id"),
+    stripeSubscriptionId: text("stripe_subscription_id"),
+    /** When set, an upgrade from this license. */
+    upgradeFromLicenseId: uuid("upgrade_from_license_id"),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("payments_subscription_idx").on(t.stripeSubscriptionId)],
+);
+
+/** Stripe event ids already processed, so a replayed webhook changes nothing. */
+export const processedEvents = pgTable("processed_events", {
+  eventId: text("event_id").primaryKey(),
+  type: text("type").notNull(),
+  processedAt: tz("processed_at").notNull().defaultNow(),
+});
+
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: tz("at").notNull().defaultNow(),
+    licenseId: uuid("license_id"),
+    /** `system`, `installation:<id>`, `user:<id>`, `cli`, `stripe` */
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    ip: text("ip"),
+  },
+  (t) => [index("audit_license_idx").on(t.licenseId, t.at)],
+);
+
+/** Dev outbox: mail that would have been sent, shown at /dev/outbox outside production. */
+export const mailOutbox = pgTable("mail_outbox", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  at: tz("at").notNull().defaultNow(),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  html: text("html"),
+});
+
+/** rate-limiter-flexible's PostgreSQL store (its own shape; created here, not at run time). */
+export const rateLimits = pgTable("rate_limits", {
+  key: varchar("key", { length: 255 }).primaryKey(),
+  points: integer("points").notNull().default(0),
+  expire: bigint("expire", { mode: "number" }),
+});
