@@ -23,7 +23,7 @@ const BATCH_END = new Set(["S", "Q", "H"]);
 type Batch = { conn: Connection; messages: Uint8Array[] };
 
 class Connection {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private started = false;
   private pending: Uint8Array[] = [];
   closed = false;

@@ -1,0 +1,57 @@
+/**
+ * Accounts: next-auth with the Drizzle adapter and email magic links. Links
+ * are single-use (the adapter deletes the token when it is used) and expire
+ * after 15 minutes. Mail goes over SMTP when SMTP_URL is set; otherwise to the
+ * dev outbox, and the link is printed to the server log.
+ */
+import { DrizzleAdapter } from "@auth/drizzle-adapter";
+import NextAuth from "next-auth";
+import { accounts, sessions, users, verificationTokens } from "@/db/schema";
+import { getDb } from "@/lib/db/client";
+import { config } from "@/lib/server/config";
+import { isOutboxEnabled, sendMail } from "@/lib/server/mail";
+
+export const SIGN_IN_LINK_MINUTES = 15;
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  adapter: DrizzleAdapter(getDb(), {
+    usersTable: users,
+    accountsTable: accounts,
+    sessionsTable: sessions,
+    verificationTokensTable: verificationTokens,
+  } as never),
+  session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+  trustHost: true,
+  pages: { signIn: "/signin", verifyRequest: "/signin/check-email", error: "/signin" },
+  providers: [
+    {
+      id: "email",
+      type: "email",
+      name: "Email",
+      from: process.env.MAIL_FROM || "TicketZero <licenses@ticketzero.local>",
+      maxAge: SIGN_IN_LINK_MINUTES * 60,
+      options: {},
+      async sendVerificationRequest({ identifier, url }) {
+        await sendMail({
+          to: identifier,
+          subject: "Sign in to the TicketZero License Portal",
+          text: `Sign in to the TicketZero License Portal:\n\n${url}\n\nThe link works once and expires in ${SIGN_IN_LINK_MINUTES} minutes. If you did not ask for it, ignore this mail.`,
+        });
+        if (isOutboxEnabled()) console.info(`[auth] sign-in link for ${identifier}: ${url}`);
+      },
+    },
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user?.id) token.sub = user.id;
+      return token;
+    },
+    session({ session, token }) {
+      if (token.sub && session.user) session.user.id = token.sub;
+      return session;
+    },
+  },
+  secret: process.env.AUTH_SECRET,
+  debug: false,
+  logger: config().isProduction ? undefined : { debug: () => {} },
+}));

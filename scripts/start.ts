@@ -1,0 +1,62 @@
+/**
+ * Runs the portal: `npm start` (production build), `npm run dev` (Next.js dev
+ * mode), `npm run demo` (production build plus demo data). The fast
+ * installation path and Next.js share one HTTP server and one port.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import next from "next";
+import { CLIENT_IP_HEADER, clientIp, handleFast, send } from "@/lib/http/fast-server";
+import { errorResponse } from "@/lib/http/api";
+import { assertProductionReady, bootstrapDatabase } from "@/lib/server/bootstrap";
+import { config } from "@/lib/server/config";
+
+const args = new Set(process.argv.slice(2));
+const dev = args.has("--dev");
+const port = Number(process.env.PORT || 3000);
+process.env.PUBLIC_URL ||= `http://localhost:${port}`;
+process.env.AUTH_TRUST_HOST ||= "true";
+if (!process.env.AUTH_SECRET) {
+  if (config().isProduction) throw new Error("APP_ENV=production needs AUTH_SECRET");
+  // Development only: sessions last as long as this process.
+  process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
+}
+assertProductionReady();
+
+const database = await bootstrapDatabase();
+if (args.has("--demo")) {
+  const { seedDemo } = await import("@/lib/license/demo");
+  await seedDemo();
+}
+
+const app = next({ dev, dir: process.cwd(), port, hostname: "localhost" });
+await app.prepare();
+const nextHandler = app.getRequestHandler();
+
+const server = createServer(async (req, res) => {
+  try {
+    if (await handleFast(req, res)) return;
+    req.headers[CLIENT_IP_HEADER] = clientIp(req); // overwrites anything the client sent
+    await nextHandler(req, res);
+  } catch (error) {
+    if (!res.headersSent) send(res, errorResponse(error));
+    else res.destroy();
+  }
+});
+server.keepAliveTimeout = 65_000;
+server.listen(port, () => {
+  console.info(
+    `TicketZero License Portal on http://localhost:${port} (${dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
+  );
+});
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    void database.stop().finally(() => process.exit(0));
+  });
+}
