@@ -87,9 +87,9 @@ export async function statusByKey(rawKey: unknown, instanceId: string | null, no
   const rows = await getDb().execute<StatusRow>(sql`
     with l as (select * from licenses where key_hash = ${hashKey(parsed.key)}),
     touched as (
-      update activations a set last_seen_at = ${now}
+      update activations a set last_seen_at = ${now.toISOString()}
       from l
-      where a.license_id = l.id and a.instance_id = ${instanceId} and a.last_seen_at < ${touchAfter}
+      where a.license_id = l.id and a.instance_id = ${instanceId} and a.last_seen_at < ${touchAfter.toISOString()}
       returning a.id
     )
     select l.id, l.plan, l.state, l.key_masked, l.max_clients, l.max_tickets_per_month, l.max_activations,

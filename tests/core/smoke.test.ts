@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { activateLicense } from "@/lib/license/activations";
+import { issueLicense } from "@/lib/license/licenses";
+import { statusByKey } from "@/lib/license/license-status";
+
+describe("license core smoke", () => {
+  it("issues, activates and reports status", async () => {
+    const { key } = await issueLicense({ plan: "professional", email: `smoke-${Date.now()}@example.test` }, { actor: "test" });
+    const { created } = await activateLicense({ licenseKey: key, instanceId: "smoke-1" }, { actor: "test" });
+    expect(created).toBe(true);
+    const status = await statusByKey(key.toLowerCase(), "smoke-1");
+    expect(status.status).toBe("valid");
+    expect(status.limits?.maxTicketsPerMonth).toBe(5000);
+    expect(status.activation?.instanceId).toBe("smoke-1");
+    expect(status.certificate).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});

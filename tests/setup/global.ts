@@ -1,0 +1,32 @@
+/**
+ * One database for the whole run: the embedded server in a fresh temporary
+ * folder (default), or the PostgreSQL in DATABASE_URL, migrated. Workers
+ * inherit DATABASE_URL and DATA_DIR (and so the same server secrets).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { ensureEmbeddedDatabase } from "@/lib/db/embedded";
+import { runMigrations } from "@/lib/db/migrate";
+
+export default async function setup(_project: TestProject) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-test-"));
+  process.env.DATA_DIR = dataDir;
+  process.env.APP_ENV = "development";
+  let stop = async () => {};
+  if (process.env.DATABASE_URL) {
+    await runMigrations(process.env.DATABASE_URL);
+    console.info("[tests] PostgreSQL at DATABASE_URL");
+  } else {
+    const handle = await ensureEmbeddedDatabase(dataDir);
+    process.env.DATABASE_URL = handle.url;
+    process.env.TZ_TEST_EMBEDDED = "1";
+    stop = handle.stop;
+    console.info("[tests] embedded PGlite");
+  }
+  return async () => {
+    await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
