@@ -18,19 +18,19 @@ export type AlertProps = {
   /** Trailing slot, e.g. a button. */
   action?: ReactNode;
   /**
-   * ARIA role. Defaults to "alert" for errors (assertive) and "status" for the rest (polite).
-   * Pass `null` for static, non-announced notices.
+   * ARIA role to use. Defaults to "alert" for errors (assertive) and "status" for the rest (polite).
+   * "none" for static notices, or when the Alert sits inside a live region you control.
    */
-  role?: "alert" | "status" | null;
+  announce?: "alert" | "status" | "none";
   className?: string;
 };
 
-export function Alert({ tone = "info", title, children, action, role, className }: AlertProps) {
+export function Alert({ tone = "info", title, children, action, announce, className }: AlertProps) {
   const t = TONES[tone];
-  const resolvedRole = role === undefined ? (tone === "error" ? "alert" : "status") : role;
+  const resolved = announce ?? (tone === "error" ? "alert" : "status");
   return (
     <div
-      role={resolvedRole ?? undefined}
+      role={resolved === "none" ? undefined : resolved}
       className={cn("animate-fade-in flex gap-3 rounded-xl p-4 text-sm ring-1 ring-inset", t.box, className)}
     >
       <t.Icon className={cn("mt-0.5 size-5 shrink-0", t.icon)} />

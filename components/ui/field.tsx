@@ -29,7 +29,7 @@ export function Input({ className, invalid, ...rest }: InputProps) {
   );
 }
 
-export type FieldProps = Omit<InputProps, "id" | "name" | "invalid"> & {
+export type FieldProps = Omit<InputProps, "id" | "name" | "invalid" | "aria-describedby"> & {
   /** The visible label, which is also the input's accessible name. */
   label: ReactNode;
   name: string;
@@ -39,6 +39,10 @@ export type FieldProps = Omit<InputProps, "id" | "name" | "invalid"> & {
   hint?: ReactNode;
   /** Error text under the input, linked by aria-describedby; also sets aria-invalid. */
   error?: ReactNode;
+  /** Marks the input invalid without an inline error text (e.g. when an Alert elsewhere explains it). */
+  invalid?: boolean;
+  /** Extra ids for aria-describedby (e.g. an Alert's id). */
+  describedBy?: string;
   /** Shows "(optional)" after the label. */
   optional?: boolean;
   className?: string;
@@ -53,6 +57,8 @@ export function Field({
   hint,
   error,
   optional,
+  invalid,
+  describedBy: extraDescribedBy,
   className,
   inputClassName,
   ...inputProps
@@ -60,7 +66,7 @@ export function Field({
   const inputId = id ?? `field-${name}`;
   const hintId = hint ? `${inputId}-hint` : undefined;
   const errorId = error ? `${inputId}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
+  const describedBy = [hintId, errorId, extraDescribedBy].filter(Boolean).join(" ") || undefined;
   return (
     <div className={cn("space-y-1.5", className)}>
       <Label htmlFor={inputId}>
@@ -70,7 +76,7 @@ export function Field({
       <Input
         id={inputId}
         name={name}
-        invalid={Boolean(error)}
+        invalid={Boolean(error) || invalid}
         aria-describedby={describedBy}
         className={inputClassName}
         {...inputProps}

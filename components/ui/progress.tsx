@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useId } from "react";
 import { cn } from "./cn";
 import { ErrorIcon, WarningIcon } from "./icons";
 
@@ -83,7 +83,7 @@ export type UsageBarProps = {
   hint?: ReactNode;
   icon?: ReactNode;
   className?: string;
-  /** Stable id prefix (defaults to a slug of the label). */
+  /** Id prefix (defaults to useId()). */
   id?: string;
 };
 
@@ -91,7 +91,8 @@ export type UsageBarProps = {
 export function UsageBar({ label, used, limit, unit, hint, icon, className, id }: UsageBarProps) {
   const percent = usagePercent(used, limit);
   const level = usageLevel(percent);
-  const baseId = id ?? `usage-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  const autoId = useId();
+  const baseId = id ?? autoId;
   const labelId = `${baseId}-label`;
   const statusText =
     level === "critical"

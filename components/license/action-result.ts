@@ -1,0 +1,16 @@
+/**
+ * What a form's server action returns to `useActionState`.
+ * `null` is the initial state (nothing submitted yet).
+ */
+export type ActionResult = {
+  ok: boolean;
+  /** Human-readable outcome, shown in the success/error Alert. */
+  message: string;
+  /** Machine code, e.g. "ACTIVATION_LIMIT_REACHED", shown under the message. */
+  code?: string;
+  /** A newly issued license key (StartTrialForm shows it with a Copy button). */
+  licenseKey?: string;
+} | null;
+
+/** The signature both license forms expect from their `action` prop. */
+export type FormAction = (prev: ActionResult, formData: FormData) => Promise<ActionResult>;

@@ -1,0 +1,107 @@
+import { type ReactNode, useId } from "react";
+import type { LicenseStatusBody } from "@/lib/license/types";
+import { Card } from "../ui/card";
+import { cn } from "../ui/cn";
+import { EmptyState } from "../ui/empty-state";
+import { KeyIcon } from "../ui/icons";
+import { StatusIndicator } from "../ui/status-indicator";
+import { DaysRing } from "./days-ring";
+import { formatDate, termDays } from "./format";
+
+const STATUS_WORDS: Partial<Record<LicenseStatusBody["code"], string>> = {
+  SUSPENDED: "Suspended",
+  REVOKED: "Revoked",
+  SUPERSEDED: "Superseded",
+  NOT_FOUND: "Not found",
+};
+
+const MESSAGE_TONE: Record<LicenseStatusBody["status"], string> = {
+  valid: "bg-emerald-50 text-emerald-900",
+  expiring_soon: "bg-amber-50 text-amber-950",
+  trial: "bg-sky-50 text-sky-900",
+  expired: "bg-red-50 text-red-900",
+  invalid: "bg-red-50 text-red-900",
+};
+
+export type LicenseStatusCardProps = {
+  /** The body of GET /api/license-status for the signed-in account. */
+  status: LicenseStatusBody;
+  /** Buttons under the card (e.g. Renew / Upgrade), or the empty state's call to action. */
+  actions?: ReactNode;
+  /** Heading text; defaults to "Current license". */
+  title?: string;
+  className?: string;
+};
+
+/** Status indicator, plan, masked key, days left (ring), expiry date and the server's message. */
+export function LicenseStatusCard({ status, actions, title = "Current license", className }: LicenseStatusCardProps) {
+  const { license } = status;
+  const headingId = useId();
+
+  if (!license) {
+    return (
+      <Card as="section" aria-labelledby={headingId} className={className}>
+        <h2 id={headingId} className="sr-only">
+          {title}
+        </h2>
+        <EmptyState
+          icon={<KeyIcon />}
+          title="No active license"
+          description={status.message || "Activate a license key, start a free trial, or buy a plan to get started."}
+          action={actions}
+        />
+      </Card>
+    );
+  }
+
+  const total = termDays(license.issuedAt, license.expiresAt);
+  const ended = status.status === "expired" || status.status === "invalid";
+
+  return (
+    <Card as="section" aria-labelledby={headingId} className={cn("overflow-hidden", className)} padding="none">
+      <div className="flex flex-col gap-6 p-5 sm:flex-row sm:items-center sm:p-6">
+        <DaysRing daysRemaining={license.daysRemaining} totalDays={total} status={status.status} />
+        <div className="min-w-0 flex-1 space-y-3">
+          <div className="flex flex-wrap items-center gap-3">
+            <h2 id={headingId} className="text-sm font-medium text-slate-600">
+              {title}
+            </h2>
+            <StatusIndicator status={status.status} label={STATUS_WORDS[status.code]} />
+          </div>
+          <p className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
+            {license.planName}
+            <span className="ml-2 text-base font-medium text-slate-500">plan</span>
+          </p>
+          <dl className="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-3">
+            <div className="min-w-0 sm:col-span-3 lg:col-span-1">
+              <dt className="text-slate-500">License key</dt>
+              <dd className="mt-0.5 truncate font-mono text-[0.82rem] font-medium text-slate-900" title={license.key}>
+                {license.key}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">{ended ? "Expired on" : "Expires on"}</dt>
+              <dd className="mt-0.5 font-medium text-slate-900">
+                <time dateTime={license.expiresAt}>{formatDate(license.expiresAt)}</time>
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">Issued on</dt>
+              <dd className="mt-0.5 font-medium text-slate-900">
+                <time dateTime={license.issuedAt}>{formatDate(license.issuedAt)}</time>
+              </dd>
+            </div>
+          </dl>
+        </div>
+      </div>
+      {status.message ? (
+        <p className={cn("border-t border-slate-100 px-5 py-3 text-sm sm:px-6", MESSAGE_TONE[status.status])}>
+          {status.message}
+        </p>
+      ) : null}
+      {actions ? (
+        <div className="flex flex-wrap gap-2 border-t border-slate-100 bg-slate-50/70 px-5 py-4 sm:px-6">{actions}</div>
+      ) : null}
+    </Card>
+  );
+}

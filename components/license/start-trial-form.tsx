@@ -1,0 +1,102 @@
+"use client";
+
+import { useActionState, useId, useState } from "react";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { cn } from "../ui/cn";
+import { CopyButton } from "../ui/copy-button";
+import { Field } from "../ui/field";
+import { ClockIcon } from "../ui/icons";
+import type { ActionResult, FormAction } from "./action-result";
+
+export type StartTrialFormProps = {
+  /** Server action: receives `email`; returns an ActionResult, with `licenseKey` on success. */
+  action: FormAction;
+  /** Prefill the email (e.g. the signed-in admin's address). */
+  defaultEmail?: string;
+  /** Where to activate the new key (shown as a link after success), e.g. "/admin/license". */
+  activateHref?: string;
+  className?: string;
+};
+
+/** "Email" field and a "Start 30-Day Trial" button; on success shows the new key with a Copy button. */
+export function StartTrialForm({ action, defaultEmail = "", activateHref, className }: StartTrialFormProps) {
+  const [state, formAction, pending] = useActionState<ActionResult, FormData>(action, null);
+  const [email, setEmail] = useState(defaultEmail);
+  const uid = useId();
+  const errorId = `${uid}-error`;
+  const failed = state !== null && !state.ok;
+
+  return (
+    <div className={cn("space-y-4", className)}>
+      <form action={formAction} className="space-y-4">
+        <Field
+          id={`${uid}-email`}
+          label="Email"
+          name="email"
+          type="email"
+          inputMode="email"
+          autoComplete="email"
+          spellCheck={false}
+          required
+          maxLength={254}
+          placeholder="you@your-msp.com"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          invalid={failed}
+          describedBy={failed ? errorId : undefined}
+          hint="One free trial per email address. We’ll also email you the key."
+        />
+        {failed ? (
+          <div id={errorId}>
+            <Alert tone="error" title="Couldn’t start the trial">
+              <p>{state.message}</p>
+              {state.code ? (
+                <p className="mt-1 text-xs">
+                  Error code: <code className="font-semibold">{state.code}</code>
+                </p>
+              ) : null}
+            </Alert>
+          </div>
+        ) : null}
+        <Button type="submit" pending={pending} icon={<ClockIcon />} className="w-full sm:w-auto">
+          Start 30-Day Trial
+        </Button>
+      </form>
+
+      <div role="status" aria-live="polite">
+        {state?.ok ? (
+          <Alert tone="success" announce="none" title="Your 30-day trial is ready">
+            <p>{state.message}</p>
+            {state.licenseKey ? (
+              <div className="mt-3 space-y-2">
+                <p className="text-xs font-medium text-emerald-900">Your trial license key</p>
+                <div className="flex flex-wrap items-center gap-2 rounded-lg bg-white p-2 pl-3 ring-1 ring-emerald-200">
+                  <code
+                    className="min-w-0 flex-1 font-mono text-sm font-semibold tracking-wide break-all text-slate-900"
+                    data-testid="trial-license-key"
+                  >
+                    {state.licenseKey}
+                  </code>
+                  <CopyButton text={state.licenseKey} label="Copy license key" />
+                </div>
+                <p className="text-xs text-emerald-900">
+                  Keep it safe: it is shown once here and sent to your email.
+                  {activateHref ? (
+                    <>
+                      {" "}
+                      <a href={activateHref} className="font-semibold underline underline-offset-2">
+                        Activate it now
+                      </a>
+                      .
+                    </>
+                  ) : null}
+                </p>
+              </div>
+            ) : null}
+          </Alert>
+        ) : null}
+      </div>
+    </div>
+  );
+}
