@@ -4,10 +4,10 @@
  * installation path and Next.js share one HTTP server and one port.
  */
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { CLIENT_IP_HEADER, clientIp, handleFast, send } from "@/lib/http/fast-server";
-import { errorResponse } from "@/lib/http/api";
+import { errorResponse, json } from "@/lib/http/api";
 import { assertProductionReady, bootstrapDatabase } from "@/lib/server/bootstrap";
 import { config } from "@/lib/server/config";
 
@@ -29,9 +29,16 @@ if (args.has("--demo")) {
   await seedDemo();
 }
 
-const app = next({ dev, dir: process.cwd(), port, hostname: "localhost" });
-await app.prepare();
-const nextHandler = app.getRequestHandler();
+// `--api-only` serves just the installation API (no Next.js build needed): tests, simulations.
+const apiOnly = args.has("--api-only");
+let nextHandler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+if (apiOnly) {
+  nextHandler = async (_req, res) => send(res, json(404, { error: { code: "NOT_FOUND", message: "Not found." } }));
+} else {
+  const app = next({ dev, dir: process.cwd(), port, hostname: "localhost" });
+  await app.prepare();
+  nextHandler = app.getRequestHandler();
+}
 
 const server = createServer(async (req, res) => {
   try {
@@ -46,7 +53,7 @@ const server = createServer(async (req, res) => {
 server.keepAliveTimeout = 65_000;
 server.listen(port, () => {
   console.info(
-    `TicketZero License Portal on http://localhost:${port} (${dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
+    `TicketZero License Portal on http://localhost:${port} (${apiOnly ? "installation API only" : dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
   );
 });
 
