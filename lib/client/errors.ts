@@ -1,0 +1,56 @@
+/**
+ * Error raised by the client for limits, refused requests and an unreachable server. `code` is a
+ * stable machine-readable string: either a code from the server's `{"error":{"code"}}` body
+ * (e.g. `USAGE_LIMIT_EXCEEDED`, `ACTIVATION_LIMIT_REACHED`) or one of the client's own codes
+ * (see `CLIENT_CODES`).
+ */
+export class LicenseError extends Error {
+  readonly code: string;
+  /** HTTP status of the server's answer, when there was one. */
+  readonly status: number | undefined;
+  /** True when trying again later may succeed (server unreachable, rate limited). */
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "LicenseError";
+    this.code = code;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Codes the client produces itself (the server's codes pass through unchanged). */
+export const CLIENT_CODES = {
+  /** Server unreachable; answered from the cached certificate, inside the grace period. */
+  OFFLINE_VALID: "OFFLINE_VALID",
+  /** Server unreachable for longer than `graceDays` since the last successful contact. */
+  OFFLINE_GRACE_EXPIRED: "OFFLINE_GRACE_EXPIRED",
+  /** Server unreachable and the cached certificate's `exp` has passed. */
+  CERTIFICATE_EXPIRED: "CERTIFICATE_EXPIRED",
+  /** Certificate signature does not verify, its `kid` is not trusted, or its claims don't match. */
+  CERTIFICATE_INVALID: "CERTIFICATE_INVALID",
+  /** Server said the license is valid but sent no certificate. */
+  CERTIFICATE_MISSING: "CERTIFICATE_MISSING",
+  /** Server unreachable and there is no usable cache. */
+  NO_CACHE: "NO_CACHE",
+  /** `license.json` could not be decrypted/authenticated (tampered or another `license.key`). */
+  CACHE_INVALID: "CACHE_INVALID",
+  /** The local clock is earlier than the last server time seen (beyond the allowed skew). */
+  CLOCK_ROLLBACK: "CLOCK_ROLLBACK",
+  /** The server says the license is fine but this installation is not activated. */
+  NOT_ACTIVATED: "NOT_ACTIVATED",
+  /** This installation was deactivated with `deactivate()`; call `activate()` again. */
+  DEACTIVATED: "DEACTIVATED",
+  /** Network error, timeout, 5xx or 429 after all retries (thrown by calls that need the server). */
+  SERVER_UNREACHABLE: "SERVER_UNREACHABLE",
+  /** The server answered something that is not the contract's JSON. */
+  BAD_RESPONSE: "BAD_RESPONSE",
+  /** Limits checked by `assertWithinLimits` (same codes as the server). */
+  CLIENT_LIMIT_EXCEEDED: "CLIENT_LIMIT_EXCEEDED",
+  USAGE_LIMIT_EXCEEDED: "USAGE_LIMIT_EXCEEDED",
+  /** Unexpected internal failure (never thrown from validateLicense/checkFeatureAccess). */
+  CLIENT_ERROR: "CLIENT_ERROR",
+} as const;
+
+export type ClientCode = (typeof CLIENT_CODES)[keyof typeof CLIENT_CODES];

@@ -1,0 +1,238 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DAY, makeClient } from "./support/helpers";
+import { type StubServer, startStubServer } from "./support/stub-server";
+
+let stub: StubServer;
+
+beforeEach(async () => {
+  stub = await startStubServer();
+});
+
+afterEach(async () => {
+  await stub.stop();
+});
+
+/** A client that has talked to the server once, then the server goes away. */
+async function onlineThenOffline(plan: "professional" | "trial" = "professional", graceDays = 7) {
+  const lic = stub.addLicense({ plan });
+  const ctx = makeClient(stub.url, lic.key, { graceDays, maxRetries: 1 });
+  expect(await ctx.client.validateLicense()).toMatchObject({ valid: true });
+  await stub.stop();
+  return { ...ctx, lic };
+}
+
+describe("offline operation", () => {
+  it("answers from the cached certificate within the grace period, then refuses", async () => {
+    const { client, clock } = await onlineThenOffline("professional", 7);
+    const contact = clock.ms;
+
+    clock.advance(2 * DAY);
+    const offline = await client.validateLicense();
+    expect(offline.valid).toBe(true);
+    expect(offline.code).toBe("OFFLINE_VALID");
+    expect(offline.message).toMatch(/offline since/);
+    expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(true);
+    expect(await client.checkFeatureAccess("Enterprise Dashboard")).toBe(false);
+    expect(await client.getUsageLimits()).toEqual({ maxClients: 15, maxTicketsPerMonth: 5000, maxActivations: 5 });
+
+    const status = await client.getLicenseStatus();
+    expect(status.offline).toBe(true);
+    expect(status.valid).toBe(true);
+    expect(status.license?.plan).toBe("professional");
+    expect(status.features.map((f) => f.key)).toContain("advanced_dashboard");
+    expect(status.features.find((f) => f.key === "advanced_dashboard")?.name).toBe("Advanced Dashboard");
+    expect(Date.parse(status.offlineValidUntil ?? "")).toBeCloseTo(contact + 7 * DAY, -4);
+
+    // Just inside the grace period.
+    clock.set(contact + 7 * DAY - 60_000);
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+
+    // Past it.
+    clock.set(contact + 7 * DAY + 60_000);
+    const late = await client.validateLicense();
+    expect(late.valid).toBe(false);
+    expect(late.code).toBe("OFFLINE_GRACE_EXPIRED");
+    expect(late.message).toMatch(/offline since .*grace period of 7 days ended/);
+    expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(false);
+    expect(await client.getUsageLimits()).toEqual({ maxClients: 0, maxTicketsPerMonth: 0, maxActivations: 0 });
+    await expect(client.assertWithinLimits({ clients: 1 })).rejects.toMatchObject({ code: "OFFLINE_GRACE_EXPIRED" });
+  });
+
+  it("stops at the certificate's expiry when that comes before the grace period ends", async () => {
+    await stub.stop();
+    stub = await startStubServer({ certTtlDays: 2 });
+    const lic = stub.addLicense({ plan: "professional" });
+    const { client, clock } = makeClient(stub.url, lic.key, { graceDays: 7, maxRetries: 0 });
+    expect((await client.validateLicense()).valid).toBe(true);
+    await stub.stop();
+    clock.advance(1 * DAY);
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+    clock.advance(1 * DAY + 10 * 60_000);
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_EXPIRED" });
+    expect(result.message).toMatch(/expired at/);
+  });
+
+  it("refuses a restarted server whose signing key is not the pinned one", async () => {
+    const lic = stub.addLicense({ plan: "starter" });
+    const first = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    expect((await first.client.validateLicense()).valid).toBe(true);
+    const port = new URL(stub.url).port;
+    await stub.stop();
+    first.clock.advance(DAY);
+    expect((await first.client.validateLicense()).code).toBe("OFFLINE_VALID");
+    // Same port, same license, new signing key: the pinned key set refuses it.
+    stub = await startStubServer({ port: Number(port) });
+    stub.addLicense({ key: lic.key, plan: "starter" });
+    const result = await first.client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_INVALID" });
+    expect(result.message).toMatch(/not trusted/);
+  });
+
+  it("says NO_CACHE when the server was never reached", async () => {
+    const lic = stub.addLicense();
+    await stub.stop();
+    const { client } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "NO_CACHE" });
+    expect(result.message).toMatch(/unreachable/);
+    expect(await client.checkFeatureAccess("ai_ticket_processing")).toBe(false);
+    const status = await client.getLicenseStatus();
+    expect(status).toMatchObject({ valid: false, offline: true, code: "NO_CACHE" });
+  });
+
+  it("does not resurrect a license the server refused", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    const { client, clock } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    expect((await client.validateLicense()).valid).toBe(true);
+    lic.state = "revoked";
+    expect((await client.validateLicense()).code).toBe("REVOKED");
+    await stub.stop();
+    clock.advance(DAY);
+    expect(await client.validateLicense()).toMatchObject({ valid: false, code: "REVOKED" });
+  });
+
+  it("refuses when the clock moved back before the last server time", async () => {
+    const { client, clock } = await onlineThenOffline();
+    const contact = clock.ms;
+    clock.set(contact - 2 * 60_000); // within the 5-minute skew
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+    clock.set(contact - 3 * 3_600_000);
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CLOCK_ROLLBACK" });
+    expect(result.message).toMatch(/earlier than the last time seen/);
+    expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(false);
+  });
+
+  it("remembers the latest local time seen offline, so rolling back after it is refused", async () => {
+    const { client, clock } = await onlineThenOffline();
+    const contact = clock.ms;
+    clock.set(contact + 5 * DAY);
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+    clock.set(contact + 1 * DAY); // rolled back to extend the grace period
+    expect((await client.validateLicense()).code).toBe("CLOCK_ROLLBACK");
+  });
+});
+
+describe("tampered or foreign cache", () => {
+  it("treats a modified license.json as no cache, without throwing", async () => {
+    const { client, dataDir, clock } = await onlineThenOffline();
+    const file = path.join(dataDir, "license.json");
+    const envelope = JSON.parse(fs.readFileSync(file, "utf8"));
+    const data = Buffer.from(envelope.data, "base64");
+    data[10] = (data[10] ?? 0) ^ 0x01;
+    envelope.data = data.toString("base64");
+    fs.writeFileSync(file, JSON.stringify(envelope));
+    clock.advance(DAY);
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CACHE_INVALID" });
+    expect(result.message).toMatch(/tampered/);
+    expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(false);
+    expect((await client.getLicenseStatus()).code).toBe("CACHE_INVALID");
+  });
+
+  it("treats garbage as no cache", async () => {
+    const { client, dataDir } = await onlineThenOffline();
+    fs.writeFileSync(path.join(dataDir, "license.json"), '{"valid": true, "plan": "enterprise"}');
+    expect(await client.validateLicense()).toMatchObject({ valid: false, code: "CACHE_INVALID" });
+  });
+
+  it("refuses a cache encrypted under another license.key", async () => {
+    const { client, dataDir } = await onlineThenOffline();
+    fs.writeFileSync(path.join(dataDir, "license.key"), randomBytes(32), { mode: 0o600 });
+    expect(await client.validateLicense()).toMatchObject({ valid: false, code: "CACHE_INVALID" });
+  });
+
+  it("refuses a license.json copied from another installation", async () => {
+    const a = await onlineThenOffline();
+    stub = await startStubServer();
+    const lic = stub.addLicense({ plan: "enterprise" });
+    const b = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    expect((await b.client.validateLicense()).valid).toBe(true);
+    await stub.stop();
+    fs.copyFileSync(path.join(b.dataDir, "license.json"), path.join(a.dataDir, "license.json"));
+    expect(await a.client.validateLicense()).toMatchObject({ valid: false, code: "CACHE_INVALID" });
+  });
+
+  it("replaces an invalid cache at the next successful contact", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    const { client, dataDir } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    expect((await client.validateLicense()).valid).toBe(true);
+    fs.writeFileSync(path.join(dataDir, "license.json"), "not json");
+    const online = await client.validateLicense();
+    expect(online.valid).toBe(true);
+    expect(online.message).toMatch(/previous cache discarded/);
+    await stub.stop();
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+  });
+});
+
+describe("certificate signatures", () => {
+  it("refuses a certificate signed by a key other than the published one", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    stub.setForeignSigner(true);
+    const { client } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_INVALID" });
+    expect(result.message).toMatch(/signature/);
+    expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(false);
+  });
+
+  it("keeps the good cached certificate when the server starts sending forged ones", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    const { client, clock } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    expect((await client.validateLicense()).valid).toBe(true);
+    stub.setForeignSigner(true);
+    expect((await client.validateLicense()).code).toBe("CERTIFICATE_INVALID");
+    await stub.stop();
+    clock.advance(DAY);
+    expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+  });
+
+  it("verifies against configured keys instead of pinning", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    const good = makeClient(stub.url, lic.key, { jwks: stub.jwks, maxRetries: 0 });
+    expect((await good.client.validateLicense()).valid).toBe(true);
+    expect(stub.countRequests("/api/public-key")).toBe(0);
+
+    const other = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const otherJwks = { keys: [{ ...(await exportJWK(other.publicKey)), kid: "someone-else", alg: "EdDSA" }] };
+    const wrong = makeClient(stub.url, lic.key, { jwks: otherJwks, maxRetries: 0 });
+    const result = await wrong.client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_INVALID" });
+    expect(result.message).toMatch(/not trusted/);
+  });
+
+  it("pins the key set at first contact and fetches it only once", async () => {
+    const lic = stub.addLicense({ plan: "starter" });
+    const { client } = makeClient(stub.url, lic.key);
+    await client.validateLicense();
+    await client.validateLicense();
+    await client.getLicenseStatus();
+    expect(stub.countRequests("/api/public-key")).toBe(1);
+  });
+});

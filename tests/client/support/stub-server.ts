@@ -1,0 +1,389 @@
+/**
+ * A small but faithful implementation of the installation-facing HTTP contract (PRODUCT.md), for
+ * testing lib/client against a real HTTP server. Tests only depend on `startStubServer()`'s
+ * `{ url, stop, ... }`, so they can later be pointed at the real app server.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+type Limits = { maxClients: number; maxTicketsPerMonth: number; maxActivations: number };
+type PlanId = "trial" | "starter" | "professional" | "enterprise";
+
+const NAMES: Record<string, string> = {
+  ai_ticket_processing: "AI Ticket Processing",
+  atera_integration: "Atera Integration",
+  basic_dashboard: "Basic Dashboard",
+  advanced_dashboard: "Advanced Dashboard",
+  enterprise_dashboard: "Enterprise Dashboard",
+  email_support: "Email Support",
+  standard_sla: "Standard SLA",
+  multi_llm_support: "Multi-LLM Support",
+  real_time_monitoring: "Real-time Monitoring",
+  custom_workflows: "Custom Workflows",
+  priority_support: "Priority Support",
+  sla_monitoring: "SLA Monitoring",
+};
+
+export const STUB_PLANS: Record<PlanId, { name: string; prefix: string; limits: Limits; features: string[] }> = {
+  trial: {
+    name: "Trial",
+    prefix: "TRIAL",
+    limits: { maxClients: 2, maxTicketsPerMonth: 100, maxActivations: 1 },
+    features: ["ai_ticket_processing", "atera_integration", "basic_dashboard"],
+  },
+  starter: {
+    name: "Starter",
+    prefix: "STA",
+    limits: { maxClients: 5, maxTicketsPerMonth: 1000, maxActivations: 2 },
+    features: ["ai_ticket_processing", "atera_integration", "basic_dashboard", "email_support", "standard_sla"],
+  },
+  professional: {
+    name: "Professional",
+    prefix: "PRO",
+    limits: { maxClients: 15, maxTicketsPerMonth: 5000, maxActivations: 5 },
+    features: [
+      "ai_ticket_processing",
+      "atera_integration",
+      "advanced_dashboard",
+      "multi_llm_support",
+      "real_time_monitoring",
+      "custom_workflows",
+      "priority_support",
+      "sla_monitoring",
+    ],
+  },
+  enterprise: {
+    name: "Enterprise",
+    prefix: "ENT",
+    limits: { maxClients: 50, maxTicketsPerMonth: 25000, maxActivations: 25 },
+    features: ["ai_ticket_processing", "atera_integration", "enterprise_dashboard", "multi_llm_support"],
+  },
+};
+
+export type StubLicense = {
+  id: string;
+  key: string;
+  plan: PlanId;
+  limits: Limits;
+  features: string[];
+  issuedAt: Date;
+  expiresAt: Date;
+  state: "active" | "revoked" | "suspended";
+  tickets: number;
+  clients: number;
+  activations: Map<string, string>;
+};
+
+export type LoggedRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; body: unknown };
+
+export type Fault = { status: 429 | 500 | 502 | 503; retryAfter?: string; path?: string };
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const randomGroup = (n: number) => Array.from(randomBytes(n), (b) => CROCKFORD[b % 32]).join("");
+
+const DAY = 86_400_000;
+
+export async function startStubServer(options: { clock?: () => Date; certTtlDays?: number; port?: number } = {}) {
+  let clock = options.clock ?? (() => new Date());
+  const certTtlMs = (options.certTtlDays ?? 30) * DAY;
+  const kid = `stub-${randomBytes(4).toString("hex")}`;
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const foreign = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
+  const jwks = { keys: [jwk] };
+
+  const licenses = new Map<string, StubLicense>();
+  const trialEmails = new Set<string>();
+  const requests: LoggedRequest[] = [];
+  const faults: Fault[] = [];
+  let signWithForeignKey = false;
+
+  function addLicense(init: Partial<Omit<StubLicense, "activations">> & { plan?: PlanId } = {}): StubLicense {
+    const plan = init.plan ?? "professional";
+    const def = STUB_PLANS[plan];
+    const key =
+      init.key ??
+      (plan === "trial"
+        ? `TZ-TRIAL-${randomGroup(8)}`
+        : `TZ-${def.prefix}-${randomGroup(4)}-${randomGroup(4)}-${randomGroup(4)}-${randomGroup(4)}`);
+    const issuedAt = init.issuedAt ?? clock();
+    const lic: StubLicense = {
+      id: init.id ?? randomUUID(),
+      key,
+      plan,
+      limits: init.limits ?? { ...def.limits },
+      features: init.features ?? [...def.features],
+      issuedAt,
+      expiresAt: init.expiresAt ?? new Date(issuedAt.getTime() + (plan === "trial" ? 30 : 365) * DAY),
+      state: init.state ?? "active",
+      tickets: init.tickets ?? 0,
+      clients: init.clients ?? 0,
+      activations: new Map(),
+    };
+    licenses.set(key, lic);
+    return lic;
+  }
+
+  const mask = (key: string) => key.replace(/-[0-9A-Z]{4}(?=-)/g, "-****");
+
+  async function certificate(lic: StubLicense, instanceId: string): Promise<string> {
+    const now = clock();
+    const exp = Math.min(lic.expiresAt.getTime(), now.getTime() + certTtlMs);
+    return new SignJWT({
+      lid: lic.id,
+      plan: lic.plan,
+      features: lic.features,
+      limits: lic.limits,
+      instanceId,
+    })
+      .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
+      .setSubject(lic.id)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(exp / 1000))
+      .sign(signWithForeignKey ? foreign.privateKey : privateKey);
+  }
+
+  async function statusBody(lic: StubLicense, instanceId: string | null) {
+    const now = clock();
+    const daysRemaining = Math.max(0, Math.ceil((lic.expiresAt.getTime() - now.getTime()) / DAY));
+    const expired = lic.expiresAt.getTime() <= now.getTime();
+    let valid = lic.state === "active" && !expired;
+    let code = "VALID";
+    let status = "valid";
+    let message = "License is valid";
+    if (lic.state === "revoked") [valid, code, status, message] = [false, "REVOKED", "invalid", "License was revoked"];
+    else if (lic.state === "suspended")
+      [valid, code, status, message] = [false, "SUSPENDED", "invalid", "License is suspended"];
+    else if (expired) [valid, code, status, message] = [false, "EXPIRED", "expired", "License has expired"];
+    else if (lic.plan === "trial") [code, status, message] = ["TRIAL", "trial", "Trial license is active"];
+    else if (daysRemaining <= 30)
+      [code, status, message] = ["EXPIRING_SOON", "expiring_soon", `License expires in ${daysRemaining} days`];
+    const activatedAt = instanceId ? lic.activations.get(instanceId) : undefined;
+    const warnings = [];
+    if (lic.tickets >= lic.limits.maxTicketsPerMonth * 0.8) {
+      warnings.push({ code: "TICKETS_NEAR_LIMIT", message: "Ticket usage is at 80% of the monthly limit" });
+    }
+    return {
+      valid,
+      code,
+      status,
+      message,
+      license: {
+        key: mask(lic.key),
+        plan: lic.plan,
+        planName: STUB_PLANS[lic.plan].name,
+        issuedAt: lic.issuedAt.toISOString(),
+        expiresAt: lic.expiresAt.toISOString(),
+        daysRemaining,
+      },
+      limits: lic.limits,
+      usage: {
+        period: now.toISOString().slice(0, 7),
+        ticketsThisMonth: lic.tickets,
+        clients: lic.clients,
+        activations: lic.activations.size,
+      },
+      features: lic.features.map((key) => ({ key, name: NAMES[key] ?? key })),
+      warnings,
+      upgrade: null,
+      activation: instanceId && activatedAt ? { instanceId, activatedAt } : null,
+      certificate: valid && instanceId && activatedAt ? await certificate(lic, instanceId) : null,
+    };
+  }
+
+  const error = (res: http.ServerResponse, status: number, code: string, message: string) =>
+    send(res, status, { error: { code, message } });
+
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, {
+      "content-type": "application/json",
+      date: clock().toUTCString(),
+      ...headers,
+    });
+    res.end(JSON.stringify(body));
+  }
+
+  function bearer(req: http.IncomingMessage): string | null {
+    const h = req.headers.authorization;
+    const m = typeof h === "string" ? /^Bearer\s+(.+)$/i.exec(h) : null;
+    return m?.[1]?.trim().toUpperCase() ?? null;
+  }
+
+  /** Resolves the license from the key or answers the error; null when answered. */
+  function licenseFor(res: http.ServerResponse, key: string | null): StubLicense | null {
+    if (!key) {
+      error(res, 401, "UNAUTHENTICATED", "A license key is required");
+      return null;
+    }
+    if (!/^TZ-(TRIAL-[0-9A-Z]{8}|(STA|PRO|ENT)(-[0-9A-Z]{4}){4})$/.test(key)) {
+      error(res, 400, "INVALID_FORMAT", "Malformed license key");
+      return null;
+    }
+    const lic = licenses.get(key);
+    if (!lic) {
+      error(res, 404, "LICENSE_NOT_FOUND", "No such license");
+      return null;
+    }
+    return lic;
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: unknown) {
+    const url = new URL(req.url ?? "/", "http://stub");
+    const path = url.pathname;
+    const faultIndex = faults.findIndex((f) => !f.path || f.path === path);
+    if (faultIndex >= 0) {
+      const [fault] = faults.splice(faultIndex, 1);
+      if (fault) {
+        const headers: Record<string, string> = fault.retryAfter ? { "retry-after": fault.retryAfter } : {};
+        const code = fault.status === 429 ? "RATE_LIMITED" : "UNAVAILABLE";
+        return send(res, fault.status, { error: { code, message: `stub fault ${fault.status}` } }, headers);
+      }
+    }
+    const instanceHeader = req.headers["x-instance-id"];
+    const instanceId = typeof instanceHeader === "string" ? instanceHeader : null;
+    const input = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+
+    if (req.method === "GET" && path === "/api/public-key") return send(res, 200, jwks);
+
+    if (req.method === "GET" && path === "/api/license-status") {
+      const lic = licenseFor(res, bearer(req));
+      if (!lic) return;
+      if (instanceId && lic.activations.has(instanceId))
+        lic.activations.set(instanceId, lic.activations.get(instanceId)!);
+      return send(res, 200, await statusBody(lic, instanceId));
+    }
+
+    if (req.method === "POST" && path === "/admin/activate-license") {
+      const key = typeof input.licenseKey === "string" ? input.licenseKey.trim().toUpperCase() : bearer(req);
+      const lic = licenseFor(res, key);
+      if (!lic) return;
+      if (lic.state === "revoked") return error(res, 403, "LICENSE_REVOKED", "License was revoked");
+      if (lic.state === "suspended") return error(res, 403, "LICENSE_SUSPENDED", "License is suspended");
+      if (lic.expiresAt.getTime() <= clock().getTime()) return error(res, 403, "LICENSE_EXPIRED", "License expired");
+      const iid = typeof input.instanceId === "string" ? input.instanceId : `gen-${randomBytes(6).toString("hex")}`;
+      let created = false;
+      if (!lic.activations.has(iid)) {
+        if (lic.activations.size >= lic.limits.maxActivations) {
+          return error(res, 409, "ACTIVATION_LIMIT_REACHED", "All activations of this license are in use");
+        }
+        lic.activations.set(iid, clock().toISOString());
+        created = true;
+      }
+      return send(res, created ? 201 : 200, {
+        activation: { instanceId: iid, activatedAt: lic.activations.get(iid) },
+        license: await statusBody(lic, iid),
+      });
+    }
+
+    if (req.method === "POST" && path === "/admin/generate-trial") {
+      const email = typeof input.email === "string" ? input.email.trim().toLowerCase() : "";
+      if (!/^[^@\s]+@[^@\s]+$/.test(email)) return error(res, 400, "INVALID_EMAIL", "A valid email is required");
+      if (trialEmails.has(email)) return error(res, 409, "TRIAL_ALREADY_USED", "This email already had a trial");
+      trialEmails.add(email);
+      const lic = addLicense({ plan: "trial" });
+      return send(res, 201, { licenseKey: lic.key, license: await statusBody(lic, null) });
+    }
+
+    if (req.method === "POST" && path === "/api/usage") {
+      const lic = licenseFor(res, bearer(req));
+      if (!lic) return;
+      const tickets = input.tickets;
+      const clients = input.clients;
+      if (typeof tickets !== "number" || !Number.isInteger(tickets) || tickets < 0) {
+        return error(res, 400, "INVALID_INPUT", "tickets must be a non-negative integer");
+      }
+      if (clients !== undefined && (typeof clients !== "number" || !Number.isInteger(clients) || clients < 0)) {
+        return error(res, 400, "INVALID_INPUT", "clients must be a non-negative integer");
+      }
+      if (typeof clients === "number" && clients > lic.limits.maxClients) {
+        return error(res, 409, "CLIENT_LIMIT_EXCEEDED", `At most ${lic.limits.maxClients} clients`);
+      }
+      if (lic.tickets + tickets > lic.limits.maxTicketsPerMonth) {
+        return error(res, 409, "USAGE_LIMIT_EXCEEDED", "Monthly ticket limit reached");
+      }
+      lic.tickets += tickets;
+      if (typeof clients === "number") lic.clients = clients;
+      return send(res, 200, {
+        usage: {
+          period: clock().toISOString().slice(0, 7),
+          ticketsThisMonth: lic.tickets,
+          clients: lic.clients,
+          activations: lic.activations.size,
+        },
+        remaining: lic.limits.maxTicketsPerMonth - lic.tickets,
+      });
+    }
+
+    if (req.method === "POST" && path === "/api/deactivate") {
+      const lic = licenseFor(res, bearer(req));
+      if (!lic) return;
+      const iid = typeof input.instanceId === "string" ? input.instanceId : instanceId;
+      if (iid) lic.activations.delete(iid);
+      return send(res, 200, { deactivated: true, instanceId: iid });
+    }
+
+    return error(res, 404, "NOT_FOUND", `No route ${req.method} ${path}`);
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let body: unknown = null;
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (text) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return error(res, 400, "INVALID_JSON", "Body is not JSON");
+        }
+      }
+      requests.push({
+        method: req.method ?? "",
+        path: (req.url ?? "").split("?")[0] ?? "",
+        headers: req.headers,
+        body,
+      });
+      handle(req, res, body).catch((err: unknown) => {
+        if (!res.headersSent) error(res, 500, "INTERNAL", String(err));
+      });
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  let stopped = false;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    kid,
+    jwks,
+    licenses,
+    requests,
+    addLicense,
+    /** Queue faults answered before any real handling (optionally only for one path). */
+    failNext(count: number, fault: Fault) {
+      for (let i = 0; i < count; i++) faults.push({ ...fault });
+    },
+    /** Sign certificates with a key that is not published (or back to the real one). */
+    setForeignSigner(on: boolean) {
+      signWithForeignKey = on;
+    },
+    setClock(fn: () => Date) {
+      clock = fn;
+    },
+    countRequests(path: string) {
+      return requests.filter((r) => r.path === path).length;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type StubServer = Awaited<ReturnType<typeof startStubServer>>;
