@@ -168,9 +168,43 @@ export const payments = pgTable(
     stripeSubscriptionId: text("stripe_subscription_id"),
     /** When set, an upgrade from this license. */
     upgradeFromLicenseId: uuid("upgrade_from_license_id"),
+    /** When set, this payment renewed (extended) this license instead of issuing one. */
+    renewLicenseId: uuid("renew_license_id"),
+    /** The subscription's first invoice and its payment, to find the license a refund or dispute is about. */
+    stripeInvoiceId: text("stripe_invoice_id"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
     createdAt: tz("created_at").notNull().defaultNow(),
   },
-  (t) => [index("payments_subscription_idx").on(t.stripeSubscriptionId)],
+  (t) => [
+    index("payments_subscription_idx").on(t.stripeSubscriptionId),
+    index("payments_invoice_idx").on(t.stripeInvoiceId),
+    index("payments_payment_intent_idx").on(t.stripePaymentIntentId),
+  ],
+);
+
+/**
+ * Every checkout we start (Stripe Checkout Session or test-mode session): what
+ * was bought, by whom, and for which license (upgrade or renewal). Fulfilment
+ * reads it; `payments` stays the one-license-per-session rule.
+ */
+export const checkoutSessions = pgTable(
+  "checkout_sessions",
+  {
+    id: text("id").primaryKey(),
+    plan: text("plan").notNull(),
+    email: text("email").notNull(),
+    company: text("company"),
+    /** stripe | test */
+    mode: text("mode").notNull(),
+    /** open | paid */
+    status: text("status").notNull().default("open"),
+    upgradeFromLicenseId: uuid("upgrade_from_license_id"),
+    renewLicenseId: uuid("renew_license_id"),
+    accountId: text("account_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: tz("created_at").notNull().defaultNow(),
+    paidAt: tz("paid_at"),
+  },
+  (t) => [index("checkout_sessions_email_idx").on(t.email)],
 );
 
 /** Stripe event ids already processed, so a replayed webhook changes nothing. */
