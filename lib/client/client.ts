@@ -201,15 +201,15 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   function matching(load: CacheLoad): CacheData | null {
     if (load.kind !== "ok") return null;
     const d = load.data;
-    return d.serverUrl === serverUrl && d.keyHash === keyHash && d.instanceId === instanceId ? d : null;
+    // The server URL may change (new host name, TLS); the signature and the pinned keys are what count.
+    return d.keyHash === keyHash && d.instanceId === instanceId ? d : null;
   }
 
   function workingCache(load: CacheLoad): CacheData {
     const m = matching(load);
-    if (m) return { ...m };
-    // Another key or instance on the same server keeps the pinned keys.
-    const pinned = load.kind === "ok" && load.data.serverUrl === serverUrl ? load.data.pinnedJwks : null;
-    return freshCache(pinned);
+    if (m) return { ...m, serverUrl };
+    // Another key or instance keeps the pinned keys: they identify the vendor, not the license.
+    return freshCache(load.kind === "ok" ? load.data.pinnedJwks : null);
   }
 
   function save(cache: CacheData): string | null {
@@ -440,7 +440,9 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     const data = matching(load);
     if (!data) {
       const why =
-        load.kind === "missing" ? "there is no offline license cache" : "the offline cache belongs to another license";
+        load.kind === "missing"
+          ? "there is no offline license cache"
+          : "the offline cache was written for another license key or instance id";
       return invalid(CLIENT_CODES.NO_CACHE, `${reason}; ${why} (the server must be reached once)`, null, null);
     }
     const highWater = data.highWater ? Date.parse(data.highWater) : Number.NaN;
