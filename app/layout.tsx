@@ -2,6 +2,8 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { SiteFooter } from "@/components/site-footer";
 import { SiteHeader } from "@/components/site-header";
+import { sessionUser } from "@/lib/auth/session";
+import { signOutAction } from "./signin/actions";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -20,7 +22,8 @@ export const viewport: Viewport = {
   initialScale: 1,
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await sessionUser();
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col">
@@ -30,7 +33,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         >
           Skip to content
         </a>
-        <SiteHeader user={null} />
+        <SiteHeader user={user} signOutAction={signOutAction} />
         <main id="main" tabIndex={-1} className="flex-1 focus:outline-none">
           {children}
         </main>

@@ -1,3 +1,5 @@
+import type { StatusIndicator } from "@/lib/license/types";
+
 /**
  * What a form's server action returns to `useActionState`.
  * `null` is the initial state (nothing submitted yet).
@@ -10,6 +12,14 @@ export type ActionResult = {
   code?: string;
   /** A newly issued license key (StartTrialForm shows it with a Copy button). */
   licenseKey?: string;
+  /** A short summary of the new license (StartTrialForm shows its status and limits). */
+  license?: {
+    status: StatusIndicator;
+    planName: string;
+    maxTicketsPerMonth: number;
+    maxClients: number;
+    expiresAt: string;
+  };
 } | null;
 
 /** The signature both license forms expect from their `action` prop. */

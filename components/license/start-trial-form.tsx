@@ -7,7 +7,9 @@ import { cn } from "../ui/cn";
 import { CopyButton } from "../ui/copy-button";
 import { Field } from "../ui/field";
 import { ClockIcon } from "../ui/icons";
+import { StatusIndicator } from "../ui/status-indicator";
 import type { ActionResult, FormAction } from "./action-result";
+import { formatDate, formatNumber } from "./format";
 
 export type StartTrialFormProps = {
   /** Server action: receives `email`; returns an ActionResult, with `licenseKey` on success. */
@@ -68,6 +70,17 @@ export function StartTrialForm({ action, defaultEmail = "", activateHref, classN
         {state?.ok ? (
           <Alert tone="success" announce="none" title="Your 30-day trial is ready">
             <p>{state.message}</p>
+            {state.license ? (
+              <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-2 text-xs text-emerald-900">
+                <StatusIndicator status={state.license.status} size="sm" />
+                <span>
+                  {state.license.planName}:{" "}
+                  <span className="tabular font-semibold">{formatNumber(state.license.maxTicketsPerMonth)}</span>{" "}
+                  tickets a month, <span className="tabular font-semibold">{state.license.maxClients}</span> clients,
+                  until {formatDate(state.license.expiresAt)}
+                </span>
+              </div>
+            ) : null}
             {state.licenseKey ? (
               <div className="mt-3 space-y-2">
                 <p className="text-xs font-medium text-emerald-900">Your trial license key</p>

@@ -1,0 +1,15 @@
+import type { ActionResult } from "@/components/license/action-result";
+import { statusOfLicense } from "@/lib/license/license-status";
+import type { LicenseRow } from "@/lib/license/licenses";
+
+/** What a form shows about a license it just issued or activated. */
+export async function licenseSummary(license: LicenseRow): Promise<NonNullable<ActionResult>["license"]> {
+  const { status } = await statusOfLicense(license);
+  return {
+    status: status.status,
+    planName: status.license?.planName ?? license.plan,
+    maxTicketsPerMonth: license.maxTicketsPerMonth,
+    maxClients: license.maxClients,
+    expiresAt: license.expiresAt.toISOString(),
+  };
+}

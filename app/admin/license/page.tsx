@@ -1,0 +1,210 @@
+import type { Metadata } from "next";
+import { ActivateLicenseForm } from "@/components/license/activate-license-form";
+import { FeatureList } from "@/components/license/feature-list";
+import { formatDate } from "@/components/license/format";
+import { InstallationsTable } from "@/components/license/installations-table";
+import { LicenseStatusCard } from "@/components/license/license-status-card";
+import { checkoutHref, PlanPicker } from "@/components/license/plan-picker";
+import { StartTrialForm } from "@/components/license/start-trial-form";
+import { UpgradeCallout } from "@/components/license/upgrade-callout";
+import { UsageHistoryChart } from "@/components/license/usage-history-chart";
+import { UsagePanel } from "@/components/license/usage-panel";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardHeader } from "@/components/ui/card";
+import { ArrowRightIcon, ClockIcon, KeyIcon } from "@/components/ui/icons";
+import { StatusIndicator } from "@/components/ui/status-indicator";
+import { accountLicense, statusOfLicense } from "@/lib/license/license-status";
+import { hasUsedTrial } from "@/lib/license/licenses";
+import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@/lib/license/plans";
+import { usageHistory } from "@/lib/license/usage";
+import { requireUser } from "../_lib/session";
+import { activateLicenseAction, deactivateInstallationAction, startAccountTrialAction } from "./actions";
+import { RevealKey } from "./reveal-key";
+
+export const metadata: Metadata = { title: "License & Billing" };
+
+const STATE_WORDS: Record<string, string> = {
+  SUSPENDED: "Suspended",
+  REVOKED: "Revoked",
+  SUPERSEDED: "Superseded",
+};
+
+export default async function LicenseBillingPage() {
+  const user = await requireUser("/admin/license");
+  const [{ license, status, installations, all }, trialUsed] = await Promise.all([
+    accountLicense(user.id),
+    hasUsedTrial(user.email),
+  ]);
+  const history = license ? (await usageHistory(license.id, 12)).reverse() : [];
+  const others = await Promise.all(
+    all
+      .filter((row) => row.id !== license?.id)
+      .map(async (row) => ({ row, status: (await statusOfLicense(row)).status })),
+  );
+  const plan = license?.plan as PlanId | undefined;
+  const paid = isPaidPlanId(plan);
+  const next = plan ? nextPlanUp(plan) : null;
+  const usable = status.valid;
+
+  const activateCard = (
+    <Card as="section" aria-labelledby="activate-heading" id="activate" className="scroll-mt-24">
+      <CardHeader
+        id="activate-heading"
+        title="Activate a license key"
+        description="Links the key to your account and records this Admin Panel as an installation."
+      />
+      <ActivateLicenseForm action={activateLicenseAction} />
+    </Card>
+  );
+  const trialCard = trialUsed ? (
+    <Card as="section" aria-labelledby="trial-heading" id="trial" className="scroll-mt-24">
+      <CardHeader id="trial-heading" title="Free 30-day trial" />
+      <Alert tone="info" announce="none">
+        You have already used the free trial for {user.email}. Choose a plan below to keep going.
+      </Alert>
+    </Card>
+  ) : (
+    <Card as="section" aria-labelledby="trial-heading" id="trial" className="scroll-mt-24">
+      <CardHeader
+        id="trial-heading"
+        title="Free 30-day trial"
+        description={`${PLANS.trial.limits.maxClients} clients, ${PLANS.trial.limits.maxTicketsPerMonth} tickets a month, one installation.`}
+      />
+      <StartTrialForm action={startAccountTrialAction} defaultEmail={user.email} />
+    </Card>
+  );
+
+  return (
+    <div className="space-y-8">
+      <div>
+        <h1 className="text-2xl font-bold sm:text-3xl">License &amp; Billing</h1>
+        <p className="mt-1 text-slate-600">
+          Your license status, usage against your plan’s limits, features and installations.
+        </p>
+      </div>
+
+      <div data-testid="license-status" data-status={status.status}>
+        {license && status.license ? (
+          <LicenseStatusCard
+            status={status}
+            actions={
+              <>
+                <RevealKey licenseId={license.id} />
+                {paid && plan && usable ? (
+                  <Button href={checkoutHref(plan, "renew", license.id)} variant="secondary" size="sm">
+                    Renew {PLANS[plan].name}
+                  </Button>
+                ) : null}
+                {next && usable ? (
+                  <Button
+                    href={checkoutHref(next, paid ? "upgrade" : "purchase", license.id)}
+                    size="sm"
+                    trailingIcon={<ArrowRightIcon />}
+                  >
+                    {paid ? `Upgrade to ${PLANS[next].name}` : "Buy a plan"}
+                  </Button>
+                ) : null}
+                {!usable ? (
+                  <Button href="#plans" size="sm" trailingIcon={<ArrowRightIcon />}>
+                    Renew or buy a plan
+                  </Button>
+                ) : null}
+              </>
+            }
+          />
+        ) : (
+          <LicenseStatusCard
+            status={status}
+            actions={
+              <div className="flex flex-wrap justify-center gap-2">
+                <Button href="#activate" icon={<KeyIcon />}>
+                  Activate a key
+                </Button>
+                {trialUsed ? null : (
+                  <Button href="#trial" variant="secondary" icon={<ClockIcon />}>
+                    Start a free trial
+                  </Button>
+                )}
+                <Button href="#plans" variant="secondary">
+                  See plans
+                </Button>
+              </div>
+            }
+          />
+        )}
+      </div>
+
+      {license ? (
+        <>
+          {paid || !status.upgrade ? (
+            <UpgradeCallout upgrade={status.upgrade} currentPlan={plan} licenseId={license.id} />
+          ) : (
+            <UpgradeCallout upgrade={status.upgrade} currentPlan={plan} />
+          )}
+          <div className="grid gap-6 lg:grid-cols-2">
+            <UsagePanel usage={status.usage} limits={status.limits} warnings={status.warnings} />
+            <UsageHistoryChart data={history} limit={status.limits?.maxTicketsPerMonth ?? license.maxTicketsPerMonth} />
+          </div>
+          <FeatureList features={status.features} plan={plan} />
+          <InstallationsTable
+            installations={installations.map((i) => ({
+              instanceId: i.instanceId,
+              instanceName: i.instanceName,
+              activatedAt: i.activatedAt.toISOString(),
+              lastSeenAt: i.lastSeenAt.toISOString(),
+            }))}
+            maxActivations={license.maxActivations}
+            deactivateAction={deactivateInstallationAction.bind(null, license.id)}
+          />
+        </>
+      ) : null}
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        {activateCard}
+        {trialCard}
+      </div>
+
+      <section aria-labelledby="plans-heading" id="plans" className="scroll-mt-24">
+        <h2 id="plans-heading" className="text-xl font-semibold">
+          {paid ? "Upgrade or renew" : "Plans"}
+        </h2>
+        <p className="mt-1 text-sm text-slate-600">
+          Yearly licenses. An upgrade issues the new tier’s key and keeps your current key working for a grace period.
+        </p>
+        <PlanPicker
+          currentPlan={usable ? plan : undefined}
+          currentStatus={status.status}
+          licenseId={license?.id}
+          className="mt-6"
+        />
+      </section>
+
+      {others.length > 0 ? (
+        <Card as="section" aria-labelledby="other-licenses-heading">
+          <CardHeader
+            id="other-licenses-heading"
+            title="Other licenses on this account"
+            description="Earlier, replaced or expired licenses."
+          />
+          <ul className="divide-y divide-slate-100">
+            {others.map(({ row, status: s }) => (
+              <li key={row.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+                <div className="min-w-0">
+                  <p className="font-medium text-slate-900">{PLANS[row.plan as PlanId]?.name ?? row.plan}</p>
+                  <p className="font-mono text-xs text-slate-500">{row.keyMasked}</p>
+                </div>
+                <div className="flex flex-wrap items-center gap-3 text-sm text-slate-600">
+                  <span>
+                    {s.status === "expired" || s.status === "invalid" ? "Ended" : "Expires"} {formatDate(row.expiresAt)}
+                  </span>
+                  <StatusIndicator status={s.status} size="sm" label={STATE_WORDS[s.code]} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import type { Metadata } from "next";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { CheckCircleIcon } from "@/components/ui/icons";
+import { SIGN_IN_LINK_MINUTES } from "@/lib/auth";
+import { isOutboxEnabled } from "@/lib/server/mail";
+
+export const metadata: Metadata = { title: "Check your email", robots: { index: false } };
+export const dynamic = "force-dynamic";
+
+export default function CheckEmailPage() {
+  const outbox = isOutboxEnabled();
+  return (
+    <div className="container-page flex justify-center py-14 sm:py-20">
+      <Card className="w-full max-w-md text-center" padding="lg">
+        <span className="mx-auto flex size-12 items-center justify-center rounded-full bg-emerald-50 text-emerald-600 ring-1 ring-emerald-100">
+          <CheckCircleIcon className="size-6" />
+        </span>
+        <h1 className="mt-4 text-2xl font-bold">Check your email</h1>
+        <p className="mt-3 text-slate-600">
+          We sent you a sign-in link. Open it on this device to sign in. It works once and expires in{" "}
+          {SIGN_IN_LINK_MINUTES} minutes.
+        </p>
+        <p className="mt-2 text-sm text-slate-600">
+          Nothing there? Check your spam folder, or{" "}
+          <a href="/signin" className="font-semibold text-brand-700 underline-offset-2 hover:underline">
+            ask for a new link
+          </a>
+          .
+        </p>
+        {outbox ? (
+          <Alert tone="info" className="mt-6 text-left" title="Development mode">
+            <p>Mail is not sent in this environment; it is kept in the dev outbox.</p>
+            <Button href="/dev/outbox" variant="secondary" size="sm" className="mt-3">
+              Open the dev outbox
+            </Button>
+          </Alert>
+        ) : null}
+      </Card>
+    </div>
+  );
+}
