@@ -144,7 +144,7 @@ export default function LandingPage() {
             </Badge>
             <h1
               id="hero-heading"
-              className="mt-5 text-4xl font-bold leading-[1.08] tracking-tight text-slate-900 sm:text-5xl lg:text-[3.4rem]"
+              className="mt-5 text-4xl font-bold leading-[1.08] tracking-tight text-slate-900 sm:text-5xl lg:text-[3.25rem]"
             >
               AI ticket processing that runs <span className="text-brand-600">on your servers</span>
             </h1>

@@ -58,8 +58,13 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
   const ended = status.status === "expired" || status.status === "invalid";
 
   return (
-    <Card as="section" aria-labelledby={headingId} className={cn("overflow-hidden", className)} padding="none">
-      <div className="flex flex-col gap-6 p-5 sm:flex-row sm:items-center sm:p-6">
+    <Card
+      as="section"
+      aria-labelledby={headingId}
+      className={cn("@container overflow-hidden", className)}
+      padding="none"
+    >
+      <div className="flex flex-col gap-6 p-5 @md:flex-row @md:items-center @md:p-6">
         <DaysRing daysRemaining={license.daysRemaining} totalDays={total} status={status.status} />
         <div className="min-w-0 flex-1 space-y-3">
           <div className="flex flex-wrap items-center gap-3">
@@ -68,12 +73,12 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
             </h2>
             <StatusIndicator status={status.status} label={STATUS_WORDS[status.code]} />
           </div>
-          <p className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
+          <p className="text-2xl font-bold tracking-tight text-slate-900 @lg:text-3xl">
             {license.planName}
             <span className="ml-2 text-base font-medium text-slate-500">plan</span>
           </p>
-          <dl className="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-3">
-            <div className="min-w-0 sm:col-span-3 lg:col-span-1">
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm @2xl:grid-cols-3">
+            <div className="col-span-2 min-w-0 @2xl:col-span-1">
               <dt className="text-slate-500">License key</dt>
               <dd className="mt-0.5 truncate font-mono text-[0.82rem] font-medium text-slate-900" title={license.key}>
                 {license.key}
@@ -95,12 +100,14 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
         </div>
       </div>
       {status.message ? (
-        <p className={cn("border-t border-slate-100 px-5 py-3 text-sm sm:px-6", MESSAGE_TONE[status.status])}>
+        <p className={cn("border-t border-slate-100 px-5 py-3 text-sm @md:px-6", MESSAGE_TONE[status.status])}>
           {status.message}
         </p>
       ) : null}
       {actions ? (
-        <div className="flex flex-wrap gap-2 border-t border-slate-100 bg-slate-50/70 px-5 py-4 sm:px-6">{actions}</div>
+        <div className="flex flex-wrap gap-2 border-t border-slate-100 bg-slate-50/70 px-5 py-4 @md:px-6">
+          {actions}
+        </div>
       ) : null}
     </Card>
   );

@@ -25,7 +25,7 @@ function niceMax(value: number): number {
   if (value <= 0) return 10;
   const pow = 10 ** Math.floor(Math.log10(value));
   const n = value / pow;
-  const step = n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10;
+  const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((s) => n <= s) ?? 10;
   return step * pow;
 }
 
@@ -129,15 +129,6 @@ export function UsageHistoryChart({
                 />
               ) : null}
             </svg>
-            {limit ? (
-              <span
-                aria-hidden="true"
-                className="absolute right-0 -translate-y-full rounded bg-white/90 px-1 text-[0.68rem] font-semibold text-red-700"
-                style={{ top: `${(y(limit) / H) * 100}%` }}
-              >
-                Limit {formatNumber(limit)}
-              </span>
-            ) : null}
             <div className="mt-1.5 flex text-[0.68rem] text-slate-500" aria-hidden="true">
               {data.map((d) => (
                 <span key={d.period} className="flex-1 truncate text-center">
@@ -147,6 +138,27 @@ export function UsageHistoryChart({
             </div>
           </div>
         </div>
+        <figcaption className="mt-4 flex flex-wrap gap-x-5 gap-y-1.5 text-xs text-slate-600" aria-hidden="true">
+          <span className="inline-flex items-center gap-1.5">
+            <span className="size-2.5 rounded-sm bg-brand-500" />
+            Tickets
+          </span>
+          {limit ? (
+            <>
+              <span className="inline-flex items-center gap-1.5">
+                <span className="size-2.5 rounded-sm bg-amber-600" />≥ 80% of limit
+              </span>
+              <span className="inline-flex items-center gap-1.5">
+                <span className="size-2.5 rounded-sm bg-red-600" />
+                At or over limit
+              </span>
+              <span className="inline-flex items-center gap-1.5">
+                <span className="w-4 border-t-2 border-dashed border-red-600" />
+                Limit {formatNumber(limit)}
+              </span>
+            </>
+          ) : null}
+        </figcaption>
         <table className="sr-only">
           <caption>{title}</caption>
           <thead>
