@@ -42,10 +42,31 @@ export function getSql(): postgres.Sql {
   return holder.__tzDb!.sql;
 }
 
+const counters = globalThis as unknown as { __tzCounterSql?: postgres.Sql };
+
+/**
+ * A small second pool for rate-limit counters, with `synchronous_commit=off`:
+ * a counter lost in a crash costs nothing, and not waiting for the WAL flush
+ * keeps these writes off the hot path's critical latency. License data always
+ * goes through the durable pool above.
+ */
+export function getCounterSql(): postgres.Sql {
+  counters.__tzCounterSql ??= postgres(databaseUrl(), {
+    max: 4,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: "ticketzero-license-portal-counters", synchronous_commit: "off" },
+  });
+  return counters.__tzCounterSql;
+}
+
 export async function closeDb(): Promise<void> {
   const current = holder.__tzDb;
+  const counterSql = counters.__tzCounterSql;
   holder.__tzDb = undefined;
-  await current?.sql.end({ timeout: 5 });
+  counters.__tzCounterSql = undefined;
+  await Promise.all([current?.sql.end({ timeout: 5 }), counterSql?.end({ timeout: 5 })]);
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -19,6 +19,7 @@ const CANCEL_REQUEST_CODE = 80877102;
 const PROTOCOL_V3 = 196608;
 /** Message types after which a client waits for the server's answer. */
 const BATCH_END = new Set(["S", "Q", "H"]);
+const FLUSH = "H".charCodeAt(0);
 
 type Batch = { conn: Connection; messages: Uint8Array[] };
 
@@ -133,7 +134,11 @@ class ProtocolMultiplexer {
             await this.db.execProtocolRawStream(message, { onRawData: (data) => conn.write(data) });
           }
         });
-        this.owner = this.db.isInTransaction() ? conn : null;
+        // A batch ended by Flush (not Sync) is mid extended-query: postgres.js describes an
+        // unnamed statement, then binds it in its next batch. Another connection's Parse in
+        // between would replace that statement, so the connection keeps the session until Sync.
+        const midExtendedQuery = messages[messages.length - 1]?.[0] === FLUSH;
+        this.owner = this.db.isInTransaction() || midExtendedQuery ? conn : null;
         if (this.owner?.closed) this.release(this.owner);
       }
     } finally {

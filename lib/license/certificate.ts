@@ -4,7 +4,7 @@
  * Signed with node:crypto directly: it is synchronous and the fastest path
  * for the hot endpoint; tests verify the result with `jose`.
  */
-import { createPublicKey, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { secrets } from "@/lib/server/secrets";
 import type { PlanId, PlanLimits } from "./plans";
 
@@ -34,11 +34,13 @@ export function signCertificate(claims: CertificateClaims): string {
 export type Jwk = { kty: string; crv: string; x: string; kid: string; alg: "EdDSA"; use: "sig" };
 
 /** Every signing key, current first: installations keep verifying across a rotation. */
+let jwks: { keys: Jwk[] } | null = null;
 export function publicJwks(): { keys: Jwk[] } {
-  return {
+  jwks ??= {
     keys: secrets().signingKeys.map(({ kid, publicKey }) => {
-      const jwk = createPublicKey(publicKey).export({ format: "jwk" }) as { kty: string; crv: string; x: string };
+      const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
       return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: "EdDSA", use: "sig" };
     }),
   };
+  return jwks;
 }

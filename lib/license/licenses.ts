@@ -2,7 +2,7 @@
  * Issuing, finding and changing licenses. Routes, server actions, Stripe
  * fulfilment and the CLI all call these.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql, TransactionRollbackError } from "drizzle-orm";
 import { activations, licenses, trials, users } from "@/db/schema";
 import { type DbOrTx, getDb, type Tx } from "@/lib/db/client";
 import { type Context, recordAudit } from "./audit";
@@ -188,7 +188,8 @@ export async function generateTrial(
     if (!claimed) tx.rollback();
     return { license, key, accountId };
   }).catch((error: unknown) => {
-    if (error instanceof Error && error.name === "TransactionRollbackError") return null;
+    // drizzle's rollback error is named "DrizzleError"; only its class tells it apart.
+    if (error instanceof TransactionRollbackError) return null;
     throw error;
   });
   if (!outcome) {

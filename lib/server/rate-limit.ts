@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
-import { getSql } from "@/lib/db/client";
+import { getCounterSql } from "@/lib/db/client";
 import { LicenseError } from "@/lib/license/errors";
 import { config } from "./config";
 
@@ -14,7 +14,7 @@ import { config } from "./config";
 function poolAdapter() {
   return {
     query: async ({ text, values }: { text: string; values?: unknown[] }) => {
-      const rows = await getSql().unsafe(text, (values ?? []) as never[]);
+      const rows = await getCounterSql().unsafe(text, (values ?? []) as never[], { prepare: true });
       return { rows: [...rows], rowCount: rows.count };
     },
   };
@@ -76,15 +76,27 @@ async function consume(limiter: RateLimiterPostgres, key: string, what: string):
   }
 }
 
+/**
+ * "This IP is not blocked" is remembered for a second, so an installation
+ * polling all day costs one read a second, not one per request; a block
+ * takes effect everywhere within that second, and a failure clears it here.
+ */
+const CLEAR_FOR_MS = 1000;
+const clearUntil = new Map<string, number>();
+
 /** Refuses an IP that guessed too many keys; checked before any key lookup. */
 export async function assertIpNotBlocked(ip: string): Promise<void> {
+  if ((clearUntil.get(ip) ?? 0) > Date.now()) return;
   const limiter = limiters().failedLookups;
   const res = await limiter.get(ip);
   if (res && res.consumedPoints > limiter.points) throw limited(res, "failed license lookups from this address");
+  if (clearUntil.size > 10_000) clearUntil.clear();
+  clearUntil.set(ip, Date.now() + CLEAR_FOR_MS);
 }
 
 /** Counts a failed lookup (malformed or unknown key) against the IP. */
 export async function penaliseFailedLookup(ip: string): Promise<void> {
+  clearUntil.delete(ip);
   await limiters()
     .failedLookups.consume(ip)
     .catch((error) => {
@@ -92,14 +104,52 @@ export async function penaliseFailedLookup(ip: string): Promise<void> {
     });
 }
 
-/** The per-key budget; the key is hashed so the table never holds it. */
-export const consumeKeyBudget = (normalisedKey: string) =>
-  consume(limiters().perKey, digest(normalisedKey), "requests for this license");
+/**
+ * The per-key budget (the key is hashed so the table never holds it). One
+ * busy key would make its row the hottest in the database if every request
+ * upserted it, so a process takes points from the shared counter in leases of
+ * up to KEY_LEASE and spends them locally; one upsert then serves many
+ * requests. The budget still holds across processes, to within one lease per
+ * process; the exact limits (activations, tickets, trials) are not leased.
+ */
+const KEY_LEASE = 25;
+type Lease = { points: number; until: number };
+const leases = new Map<string, Lease>();
+const leasing = new Map<string, Promise<void>>();
+
+export async function consumeKeyBudget(normalisedKey: string): Promise<void> {
+  const id = digest(normalisedKey);
+  for (;;) {
+    const lease = leases.get(id);
+    if (lease && lease.points > 0 && lease.until > Date.now()) {
+      lease.points--;
+      return;
+    }
+    let pending = leasing.get(id);
+    if (!pending) {
+      const limiter = limiters().perKey;
+      const take = Math.max(1, Math.min(KEY_LEASE, Math.floor(limiter.points / 20)));
+      pending = limiter
+        .consume(id, take)
+        .then((res) => {
+          leases.set(id, { points: take, until: Date.now() + res.msBeforeNext });
+        })
+        .catch((error) => {
+          leases.delete(id);
+          throw error instanceof RateLimiterRes ? limited(error, "requests for this license") : error;
+        })
+        .finally(() => leasing.delete(id));
+      leasing.set(id, pending);
+    }
+    await pending; // then spend from the new lease, or wait for the next one
+  }
+}
 export const consumeTrialBudget = (ip: string) => consume(limiters().trials, ip, "trials from this address");
 export const consumeActivationBudget = (normalisedKey: string) =>
   consume(limiters().activations, digest(normalisedKey), "activation attempts for this license");
 
 /** For tests and operators: forget an IP's failures. */
 export async function resetIp(ip: string): Promise<void> {
+  clearUntil.delete(ip);
   await limiters().failedLookups.delete(ip);
 }
