@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { CLIENT_IP_HEADER, clientIp, handleFast, send } from "@/lib/http/fast-server";
 import { errorResponse, json } from "@/lib/http/api";
+import { CLIENT_IP_HEADER, clientIp, handleFast, send } from "@/lib/http/fast-server";
 import { assertProductionReady, bootstrapDatabase } from "@/lib/server/bootstrap";
 import { config } from "@/lib/server/config";
 

@@ -34,7 +34,13 @@ export function errorResponse(error: unknown): ApiResponse {
     if (error.extra.retryAfterSeconds) headers["Retry-After"] = String(error.extra.retryAfterSeconds);
     return json(
       error.status,
-      { error: { code: error.code, message: maskKeysIn(error.message), ...(error.extra.details ? { details: error.extra.details } : {}) } },
+      {
+        error: {
+          code: error.code,
+          message: maskKeysIn(error.message),
+          ...(error.extra.details ? { details: error.extra.details } : {}),
+        },
+      },
       headers,
     );
   }
@@ -45,7 +51,10 @@ export function errorResponse(error: unknown): ApiResponse {
       { "Retry-After": "5" },
     );
   }
-  console.error("[api] unexpected error:", maskKeysIn(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+  console.error(
+    "[api] unexpected error:",
+    maskKeysIn(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+  );
   return json(500, { error: { code: "INTERNAL", message: "Something went wrong on our side." } });
 }
 

@@ -159,9 +159,7 @@ export const deactivate = guarded(async (req) => {
   return json(200, { deactivated: true, instanceId }, NO_STORE);
 });
 
-export const publicKey = guarded(async () =>
-  json(200, publicJwks(), { "Cache-Control": "public, max-age=300" }),
-);
+export const publicKey = guarded(async () => json(200, publicJwks(), { "Cache-Control": "public, max-age=300" }));
 
 /** Path → method → handler, for the fast server and for tests. */
 export const INSTALLATION_ROUTES: Record<string, Record<string, ApiHandler>> = {

@@ -31,7 +31,11 @@ export function nextRoute(handler: ApiHandler) {
       if (request.method !== "GET" && request.body) {
         const declared = Number(request.headers.get("content-length") ?? 0);
         if (declared > config().maxBodyBytes) bodyTooLarge = true;
-        else ({ body, tooLarge: bodyTooLarge } = await readLimited(request.body as unknown as AsyncIterable<Uint8Array>, config().maxBodyBytes));
+        else
+          ({ body, tooLarge: bodyTooLarge } = await readLimited(
+            request.body as unknown as AsyncIterable<Uint8Array>,
+            config().maxBodyBytes,
+          ));
       }
       const apiRequest: ApiRequest = {
         method: request.method,

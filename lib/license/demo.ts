@@ -22,13 +22,25 @@ export async function seedDemo(): Promise<void> {
   const demos: { email: string; plan: PlanId; expiresInDays: number; tickets: number; installations: number }[] = [
     { email: "pro@demo.ticketzero.test", plan: "professional", expiresInDays: 287, tickets: 4_200, installations: 3 },
     { email: "starter@demo.ticketzero.test", plan: "starter", expiresInDays: 21, tickets: 640, installations: 2 },
-    { email: "enterprise@demo.ticketzero.test", plan: "enterprise", expiresInDays: 340, tickets: 9_800, installations: 6 },
+    {
+      email: "enterprise@demo.ticketzero.test",
+      plan: "enterprise",
+      expiresInDays: 340,
+      tickets: 9_800,
+      installations: 6,
+    },
     { email: "trial@demo.ticketzero.test", plan: "trial", expiresInDays: 12, tickets: 35, installations: 1 },
   ];
   for (const demo of demos) {
     const accountId = await ensureAccount(db, demo.email, "Demo MSP");
     const { license, key } = await issueLicense(
-      { plan: demo.plan, email: demo.email, company: "Demo MSP", accountId, expiresAt: new Date(now + demo.expiresInDays * DAY) },
+      {
+        plan: demo.plan,
+        email: demo.email,
+        company: "Demo MSP",
+        accountId,
+        expiresAt: new Date(now + demo.expiresInDays * DAY),
+      },
       ctx,
     );
     for (let i = 1; i <= demo.installations; i++) {

@@ -93,8 +93,12 @@ export async function ensureAccount(db: DbOrTx, email: string, company?: string 
 /** Format first (no database work for a malformed key), then existence. */
 export async function findByKey(rawKey: unknown, db: DbOrTx = getDb(), forUpdate = false): Promise<LicenseRow> {
   const parsed = parseKey(rawKey);
-  if (!parsed) throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
-  const query = db.select().from(licenses).where(eq(licenses.keyHash, hashKey(parsed.key)));
+  if (!parsed)
+    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
+  const query = db
+    .select()
+    .from(licenses)
+    .where(eq(licenses.keyHash, hashKey(parsed.key)));
   const [row] = forUpdate ? await query.for("update") : await query;
   if (!row) throw new LicenseError("LICENSE_NOT_FOUND", `License ${maskKey(parsed.key)} was not found.`);
   return row;
@@ -177,21 +181,23 @@ export async function generateTrial(
   ctx: Context,
 ): Promise<{ license: LicenseRow; key: string; accountId: string }> {
   const email = normaliseEmail(rawEmail);
-  const outcome = await getDb().transaction(async (tx: Tx) => {
-    const accountId = await ensureAccount(tx, email);
-    const { license, key } = await issueLicense({ plan: "trial", email, accountId }, ctx, tx);
-    const [claimed] = await tx
-      .insert(trials)
-      .values({ email, licenseId: license.id })
-      .onConflictDoNothing({ target: trials.email })
-      .returning({ email: trials.email });
-    if (!claimed) tx.rollback();
-    return { license, key, accountId };
-  }).catch((error: unknown) => {
-    // drizzle's rollback error is named "DrizzleError"; only its class tells it apart.
-    if (error instanceof TransactionRollbackError) return null;
-    throw error;
-  });
+  const outcome = await getDb()
+    .transaction(async (tx: Tx) => {
+      const accountId = await ensureAccount(tx, email);
+      const { license, key } = await issueLicense({ plan: "trial", email, accountId }, ctx, tx);
+      const [claimed] = await tx
+        .insert(trials)
+        .values({ email, licenseId: license.id })
+        .onConflictDoNothing({ target: trials.email })
+        .returning({ email: trials.email });
+      if (!claimed) tx.rollback();
+      return { license, key, accountId };
+    })
+    .catch((error: unknown) => {
+      // drizzle's rollback error is named "DrizzleError"; only its class tells it apart.
+      if (error instanceof TransactionRollbackError) return null;
+      throw error;
+    });
   if (!outcome) {
     await recordAudit(getDb(), ctx, { action: "trial.refused", detail: { reason: "TRIAL_ALREADY_USED" } });
     throw new LicenseError("TRIAL_ALREADY_USED", "A trial has already been started for this email address.");
@@ -200,7 +206,10 @@ export async function generateTrial(
 }
 
 export async function hasUsedTrial(email: string): Promise<boolean> {
-  const [row] = await getDb().select().from(trials).where(eq(trials.email, normaliseEmail(email)));
+  const [row] = await getDb()
+    .select()
+    .from(trials)
+    .where(eq(trials.email, normaliseEmail(email)));
   return Boolean(row);
 }
 

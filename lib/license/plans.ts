@@ -129,12 +129,14 @@ export function isPaidPlanId(value: unknown): value is PaidPlanId {
 }
 
 export function featureList(keys: readonly string[]): Feature[] {
-  return keys
-    .filter((key): key is FeatureKey => key in FEATURES)
-    .map((key) => ({ key, name: FEATURES[key] }));
+  return keys.filter((key): key is FeatureKey => key in FEATURES).map((key) => ({ key, name: FEATURES[key] }));
 }
 
-const normaliseFeatureName = (value: string) => value.trim().toLowerCase().replace(/[\s-]+/g, "_");
+const normaliseFeatureName = (value: string) =>
+  value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 const FEATURE_BY_NAME = new Map<string, FeatureKey>(
   (Object.entries(FEATURES) as [FeatureKey, string][]).flatMap(([key, name]) => [
     [normaliseFeatureName(key), key],

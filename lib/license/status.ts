@@ -82,9 +82,18 @@ export function warningsFor(license: LicenseFacts, usage: Usage, code: StatusCod
     if (limit <= 0) return;
     if (used >= limit) warnings.push({ code: reached, message: `${what}: ${used} of ${limit} used (100%).` });
     else if (used >= limit * NEAR_LIMIT_RATIO)
-      warnings.push({ code: near, message: `${what}: ${used} of ${limit} used (${Math.floor((used / limit) * 100)}%).` });
+      warnings.push({
+        code: near,
+        message: `${what}: ${used} of ${limit} used (${Math.floor((used / limit) * 100)}%).`,
+      });
   };
-  check(usage.ticketsThisMonth, license.maxTicketsPerMonth, "TICKETS_NEAR_LIMIT", "TICKETS_LIMIT_REACHED", "Tickets this month");
+  check(
+    usage.ticketsThisMonth,
+    license.maxTicketsPerMonth,
+    "TICKETS_NEAR_LIMIT",
+    "TICKETS_LIMIT_REACHED",
+    "Tickets this month",
+  );
   check(usage.clients, license.maxClients, "CLIENTS_NEAR_LIMIT", "CLIENTS_LIMIT_REACHED", "Clients");
   if (usage.activations >= license.maxActivations) {
     warnings.push({
@@ -115,7 +124,10 @@ export function warningsFor(license: LicenseFacts, usage: Usage, code: StatusCod
 export function upgradeFor(license: LicenseFacts, usage: Usage, valid: boolean): LicenseStatusBody["upgrade"] {
   if (license.state === "superseded") return null;
   if (license.plan === "trial") {
-    return { plan: "professional", reason: "Keep TicketZero running after your trial with 15 clients and 5,000 tickets a month." };
+    return {
+      plan: "professional",
+      reason: "Keep TicketZero running after your trial with 15 clients and 5,000 tickets a month.",
+    };
   }
   const next = nextPlanUp(license.plan);
   if (!next || !valid) return null;

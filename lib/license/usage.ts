@@ -27,7 +27,10 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
   }
   const period = usagePeriod(now);
   if (input.tickets > license.maxTicketsPerMonth) {
-    throw new LicenseError("USAGE_LIMIT_EXCEEDED", `That is more than the ${license.maxTicketsPerMonth} tickets a month this license allows.`);
+    throw new LicenseError(
+      "USAGE_LIMIT_EXCEEDED",
+      `That is more than the ${license.maxTicketsPerMonth} tickets a month this license allows.`,
+    );
   }
   const [row] = await db
     .insert(usageMonths)

@@ -25,10 +25,17 @@ export async function bootstrapDatabase(): Promise<Database> {
 /** Production settings that must be present before the app takes traffic. */
 export function assertProductionReady(): void {
   if (!config().isProduction) return;
-  const missing = ["AUTH_SECRET", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SMTP_URL", "PUBLIC_URL"].filter(
-    (name) => !process.env[name],
-  );
+  const missing = [
+    "AUTH_SECRET",
+    "DATABASE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "SMTP_URL",
+    "PUBLIC_URL",
+  ].filter((name) => !process.env[name]);
   if (missing.length) {
-    throw new Error(`APP_ENV=production refuses to start without ${missing.join(", ")} (test-mode checkout and the dev outbox are for development only)`);
+    throw new Error(
+      `APP_ENV=production refuses to start without ${missing.join(", ")} (test-mode checkout and the dev outbox are for development only)`,
+    );
   }
 }

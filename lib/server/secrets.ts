@@ -9,13 +9,7 @@
  * generated on first run into `<DATA_DIR>/secrets.json` (mode 0600), the
  * guide's `license.key`.
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { config } from "./config";
@@ -86,7 +80,9 @@ export function generateStoredSecrets(): StoredSecrets {
   return {
     hmacSecret: randomBytes(32).toString("base64"),
     encryptionKeys: [{ kid: `enc-${stamp}`, key: randomBytes(32).toString("base64") }],
-    signingKeys: [{ kid: `sig-${stamp}`, pkcs8: privateKey.export({ format: "der", type: "pkcs8" }).toString("base64") }],
+    signingKeys: [
+      { kid: `sig-${stamp}`, pkcs8: privateKey.export({ format: "der", type: "pkcs8" }).toString("base64") },
+    ],
   };
 }
 
