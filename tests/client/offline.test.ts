@@ -93,6 +93,21 @@ describe("offline operation", () => {
     expect(result.message).toMatch(/not trusted/);
   });
 
+  it("keeps using the cache when the server URL changes (the signature is what counts)", async () => {
+    const { client, dataDir, clock, lic } = await onlineThenOffline();
+    clock.advance(DAY);
+    const moved = makeClient("http://127.0.0.1:9", lic.key, {
+      dataDir,
+      instanceId: client.instanceId,
+      maxRetries: 0,
+      now: clock.now,
+    });
+    expect((await moved.client.validateLicense()).code).toBe("OFFLINE_VALID");
+    // Another key on the same data dir does not get this license's certificate.
+    const other = makeClient("http://127.0.0.1:9", "TZ-ENT-0000-0000-0000-0000", { dataDir, maxRetries: 0 });
+    expect((await other.client.validateLicense()).code).toBe("NO_CACHE");
+  });
+
   it("says NO_CACHE when the server was never reached", async () => {
     const lic = stub.addLicense();
     await stub.stop();
@@ -211,6 +226,15 @@ describe("certificate signatures", () => {
     await stub.stop();
     clock.advance(DAY);
     expect((await client.validateLicense()).code).toBe("OFFLINE_VALID");
+  });
+
+  it("refuses a certificate issued to another instance", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    stub.setCertificateInstance("somebody-else");
+    const { client } = makeClient(stub.url, lic.key, { maxRetries: 0 });
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_INVALID" });
+    expect(result.message).toMatch(/somebody-else/);
   });
 
   it("verifies against configured keys instead of pinning", async () => {

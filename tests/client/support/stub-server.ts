@@ -99,6 +99,7 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
   let signWithForeignKey = false;
+  let certificateInstance: string | null = null;
 
   function addLicense(init: Partial<Omit<StubLicense, "activations">> & { plan?: PlanId } = {}): StubLicense {
     const plan = init.plan ?? "professional";
@@ -136,7 +137,7 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       plan: lic.plan,
       features: lic.features,
       limits: lic.limits,
-      instanceId,
+      instanceId: certificateInstance ?? instanceId,
     })
       .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
       .setSubject(lic.id)
@@ -370,6 +371,10 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
     /** Sign certificates with a key that is not published (or back to the real one). */
     setForeignSigner(on: boolean) {
       signWithForeignKey = on;
+    },
+    /** Issue certificates naming another instance (null: the caller's). */
+    setCertificateInstance(id: string | null) {
+      certificateInstance = id;
     },
     setClock(fn: () => Date) {
       clock = fn;
