@@ -429,7 +429,7 @@ export async function completeTestCheckout(sessionId: string, options: { now?: D
   }
   const now = options.now ?? new Date();
   const row = await loadSessionRow(sessionId);
-  if (!row || row.mode !== "test") throw notFound("UNKNOWN_SESSION");
+  if (row?.mode !== "test") throw notFound("UNKNOWN_SESSION");
   if (row.status === "open") {
     if (now.getTime() - row.createdAt.getTime() > TEST_SESSION_TTL_MS) {
       throw new LicenseError("CONFLICT", "This test checkout has expired. Start a new one from the plans page.", {

@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { auditEvents, licenses, mailOutbox, payments, processedEvents } from "@/db/schema";
+import { getDb } from "@/lib/db/client";
+
+export const uniqueEmail = (tag: string) => `${tag}-${randomBytes(5).toString("hex")}@buyer.example.test`;
+
+export async function licensesOf(email: string) {
+  return getDb().select().from(licenses).where(eq(licenses.email, email)).orderBy(licenses.issuedAt);
+}
+
+export async function licenseById(id: string) {
+  const [row] = await getDb().select().from(licenses).where(eq(licenses.id, id));
+  if (!row) throw new Error(`no license ${id}`);
+  return row;
+}
+
+export async function paymentsOf(email: string) {
+  return getDb().select().from(payments).where(eq(payments.email, email));
+}
+
+export async function mailsTo(email: string) {
+  return getDb().select().from(mailOutbox).where(eq(mailOutbox.to, email));
+}
+
+export async function isEventRecorded(eventId: string) {
+  const [row] = await getDb().select().from(processedEvents).where(eq(processedEvents.eventId, eventId));
+  return Boolean(row);
+}
+
+export async function auditOf(licenseId: string, action?: string) {
+  return getDb()
+    .select()
+    .from(auditEvents)
+    .where(
+      action
+        ? and(eq(auditEvents.licenseId, licenseId), eq(auditEvents.action, action))
+        : eq(auditEvents.licenseId, licenseId),
+    )
+    .orderBy(auditEvents.id);
+}
+
+export async function countRows(table: "licenses" | "payments" | "processed_events" | "audit_events") {
+  const rows = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`);
+  return Number((rows as unknown as { n: number }[])[0]?.n ?? 0);
+}
+
+export const DAY_MS = 86_400_000;
