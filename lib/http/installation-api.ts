@@ -122,7 +122,8 @@ export const activate = guarded(async (req) => {
   );
 });
 
-const TrialBody = z.strictObject({ email: z.email().max(254) });
+// Trimmed before the format check: the spec normalises emails (trimmed, lower-cased), so "  A@B.C " is A@B.C.
+const TrialBody = z.strictObject({ email: z.string().trim().max(254).pipe(z.email()) });
 
 export const generateTrial = guarded(async (req) => {
   const { email } = parseBody(req, TrialBody);
