@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type AttemptEvent, createLicenseClient, LicenseError, type LicenseClient } from "../lib/client/index";
+import { type AttemptEvent, createLicenseClient, type LicenseClient, LicenseError } from "../lib/client/index";
 
 type EndpointStats = { count: number; failures: number; latencies: number[] };
 
