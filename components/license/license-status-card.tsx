@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from "react";
+import { PLANS } from "@/lib/license/plans";
 import type { LicenseStatusBody } from "@/lib/license/types";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
@@ -54,7 +55,8 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
     );
   }
 
-  const total = termDays(license.issuedAt, license.expiresAt);
+  // The ring shows the share of the plan's term left; a short or odd term (e.g. an extension) never shows a full ring.
+  const total = Math.max(termDays(license.issuedAt, license.expiresAt), PLANS[license.plan]?.durationDays ?? 0);
   const ended = status.status === "expired" || status.status === "invalid";
 
   return (
