@@ -32,8 +32,12 @@ try {
   process.on("disconnect", stop);
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  process.send({ port: server.port });
+  // The parent may have gone away while the database was starting: then there is no one to serve.
+  if (!process.connected) await stop();
+  process.send?.({ port: server.port }, (error: Error | null) => {
+    if (error) void stop();
+  });
 } catch (error) {
-  process.send({ error: error instanceof Error ? error.message : String(error) });
+  if (process.connected) process.send?.({ error: error instanceof Error ? error.message : String(error) });
   process.exit(1);
 }
