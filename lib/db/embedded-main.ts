@@ -34,7 +34,7 @@ try {
   process.on("SIGINT", stop);
   // The parent may have gone away while the database was starting: then there is no one to serve.
   if (!process.connected) await stop();
-  process.send?.({ port: server.port }, (error: Error | null) => {
+  process.send?.({ port: server.port }, undefined, {}, (error: Error | null) => {
     if (error) void stop();
   });
 } catch (error) {
