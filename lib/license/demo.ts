@@ -3,8 +3,8 @@
  * installations, so every state of the admin panel can be seen at once.
  * Idempotent: it only seeds an empty database.
  */
-import { count } from "drizzle-orm";
-import { licenses, usageMonths } from "@/db/schema";
+import { count, eq } from "drizzle-orm";
+import { licenses, usageMonths, users } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
 import { activateLicense } from "./activations";
 import { ensureAccount, issueLicense } from "./licenses";
@@ -13,8 +13,13 @@ import { usagePeriod } from "./status";
 
 const DAY = 86_400_000;
 
+export const DEMO_STAFF_EMAIL = "staff@demo.ticketzero.test";
+
 export async function seedDemo(): Promise<void> {
   const db = getDb();
+  // The back office (/staff): a staff account, ensured on every demo start.
+  const staffId = await ensureAccount(db, DEMO_STAFF_EMAIL, "TicketZero");
+  await db.update(users).set({ isStaff: true }).where(eq(users.id, staffId));
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(licenses);
   if (n > 0) return;
   const ctx = { actor: "demo" };
@@ -55,5 +60,6 @@ export async function seedDemo(): Promise<void> {
     }
     console.info(`[demo] ${demo.plan.padEnd(12)} ${demo.email.padEnd(34)} ${key}`);
   }
+  console.info(`[demo] ${"staff".padEnd(12)} ${DEMO_STAFF_EMAIL.padEnd(34)} back office at /staff`);
   console.info("[demo] Sign in with one of these emails; the link appears in this log and at /dev/outbox.");
 }

@@ -125,15 +125,28 @@ export async function licensesOfAccount(accountId: string, db: DbOrTx = getDb())
   return db.select().from(licenses).where(eq(licenses.accountId, accountId)).orderBy(desc(licenses.issuedAt));
 }
 
-async function changeState(
-  rawKey: string,
-  state: "revoked" | "suspended" | "active",
+export type LicenseState = "revoked" | "suspended" | "active";
+/** Which license a state change is about: its key (CLI, API) or its id (back office). */
+export type LicenseLocator = { key: string } | { id: string };
+
+/**
+ * The one state change (revoke, suspend, reinstate), by key or by id: the row
+ * is locked, changed and audited in one transaction. `allowedFrom`, when
+ * given, refuses (CONFLICT) a change from any other current state.
+ */
+export async function changeLicenseState(
+  locator: LicenseLocator,
+  state: LicenseState,
   action: string,
   ctx: Context,
   detail: Record<string, unknown> = {},
+  allowedFrom?: readonly string[],
 ): Promise<LicenseRow> {
   return getDb().transaction(async (tx) => {
-    const row = await findByKey(rawKey, tx, true);
+    const row = "key" in locator ? await findByKey(locator.key, tx, true) : await findById(locator.id, tx, true);
+    if (allowedFrom && !allowedFrom.includes(row.state)) {
+      throw new LicenseError("CONFLICT", `This license is ${row.state}; it cannot be changed to ${state} from there.`);
+    }
     const [updated] = await tx
       .update(licenses)
       .set({ state, updatedAt: new Date() })
@@ -143,6 +156,24 @@ async function changeState(
     return updated!;
   });
 }
+
+/** A license by its id (back office); LICENSE_NOT_FOUND for an unknown or malformed id. */
+export async function findById(id: string, db: DbOrTx = getDb(), forUpdate = false): Promise<LicenseRow> {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (!uuid.test(id)) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
+  const query = db.select().from(licenses).where(eq(licenses.id, id));
+  const [row] = forUpdate ? await query.for("update") : await query;
+  if (!row) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
+  return row;
+}
+
+const changeState = (
+  key: string,
+  state: LicenseState,
+  action: string,
+  ctx: Context,
+  detail: Record<string, unknown> = {},
+) => changeLicenseState({ key }, state, action, ctx, detail);
 
 export const revokeLicense = (key: string, ctx: Context, reason?: string) =>
   changeState(key, "revoked", "license.revoked", ctx, { reason });
