@@ -47,7 +47,12 @@ function expectError(result: CallResult, status: number, code: string) {
 }
 
 /** A POST with the fixture's key where the endpoint needs one: in the body (activate) or as bearer. */
-function postWithKey(path: (typeof POSTS)[number], key: string, body: unknown, options: { contentType?: string | null } = {}) {
+function postWithKey(
+  path: (typeof POSTS)[number],
+  key: string,
+  body: unknown,
+  options: { contentType?: string | null } = {},
+) {
   const bearer = path === "/api/usage" || path === "/api/deactivate" ? key : undefined;
   return call(server.url, path, { key: bearer, body, ...options });
 }
@@ -201,7 +206,10 @@ describe("keys", () => {
         "VALIDATION_FAILED",
       );
       expectError(
-        await call(server.url, "/api/deactivate", { key: active.key, body: { instanceId: "x'; DROP TABLE activations;--" } }),
+        await call(server.url, "/api/deactivate", {
+          key: active.key,
+          body: { instanceId: "x'; DROP TABLE activations;--" },
+        }),
         400,
         "VALIDATION_FAILED",
       );
@@ -282,7 +290,11 @@ describe("licenses that cannot be used", () => {
     const before = await emailFootprint(email);
     expect(before).toEqual({ licenses: 1, trials: 1, users: 1 });
     for (const again of [email, email.toUpperCase(), `  ${email.toUpperCase()} `]) {
-      expectError(await call(server.url, "/admin/generate-trial", { body: { email: again } }), 409, "TRIAL_ALREADY_USED");
+      expectError(
+        await call(server.url, "/admin/generate-trial", { body: { email: again } }),
+        409,
+        "TRIAL_ALREADY_USED",
+      );
     }
     expect(await emailFootprint(email)).toEqual(before);
   });
@@ -296,7 +308,11 @@ describe("licenses that cannot be used", () => {
         "UNAUTHENTICATED",
       );
       expectError(await call(server.url, "/api/usage", { body: { tickets: 1 } }), 401, "UNAUTHENTICATED");
-      expectError(await call(server.url, "/api/deactivate", { body: { instanceId: "inst-a" } }), 401, "UNAUTHENTICATED");
+      expectError(
+        await call(server.url, "/api/deactivate", { body: { instanceId: "inst-a" } }),
+        401,
+        "UNAUTHENTICATED",
+      );
     });
   });
 

@@ -19,7 +19,8 @@ beforeAll(async () => {
   const keys = await call(server.url, "/api/public-key");
   expect(keys.status).toBe(200);
   expect(keys.body.keys.length).toBeGreaterThan(0);
-  for (const key of keys.body.keys) expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", kid: expect.any(String) });
+  for (const key of keys.body.keys)
+    expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", kid: expect.any(String) });
   jwks = createLocalJWKSet(keys.body);
 });
 afterAll(async () => {
@@ -64,7 +65,10 @@ describe("certificate", () => {
 
   it("never outlives the license, and names no instance that is not activated", async () => {
     const expiresAt = new Date(Date.now() + 2 * DAY);
-    const { key } = await issueLicense({ plan: "starter", email: testEmail("cert-short"), expiresAt }, { actor: "test" });
+    const { key } = await issueLicense(
+      { plan: "starter", email: testEmail("cert-short"), expiresAt },
+      { actor: "test" },
+    );
     const status = await call(server.url, "/api/license-status", { key, instanceId: "not-activated" });
     const { payload } = await verify(status.body.certificate);
     expect(payload.exp).toBe(Math.floor(expiresAt.getTime() / 1000));

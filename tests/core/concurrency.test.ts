@@ -72,7 +72,9 @@ describe("concurrency, one pool (core functions in this process)", () => {
       { plan: "professional", email: testEmail("conc3"), limits: { maxTicketsPerMonth: limit } },
       ctx,
     );
-    const { ok, codes } = await settle(Array.from({ length: 50 }, () => reserveTickets({ licenseKey: key, tickets: n }, ctx)));
+    const { ok, codes } = await settle(
+      Array.from({ length: 50 }, () => reserveTickets({ licenseKey: key, tickets: n }, ctx)),
+    );
     const stored = (await footprint(license.id)).tickets;
     expect(stored).toBeLessThanOrEqual(limit);
     expect(ok.length * n).toBe(stored);

@@ -49,9 +49,7 @@ describe("license keys", () => {
         const masked = maskKey(key);
         const last4 = key.slice(-4);
         expect(masked.endsWith(last4)).toBe(true);
-        expect(masked).toBe(
-          plan === "trial" ? `TZ-TRIAL-****${last4}` : `TZ-${PREFIX[plan]}-****-****-****-${last4}`,
-        );
+        expect(masked).toBe(plan === "trial" ? `TZ-TRIAL-****${last4}` : `TZ-${PREFIX[plan]}-****-****-****-${last4}`);
         // No other random character survives.
         const randomPart = key.slice(`TZ-${PREFIX[plan]}-`.length, -4).replaceAll("-", "");
         const shown = masked.slice(`TZ-${PREFIX[plan]}-`.length, -4).replaceAll("-", "");

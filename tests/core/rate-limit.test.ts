@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueLicense } from "@/lib/license/licenses";
 import { type AppServer, startAppServer } from "../support/app-server";
-import { call, emailFootprint, randomIp, serverEnv, testEmail } from "../support/http";
+import { type CallResult, call, emailFootprint, randomIp, serverEnv, testEmail } from "../support/http";
 
 const TRIALS = 3;
 const FAILED_LOOKUPS = 4;
@@ -22,7 +22,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function expectRateLimited(result: { status: number; body: any; headers: Headers }) {
+function expectRateLimited(result: CallResult) {
   expect(result.status).toBe(429);
   expect(result.body).toMatchObject({ error: { code: "RATE_LIMITED", message: expect.any(String) } });
   const retryAfter = Number(result.headers.get("retry-after"));

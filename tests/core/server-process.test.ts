@@ -12,7 +12,10 @@ describe("the server process", () => {
   });
 
   it("answers an installation's status request with a signed certificate", async () => {
-    const { key } = await issueLicense({ plan: "starter", email: `proc-${Date.now()}@example.test` }, { actor: "test" });
+    const { key } = await issueLicense(
+      { plan: "starter", email: `proc-${Date.now()}@example.test` },
+      { actor: "test" },
+    );
     const response = await fetch(`${server.url}/api/license-status`, { headers: { Authorization: `Bearer ${key}` } });
     expect(response.status).toBe(200);
     const body = await response.json();

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { activateLicense } from "@/lib/license/activations";
-import { issueLicense } from "@/lib/license/licenses";
 import { statusByKey } from "@/lib/license/license-status";
+import { issueLicense } from "@/lib/license/licenses";
 
 describe("license core smoke", () => {
   it("issues, activates and reports status", async () => {
-    const { key } = await issueLicense({ plan: "professional", email: `smoke-${Date.now()}@example.test` }, { actor: "test" });
+    const { key } = await issueLicense(
+      { plan: "professional", email: `smoke-${Date.now()}@example.test` },
+      { actor: "test" },
+    );
     const { created } = await activateLicense({ licenseKey: key, instanceId: "smoke-1" }, { actor: "test" });
     expect(created).toBe(true);
     const status = await statusByKey(key.toLowerCase(), "smoke-1");

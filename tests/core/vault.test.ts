@@ -25,7 +25,9 @@ describe("vault", () => {
       expect(whole).not.toContain(key);
       expect(whole.toUpperCase()).not.toContain(key);
       expect(whole).not.toContain(key.slice(-14)); // not even the random part without its prefix
-      expect(row.key_masked).toBe(`${key.slice(0, key.indexOf("-", 3) + 1)}${plan === "trial" ? "****" : "****-****-****-"}${key.slice(-4)}`);
+      expect(row.key_masked).toBe(
+        `${key.slice(0, key.indexOf("-", 3) + 1)}${plan === "trial" ? "****" : "****-****-****-"}${key.slice(-4)}`,
+      );
       expect((await findByKey(key.toLowerCase())).id).toBe(license.id);
     }
   });

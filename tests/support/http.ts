@@ -4,8 +4,8 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { ApiHandler, ApiRequest } from "@/lib/http/api";
 import { getDb } from "@/lib/db/client";
+import type { ApiHandler, ApiRequest } from "@/lib/http/api";
 
 /** A random suffix: tests share one database (and, on PostgreSQL, keep it between runs). */
 export const suffix = () => randomBytes(6).toString("hex");
@@ -38,7 +38,11 @@ export type CallOptions = {
   headers?: Record<string, string>;
 };
 
-export type CallResult = { status: number; body: any; text: string; headers: Headers };
+/** A parsed JSON body: tests read into it freely and assert what they find. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON under test
+export type Json = any;
+
+export type CallResult = { status: number; body: Json; text: string; headers: Headers };
 
 /** One HTTP request to a server; JSON in, JSON out. */
 export async function call(baseUrl: string, path: string, options: CallOptions = {}): Promise<CallResult> {
@@ -47,13 +51,14 @@ export async function call(baseUrl: string, path: string, options: CallOptions =
   if (options.instanceId !== undefined) headers["X-Instance-Id"] = options.instanceId;
   let body: string | Buffer | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === "string" || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
+    body =
+      typeof options.body === "string" || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
     if (options.contentType !== null) headers["Content-Type"] = options.contentType ?? "application/json";
   }
   const response = await fetch(`${baseUrl}${path}`, {
     method: options.method ?? (body === undefined ? "GET" : "POST"),
     headers,
-    body,
+    body: typeof body === "string" || body === undefined ? body : new Uint8Array(body),
   });
   const text = await response.text();
   let parsed: unknown = null;
@@ -120,7 +125,7 @@ export async function emailFootprint(email: string) {
 }
 
 /** Asserts the documented error shape and returns the code. */
-export function errorCode(result: { status: number; body: any }): string {
+export function errorCode(result: { status: number; body: Json }): string {
   const error = result.body?.error;
   if (!error || typeof error.code !== "string" || typeof error.message !== "string") {
     throw new Error(`not an error body (${result.status}): ${JSON.stringify(result.body)}`);

@@ -1,0 +1,412 @@
+/**
+ * The guide's debug commands, for staff and operators:
+ *
+ *   npm run license -- status --key K [--instance ID]
+ *   npm run license -- validate --key K
+ *   npm run license -- issue --plan professional --email E [--company C] [--days N]
+ *                            [--max-clients N] [--max-tickets N] [--max-activations N] [--features a,b]
+ *   npm run license -- trial --email E
+ *   npm run license -- revoke|suspend --key K [--reason R]
+ *   npm run license -- reinstate --key K
+ *   npm run license -- extend --key K --days N
+ *   npm run license -- list [--limit N]
+ *   npm run license -- secrets
+ *
+ * Every command takes --json. Exit codes: 0 ok, 1 license invalid or refused, 2 usage error.
+ * It works beside a running app on the embedded default: bootstrapDatabase() finds the
+ * app's embedded server (or starts one) and the CLI lets go of it when done.
+ */
+import { parseArgs } from "node:util";
+import { closeDb } from "@/lib/db/client";
+import { LicenseError } from "@/lib/license/errors";
+import { maskKey, parseKey } from "@/lib/license/keys";
+import { statusByKey, statusOfLicense } from "@/lib/license/license-status";
+import {
+  extendLicense,
+  findByKey,
+  issueLicense,
+  type LicenseRow,
+  listLicenses,
+  reinstateLicense,
+  revokeLicense,
+  suspendLicense,
+} from "@/lib/license/licenses";
+import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@/lib/license/plans";
+import { startTrial } from "@/lib/license/trial";
+import type { LicenseStatusBody } from "@/lib/license/types";
+import { bootstrapDatabase, type Database } from "@/lib/server/bootstrap";
+import { generateStoredSecrets } from "@/lib/server/secrets";
+
+const USAGE = `Usage: npm run license -- <command> [options]
+
+Commands:
+  status    --key K [--instance ID]     the status an installation sees (exit 1 when not valid)
+  validate  --key K                     VALID or the reason it is not (exit 1 when not valid)
+  issue     --plan P --email E          issue a license and print its key
+            [--company C] [--days N] [--max-clients N] [--max-tickets N]
+            [--max-activations N] [--features key1,key2]
+  trial     --email E                   start the one trial an email may have
+  revoke    --key K [--reason R]        revoke for good
+  suspend   --key K [--reason R]        suspend until reinstated
+  reinstate --key K                     lift a suspension (or a revocation)
+  extend    --key K --days N            move expiry N days past the later of now and the current expiry
+  list      [--limit N]                 the newest licenses, keys masked
+  secrets                               fresh production secrets as environment lines
+
+Options: --json (machine-readable output), --help
+Plans: ${PLAN_IDS.join(", ")}
+Exit codes: 0 ok, 1 license invalid or refused, 2 usage error`;
+
+class UsageError extends Error {}
+
+// Library log lines (such as "[mail] to …") go to stderr, so stdout stays the command's output (and valid --json).
+console.info = (...args: unknown[]) => console.error(...args);
+
+const DAY_MS = 86_400_000;
+
+const OPTIONS = {
+  key: { type: "string" },
+  instance: { type: "string" },
+  plan: { type: "string" },
+  email: { type: "string" },
+  company: { type: "string" },
+  days: { type: "string" },
+  "max-clients": { type: "string" },
+  "max-tickets": { type: "string" },
+  "max-activations": { type: "string" },
+  features: { type: "string" },
+  reason: { type: "string" },
+  limit: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+type Values = {
+  key?: string;
+  instance?: string;
+  plan?: string;
+  email?: string;
+  company?: string;
+  days?: string;
+  "max-clients"?: string;
+  "max-tickets"?: string;
+  "max-activations"?: string;
+  features?: string;
+  reason?: string;
+  limit?: string;
+  json: boolean;
+  help: boolean;
+};
+
+// ---- output ----
+
+/** Two aligned columns. */
+function pairs(rows: [string, string | number | null | undefined][]): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value ?? "-"}`).join("\n");
+}
+
+/** A table with a header row and a rule. */
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const day = (iso: string | Date) => (typeof iso === "string" ? iso : iso.toISOString()).slice(0, 10);
+
+function statusText(body: LicenseStatusBody): string {
+  const parts: string[] = [];
+  const rows: [string, string | number | null][] = [
+    ["Status", `${body.status} (${body.code})`],
+    ["Message", body.message],
+  ];
+  if (body.license) {
+    rows.push(
+      ["Key", body.license.key],
+      ["Plan", body.license.planName],
+      ["Issued", day(body.license.issuedAt)],
+      ["Expires", day(body.license.expiresAt)],
+      ["Days remaining", body.license.daysRemaining],
+    );
+  }
+  if (body.limits && body.usage) {
+    rows.push(
+      ["Tickets", `${body.usage.ticketsThisMonth} / ${body.limits.maxTicketsPerMonth} (${body.usage.period})`],
+      ["Clients", `${body.usage.clients} / ${body.limits.maxClients}`],
+      ["Activations", `${body.usage.activations} / ${body.limits.maxActivations}`],
+    );
+  }
+  if (body.activation)
+    rows.push(["This installation", `${body.activation.instanceId}, since ${day(body.activation.activatedAt)}`]);
+  rows.push(["Features", body.features.map((f) => f.name).join(", ") || "-"]);
+  parts.push(pairs(rows));
+  if (body.warnings.length)
+    parts.push(`Warnings:\n${body.warnings.map((w) => `  ! ${w.message} (${w.code})`).join("\n")}`);
+  if (body.upgrade) parts.push(`Upgrade: ${PLANS[body.upgrade.plan].name}: ${body.upgrade.reason}`);
+  return parts.join("\n\n");
+}
+
+function licenseSummary(row: LicenseRow) {
+  return {
+    id: row.id,
+    key: row.keyMasked,
+    plan: row.plan,
+    state: row.state,
+    email: row.email,
+    company: row.company,
+    issuedAt: row.issuedAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    limits: {
+      maxClients: row.maxClients,
+      maxTicketsPerMonth: row.maxTicketsPerMonth,
+      maxActivations: row.maxActivations,
+    },
+  };
+}
+
+// ---- argument helpers ----
+
+function need(values: Values, name: "key" | "email" | "plan" | "days"): string {
+  const value = values[name];
+  if (value === undefined || value.trim() === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function wholeNumber(values: Values, name: keyof Values, min = 0): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || !/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be a whole number${min ? ` of at least ${min}` : ""}, got "${String(raw)}"`);
+  }
+  return n;
+}
+
+/** A key checked for its format before any database work (a usage error, not a refusal). */
+function keyOption(values: Values): string {
+  const raw = need(values, "key");
+  if (!parseKey(raw))
+    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
+  return raw;
+}
+
+// ---- commands ----
+
+type Output = { json: unknown; text: string; code?: number };
+const CTX = { actor: "cli" };
+
+async function run(command: string, values: Values): Promise<Output> {
+  switch (command) {
+    case "status":
+    case "validate": {
+      const key = keyOption(values);
+      const body = await statusByKey(key, values.instance ?? null);
+      const code = body.valid ? 0 : 1;
+      if (command === "validate") {
+        return {
+          json: { valid: body.valid, code: body.code, status: body.status, message: body.message },
+          text: body.valid ? `VALID: ${body.message}` : `NOT VALID (${body.code}): ${body.message}`,
+          code,
+        };
+      }
+      return { json: body, text: statusText(body), code };
+    }
+    case "issue": {
+      const plan = need(values, "plan") as PlanId;
+      if (!PLAN_IDS.includes(plan)) throw new UsageError(`--plan must be one of ${PLAN_IDS.join(", ")}`);
+      const email = need(values, "email");
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()))
+        throw new UsageError(`--email "${email}" is not an email address`);
+      const days = wholeNumber(values, "days", 1);
+      const limits = {
+        ...(values["max-clients"] !== undefined ? { maxClients: wholeNumber(values, "max-clients", 1) } : {}),
+        ...(values["max-tickets"] !== undefined ? { maxTicketsPerMonth: wholeNumber(values, "max-tickets", 1) } : {}),
+        ...(values["max-activations"] !== undefined
+          ? { maxActivations: wholeNumber(values, "max-activations", 1) }
+          : {}),
+      };
+      let features: string[] | undefined;
+      if (values.features !== undefined) {
+        features = values.features
+          .split(",")
+          .map((f) => f.trim())
+          .filter(Boolean);
+        const unknown = features.filter((f) => !(f in FEATURES));
+        if (unknown.length)
+          throw new UsageError(`unknown feature(s): ${unknown.join(", ")}; known: ${Object.keys(FEATURES).join(", ")}`);
+      }
+      const { license, key } = await issueLicense(
+        {
+          plan,
+          email,
+          company: values.company ?? null,
+          limits,
+          features,
+          expiresAt: days ? new Date(Date.now() + days * DAY_MS) : undefined,
+        },
+        CTX,
+      );
+      return {
+        json: { licenseKey: key, license: licenseSummary(license) },
+        text: `${key}\n\n${pairs([
+          ["Plan", PLANS[plan].name],
+          ["Email", license.email],
+          ["Company", license.company],
+          ["Expires", day(license.expiresAt)],
+          [
+            "Limits",
+            `${license.maxClients} clients, ${license.maxTicketsPerMonth} tickets/month, ${license.maxActivations} activations`,
+          ],
+        ])}`,
+      };
+    }
+    case "trial": {
+      const email = need(values, "email");
+      const { license, key } = await startTrial(email, CTX);
+      return {
+        json: { licenseKey: key, license: licenseSummary(license) },
+        text: `${key}\n\nTrial for ${license.email}, expires ${day(license.expiresAt)}.`,
+      };
+    }
+    case "revoke":
+    case "suspend":
+    case "reinstate": {
+      const key = keyOption(values);
+      const row =
+        command === "revoke"
+          ? await revokeLicense(key, CTX, values.reason)
+          : command === "suspend"
+            ? await suspendLicense(key, CTX, values.reason)
+            : await reinstateLicense(key, CTX);
+      return { json: { license: licenseSummary(row) }, text: `${row.keyMasked} is now ${row.state}.` };
+    }
+    case "extend": {
+      const key = keyOption(values);
+      const days = wholeNumber(values, "days", 1);
+      if (days === undefined) throw new UsageError("--days is required");
+      const row = await findByKey(key);
+      const from = Math.max(row.expiresAt.getTime(), Date.now());
+      const updated = await extendLicense(row.id, new Date(from + days * DAY_MS), CTX);
+      return {
+        json: { license: licenseSummary(updated) },
+        text: `${updated.keyMasked} now expires ${day(updated.expiresAt)} (was ${day(row.expiresAt)}).`,
+      };
+    }
+    case "list": {
+      const limit = wholeNumber(values, "limit", 1) ?? 50;
+      const rows = await listLicenses(undefined, limit);
+      const withStatus = await Promise.all(rows.map(async (row) => ({ row, ...(await statusOfLicense(row)) })));
+      return {
+        json: {
+          licenses: withStatus.map(({ row, status, installations }) => ({
+            ...licenseSummary(row),
+            status: status.status,
+            code: status.code,
+            activations: installations.length,
+          })),
+        },
+        text: rows.length
+          ? table(
+              ["KEY", "PLAN", "STATUS", "EMAIL", "EXPIRES", "ACTIVATIONS"],
+              withStatus.map(({ row, status, installations }) => [
+                row.keyMasked,
+                PLANS[row.plan as PlanId]?.name ?? row.plan,
+                status.code === "VALID" ? status.status : `${status.status} (${status.code})`,
+                row.email,
+                day(row.expiresAt),
+                `${installations.length}/${row.maxActivations}`,
+              ]),
+            )
+          : "No licenses.",
+      };
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : "no command given");
+  }
+}
+
+function secretsOutput(): Output {
+  const stored = generateStoredSecrets();
+  const lines = [
+    `LICENSE_HMAC_SECRET=${stored.hmacSecret}`,
+    `LICENSE_ENCRYPTION_KEYS=${stored.encryptionKeys.map((k) => `${k.kid}:${k.key}`).join(",")}`,
+    `LICENSE_SIGNING_KEYS=${stored.signingKeys.map((k) => `${k.kid}:${k.pkcs8}`).join(",")}`,
+  ];
+  return {
+    json: {
+      LICENSE_HMAC_SECRET: lines[0]!.slice(lines[0]!.indexOf("=") + 1),
+      LICENSE_ENCRYPTION_KEYS: lines[1]!.slice(lines[1]!.indexOf("=") + 1),
+      LICENSE_SIGNING_KEYS: lines[2]!.slice(lines[2]!.indexOf("=") + 1),
+    },
+    text: `# Production secrets: keep them in your secret store, never in the repository.\n# Rotate by prepending a new kid:key to a list; older entries keep decrypting and verifying.\n${lines.join("\n")}`,
+  };
+}
+
+async function main(): Promise<number> {
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true }) as {
+      values: Values;
+      positionals: string[];
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const print = (output: Output) => {
+    console.log(values.json ? JSON.stringify(output.json, null, 2) : output.text);
+    return output.code ?? 0;
+  };
+  const fail = (code: string, message: string, exit: number) => {
+    if (values.json) console.log(JSON.stringify({ error: { code, message } }, null, 2));
+    else
+      console.error(
+        exit === 2 ? `${message}\nRun \`npm run license -- --help\` for usage.` : `Error (${code}): ${message}`,
+      );
+    return exit;
+  };
+
+  const [command, ...extra] = positionals;
+  if (values.help || command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (extra.length) return fail("USAGE", `unexpected argument(s): ${extra.join(" ")}`, 2);
+  if (command === "secrets") return print(secretsOutput());
+  if (
+    !command ||
+    !["status", "validate", "issue", "trial", "revoke", "suspend", "reinstate", "extend", "list"].includes(command)
+  ) {
+    return fail("USAGE", command ? `unknown command "${command}"` : "no command given", 2);
+  }
+
+  let database: Database | null = null;
+  try {
+    // Argument errors first, without touching the database.
+    if (command !== "list" && command !== "issue" && command !== "trial") keyOption(values);
+    database = await bootstrapDatabase();
+    return print(await run(command, values));
+  } catch (error) {
+    if (error instanceof UsageError) return fail("USAGE", error.message, 2);
+    if (error instanceof LicenseError) return fail(error.code, error.message, 1);
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(
+      "ERROR",
+      message.replace(/TZ-[A-Z]{3,5}-[0-9A-Z-]{8,19}/gi, (k) => (parseKey(k) ? maskKey(parseKey(k)!.key) : k)),
+      1,
+    );
+  } finally {
+    await closeDb().catch(() => {});
+    await database?.stop().catch(() => {});
+  }
+}
+
+process.exitCode = await main();
+// Nothing else should keep the process alive, but never hang an operator's terminal.
+setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
