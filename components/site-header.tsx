@@ -51,8 +51,9 @@ export function SiteHeader({
   return (
     <header className="sticky top-0 z-40 border-b border-slate-200/80 bg-white/85 backdrop-blur supports-[backdrop-filter]:bg-white/75">
       <div className="container-page relative flex h-16 items-center justify-between gap-4">
-        <Link href="/" className="rounded-lg" aria-label="TicketZero License Portal, home">
+        <Link href="/" className="rounded-lg">
           <Logo />
+          <span className="sr-only">, home</span>
         </Link>
         <SiteNav
           items={NAV}

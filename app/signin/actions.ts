@@ -1,6 +1,6 @@
 "use server";
 
-import { unstable_rethrow } from "next/navigation";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import type { ActionResult } from "@/components/license/action-result";
 import { signIn, signOut } from "@/lib/auth";
@@ -15,18 +15,27 @@ export async function requestSignInLink(_prev: ActionResult, formData: FormData)
     return { ok: false, code: "VALIDATION_FAILED", message: "Enter a valid email address, like you@your-msp.com." };
   }
   const redirectTo = safeCallbackPath(formData.get("callbackUrl"));
+  const failed: ActionResult = {
+    ok: false,
+    code: "INTERNAL",
+    message: "We couldn’t send the sign-in link just now. Try again in a moment.",
+  };
   try {
-    await signIn("email", { email: email.data, redirectTo });
+    // next-auth answers with where it would go next: its verify-request page, or ?error=… on failure.
+    const next = await signIn("email", { email: email.data, redirectTo, redirect: false });
+    if (typeof next === "string" && /[?&]error=/.test(next)) {
+      console.error(
+        "[signin] next-auth refused to send a sign-in link:",
+        new URL(next, "http://x").searchParams.get("error"),
+      );
+      return failed;
+    }
   } catch (error) {
-    unstable_rethrow(error); // the redirect to the check-email page
+    unstable_rethrow(error);
     console.error("[signin] could not send a sign-in link:", error instanceof Error ? error.name : "unknown error");
-    return {
-      ok: false,
-      code: "INTERNAL",
-      message: "We couldn’t send the sign-in link just now. Try again in a moment.",
-    };
+    return failed;
   }
-  return { ok: true, message: "Check your inbox for the sign-in link." };
+  redirect(`/signin/check-email?${new URLSearchParams({ email: email.data })}`);
 }
 
 export async function signOutAction(): Promise<void> {

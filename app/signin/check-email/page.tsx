@@ -9,7 +9,11 @@ import { isOutboxEnabled } from "@/lib/server/mail";
 export const metadata: Metadata = { title: "Check your email", robots: { index: false } };
 export const dynamic = "force-dynamic";
 
-export default function CheckEmailPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function CheckEmailPage({ searchParams }: { searchParams: SearchParams }) {
+  const raw = (await searchParams).email;
+  const email = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 254) || null;
   const outbox = isOutboxEnabled();
   return (
     <div className="container-page flex justify-center py-14 sm:py-20">
@@ -19,8 +23,9 @@ export default function CheckEmailPage() {
         </span>
         <h1 className="mt-4 text-2xl font-bold">Check your email</h1>
         <p className="mt-3 text-slate-600">
-          We sent you a sign-in link. Open it on this device to sign in. It works once and expires in{" "}
-          {SIGN_IN_LINK_MINUTES} minutes.
+          We sent a sign-in link to{" "}
+          {email ? <span className="font-semibold break-all text-slate-900">{email}</span> : "your address"}. Open it on
+          this device to sign in. It works once and expires in {SIGN_IN_LINK_MINUTES} minutes.
         </p>
         <p className="mt-2 text-sm text-slate-600">
           Nothing there? Check your spam folder, or{" "}
@@ -32,7 +37,12 @@ export default function CheckEmailPage() {
         {outbox ? (
           <Alert tone="info" className="mt-6 text-left" title="Development mode">
             <p>Mail is not sent in this environment; it is kept in the dev outbox.</p>
-            <Button href="/dev/outbox" variant="secondary" size="sm" className="mt-3">
+            <Button
+              href={email ? `/dev/outbox?${new URLSearchParams({ to: email })}` : "/dev/outbox"}
+              variant="secondary"
+              size="sm"
+              className="mt-3"
+            >
               Open the dev outbox
             </Button>
           </Alert>
