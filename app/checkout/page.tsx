@@ -119,7 +119,7 @@ export default async function CheckoutPage({ searchParams }: { searchParams: Sea
             <span className="text-slate-600">/ year</span>
           </p>
           <h3 className="mt-8 text-sm font-semibold text-slate-900">Limits</h3>
-          <dl className="mt-3 grid gap-3 sm:grid-cols-3">
+          <dl className="mt-3 grid grid-cols-3 gap-2 sm:gap-3">
             {planLimitRows(plan).map((row) => (
               <div key={row.label} className="rounded-xl bg-slate-50 p-3 ring-1 ring-slate-200 ring-inset">
                 <dt className="text-xs text-slate-600">{row.label}</dt>

@@ -40,9 +40,12 @@ export async function auditOf(licenseId: string, action?: string) {
     .orderBy(auditEvents.id);
 }
 
-export async function countRows(table: "licenses" | "payments" | "processed_events" | "audit_events") {
-  const rows = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`);
-  return Number((rows as unknown as { n: number }[])[0]?.n ?? 0);
+/** Audit rows whose detail mentions this checkout session (anything fulfilment would write). */
+export async function auditMentioning(checkoutSessionId: string) {
+  return getDb()
+    .select()
+    .from(auditEvents)
+    .where(sql`${auditEvents.detail}->>'checkoutSessionId' = ${checkoutSessionId}`);
 }
 
 export const DAY_MS = 86_400_000;

@@ -1,0 +1,187 @@
+/**
+ * Starting a Stripe checkout and setting up the catalog: what the real SDK
+ * sends to (a local stand-in of) Stripe's API.
+ */
+import { eq } from "drizzle-orm";
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutSessions } from "@/db/schema";
+import { getDb } from "@/lib/db/client";
+import { issueLicense } from "@/lib/license/licenses";
+import { PAID_PLAN_IDS, PLANS } from "@/lib/license/plans";
+import { resetConfig } from "@/lib/server/config";
+import { createCheckout } from "@/lib/stripe/checkout";
+import { apiBaseOptions, isTestMode, priceLookupKey } from "@/lib/stripe/client";
+import { setupStripeCatalog } from "@/lib/stripe/setup";
+import { uniqueEmail } from "./support/helpers";
+import { type StripeStandin, startStripeStandin } from "./support/stripe-standin";
+
+process.env.STRIPE_SECRET_KEY = "sk_test_x";
+process.env.PUBLIC_URL = "https://portal.example.test";
+resetConfig();
+
+let stripe: StripeStandin;
+
+beforeAll(async () => {
+  stripe = await startStripeStandin();
+  process.env.STRIPE_API_BASE = stripe.url;
+  for (const plan of PAID_PLAN_IDS) stripe.seedPrice(priceLookupKey(plan), PLANS[plan].priceCents);
+});
+
+afterAll(async () => {
+  await stripe?.stop();
+});
+
+describe("createCheckout (Stripe mode)", () => {
+  it("creates a yearly subscription Checkout Session with the plan's price, email, URLs and metadata", async () => {
+    expect(isTestMode()).toBe(false);
+    const email = uniqueEmail("sdk");
+    const { license: current } = await issueLicense({ plan: "starter", email }, { actor: "test" });
+    const { url, sessionId, mode } = await createCheckout({
+      plan: "professional",
+      email: `  ${email.toUpperCase()} `,
+      company: "Acme MSP",
+      upgradeFromLicenseId: current.id,
+    });
+    expect(mode).toBe("stripe");
+    expect(sessionId).toMatch(/^cs_test_/);
+    expect(url).toBe(`https://checkout.stripe.test/c/pay/${sessionId}`);
+
+    const lookups = stripe.requestsTo("GET", "/v1/prices");
+    expect(lookups.at(-1)!.params.lookup_keys).toEqual(["ticketzero_professional_yearly"]);
+    const professionalPrice = [...stripe.prices.values()].find(
+      (p) => p.lookup_key === "ticketzero_professional_yearly",
+    )!;
+
+    const [create] = stripe.requestsTo("POST", "/v1/checkout/sessions").slice(-1);
+    expect(create!.headers.authorization).toBe("Bearer sk_test_x");
+    expect(create!.params).toMatchObject({
+      mode: "subscription",
+      line_items: [{ price: professionalPrice.id, quantity: "1" }],
+      customer_email: email,
+      success_url: "https://portal.example.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+      cancel_url: "https://portal.example.test/plans",
+      metadata: { plan: "professional", upgradeFrom: current.id, company: "Acme MSP" },
+      subscription_data: { metadata: { plan: "professional", upgradeFrom: current.id } },
+    });
+    expect((create!.params.metadata as Record<string, string>).renewOf).toBeUndefined();
+
+    const [row] = await getDb().select().from(checkoutSessions).where(eq(checkoutSessions.id, sessionId));
+    expect(row).toMatchObject({
+      plan: "professional",
+      email,
+      company: "Acme MSP",
+      mode: "stripe",
+      status: "open",
+      upgradeFromLicenseId: current.id,
+      renewLicenseId: null,
+      paidAt: null,
+    });
+  });
+
+  it("records a renewal's license in metadata (renewOf)", async () => {
+    const email = uniqueEmail("renewmeta");
+    const { license } = await issueLicense({ plan: "enterprise", email }, { actor: "test" });
+    await createCheckout({ plan: "enterprise", email, renewLicenseId: license.id });
+    const [create] = stripe.requestsTo("POST", "/v1/checkout/sessions").slice(-1);
+    expect(create!.params.metadata).toEqual({ plan: "enterprise", renewOf: license.id });
+  });
+
+  it("refuses bad input with field errors, before calling Stripe", async () => {
+    const before = stripe.requests.length;
+    await expect(createCheckout({ plan: "trial", email: "a@b.co" })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+      extra: { details: { fields: { plan: expect.any(String) } } },
+    });
+    await expect(createCheckout({ plan: "professional", email: "not-an-email" })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+      extra: { details: { fields: { email: expect.any(String) } } },
+    });
+    await expect(
+      createCheckout({ plan: "professional", email: "a@b.co", company: "x".repeat(201) }),
+    ).rejects.toMatchObject({ extra: { details: { fields: { company: expect.any(String) } } } });
+
+    const owner = uniqueEmail("owner");
+    const { license } = await issueLicense({ plan: "professional", email: owner }, { actor: "test" });
+    // Not a step up.
+    await expect(
+      createCheckout({ plan: "starter", email: owner, upgradeFromLicenseId: license.id }),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    // Someone else's license.
+    await expect(
+      createCheckout({ plan: "enterprise", email: uniqueEmail("stranger"), upgradeFromLicenseId: license.id }),
+    ).rejects.toMatchObject({ code: "LICENSE_OWNED_BY_ANOTHER_ACCOUNT" });
+    // A renewal keeps the plan.
+    await expect(
+      createCheckout({ plan: "enterprise", email: owner, renewLicenseId: license.id }),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(
+      createCheckout({
+        plan: "enterprise",
+        email: owner,
+        upgradeFromLicenseId: license.id,
+        renewLicenseId: license.id,
+      }),
+    ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(
+      createCheckout({
+        plan: "enterprise",
+        email: owner,
+        upgradeFromLicenseId: "00000000-0000-4000-8000-000000000000",
+      }),
+    ).rejects.toMatchObject({ code: "LICENSE_NOT_FOUND" });
+    expect(stripe.requests.length).toBe(before);
+  });
+});
+
+describe("stripe:setup", () => {
+  it("creates products and yearly prices by lookup key, is idempotent, and moves the key when a price changes", async () => {
+    const account = await startStripeStandin();
+    try {
+      const client = new Stripe("sk_test_setup", { ...apiBaseOptions(account.url), maxNetworkRetries: 0 });
+      const quiet = () => {};
+
+      const first = await setupStripeCatalog(client, quiet);
+      expect(first.map((o) => [o.plan, o.action])).toEqual([
+        ["starter", "created"],
+        ["professional", "created"],
+        ["enterprise", "created"],
+      ]);
+      for (const plan of PAID_PLAN_IDS) {
+        const price = [...account.prices.values()].find((p) => p.lookup_key === priceLookupKey(plan))!;
+        expect(price).toMatchObject({
+          unit_amount: PLANS[plan].priceCents,
+          currency: "usd",
+          recurring: { interval: "year", interval_count: 1 },
+          product: `ticketzero_${plan}`,
+          active: true,
+        });
+        expect(account.products.get(`ticketzero_${plan}`)).toMatchObject({ name: `TicketZero AI ${PLANS[plan].name}` });
+      }
+
+      const pricesBefore = account.requestsTo("POST", "/v1/prices").length;
+      const second = await setupStripeCatalog(client, quiet);
+      expect(second.every((o) => o.action === "unchanged")).toBe(true);
+      expect(account.requestsTo("POST", "/v1/prices").length).toBe(pricesBefore);
+      expect(account.requestsTo("POST", "/v1/products").length).toBe(3);
+
+      // The account's Professional price differs from the catalog (e.g. the catalog changed): replace it.
+      const old = [...account.prices.values()].find((p) => p.lookup_key === "ticketzero_professional_yearly")!;
+      old.unit_amount = 399_900;
+      const third = await setupStripeCatalog(client, quiet);
+      expect(third.find((o) => o.plan === "professional")!.action).toBe("replaced");
+      const [create] = account.requestsTo("POST", "/v1/prices").slice(-1);
+      expect(create!.params).toMatchObject({
+        lookup_key: "ticketzero_professional_yearly",
+        transfer_lookup_key: "true",
+        unit_amount: "450000",
+      });
+      const current = [...account.prices.values()].filter((p) => p.lookup_key === "ticketzero_professional_yearly");
+      expect(current).toHaveLength(1);
+      expect(current[0]!.unit_amount).toBe(450_000);
+      expect(old.active).toBe(false);
+    } finally {
+      await account.stop();
+    }
+  });
+});

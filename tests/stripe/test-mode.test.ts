@@ -1,0 +1,131 @@
+/**
+ * Without Stripe keys (the embedded default) checkout runs in test mode through
+ * the same fulfilment code; production refuses it.
+ */
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { checkoutSessions } from "@/db/schema";
+import { getDb } from "@/lib/db/client";
+import { completeTestCheckout, fulfilCheckoutSession } from "@/lib/license/fulfilment";
+import { issueLicense } from "@/lib/license/licenses";
+import { resetConfig } from "@/lib/server/config";
+import { createCheckout } from "@/lib/stripe/checkout";
+import { isTestMode } from "@/lib/stripe/client";
+import { deliver, stripeEvent } from "./support/events";
+import { DAY_MS, licenseById, licensesOf, mailsTo, paymentsOf, uniqueEmail } from "./support/helpers";
+
+delete process.env.STRIPE_SECRET_KEY;
+delete process.env.STRIPE_API_BASE;
+delete process.env.STRIPE_WEBHOOK_SECRET;
+process.env.APP_ENV = "development";
+resetConfig();
+
+afterEach(() => {
+  process.env.APP_ENV = "development";
+  resetConfig();
+});
+
+describe("test-mode checkout", () => {
+  it("creates a local session, completes it into one license; a second completion returns the same license", async () => {
+    expect(isTestMode()).toBe(true);
+    const email = uniqueEmail("testmode");
+    const { url, sessionId, mode } = await createCheckout({ plan: "professional", email, company: "Test MSP" });
+    expect(mode).toBe("test");
+    expect(sessionId).toMatch(/^cs_test_local_[0-9a-f]{32}$/);
+    expect(url).toBe(`/checkout/test/${sessionId}`);
+
+    // Not paid yet: nothing to fulfil.
+    await expect(fulfilCheckoutSession(sessionId, "success_page")).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await licensesOf(email)).toHaveLength(0);
+
+    const first = await completeTestCheckout(sessionId);
+    expect(first).toMatchObject({ created: true, kind: "new", plan: "professional", email });
+    expect(first.key).toMatch(/^TZ-PRO-/);
+    expect(first.license).toMatchObject({ plan: "professional", maxClients: 15, company: "Test MSP" });
+    expect(first.license.accountId).toBeTruthy();
+
+    const second = await completeTestCheckout(sessionId);
+    expect(second).toMatchObject({ created: false, key: first.key });
+    expect(second.license.id).toBe(first.license.id);
+    const page = await fulfilCheckoutSession(sessionId, "success_page");
+    expect(page.license.id).toBe(first.license.id);
+
+    expect(await licensesOf(email)).toHaveLength(1);
+    const payments = await paymentsOf(email);
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ mode: "test", amountCents: 450_000, licenseId: first.license.id });
+    expect(await mailsTo(email)).toHaveLength(1);
+    const [row] = await getDb().select().from(checkoutSessions).where(eq(checkoutSessions.id, sessionId));
+    expect(row).toMatchObject({ status: "paid", mode: "test" });
+    expect(row!.paidAt).toBeInstanceOf(Date);
+  });
+
+  it("concurrent completions issue one license", async () => {
+    const email = uniqueEmail("testrace");
+    const { sessionId } = await createCheckout({ plan: "starter", email });
+    const results = await Promise.all([
+      completeTestCheckout(sessionId),
+      completeTestCheckout(sessionId),
+      completeTestCheckout(sessionId),
+      completeTestCheckout(sessionId),
+    ]);
+    expect(new Set(results.map((r) => r.license.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await licensesOf(email)).toHaveLength(1);
+    expect(await paymentsOf(email)).toHaveLength(1);
+  });
+
+  it("upgrades and renews through the same fulfilment", async () => {
+    const email = uniqueEmail("testupgrade");
+    const { license: starter } = await issueLicense({ plan: "starter", email }, { actor: "test" });
+
+    const renewal = await createCheckout({ plan: "starter", email, renewLicenseId: starter.id });
+    const renewed = await completeTestCheckout(renewal.sessionId);
+    expect(renewed).toMatchObject({ kind: "renewal", created: true });
+    expect(renewed.license.id).toBe(starter.id);
+    expect(renewed.license.expiresAt.getTime()).toBe(starter.expiresAt.getTime() + 365 * DAY_MS);
+
+    const upgrade = await createCheckout({ plan: "enterprise", email, upgradeFromLicenseId: starter.id });
+    const upgraded = await completeTestCheckout(upgrade.sessionId);
+    expect(upgraded).toMatchObject({ kind: "upgrade", plan: "enterprise", previousLicenseId: starter.id });
+    const old = await licenseById(starter.id);
+    expect(old.state).toBe("superseded");
+    expect(old.supersededBy).toBe(upgraded.license.id);
+    expect(old.graceEndsAt!.getTime()).toBeGreaterThan(Date.now() + 13 * DAY_MS);
+    expect(await licensesOf(email)).toHaveLength(2);
+
+    // The superseded license cannot be upgraded or renewed again.
+    await expect(createCheckout({ plan: "enterprise", email, renewLicenseId: starter.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+  });
+
+  it("refuses unknown sessions and Stripe-style ids it cannot verify", async () => {
+    await expect(completeTestCheckout("cs_test_local_00000000000000000000000000000000")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(completeTestCheckout("cs_test_a1b2c3d4e5f6")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(fulfilCheckoutSession("cs_test_a1b2c3d4e5f6", "success_page")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(completeTestCheckout("../../etc/passwd")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("is refused in production", async () => {
+    const email = uniqueEmail("prod");
+    const { sessionId } = await createCheckout({ plan: "starter", email });
+    process.env.APP_ENV = "production";
+    resetConfig();
+    await expect(createCheckout({ plan: "starter", email })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(completeTestCheckout(sessionId)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(await licensesOf(email)).toHaveLength(0);
+  });
+
+  it("the webhook refuses everything without a signing secret", async () => {
+    const response = await deliver(
+      stripeEvent("checkout.session.completed", { id: "cs_test_x", object: "checkout.session" }),
+    );
+    expect(response.status).toBe(400);
+    expect((response.body.error as { code: string }).code).toBe("INVALID_SIGNATURE");
+  });
+});
