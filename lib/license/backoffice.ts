@@ -108,7 +108,7 @@ export const limitsSchema = z.object({
 function invalid(error: z.ZodError): LicenseError {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
-    const name = String(issue.path[0] ?? "form");
+    const name = String(issue.path[issue.path.length - 1] ?? "form");
     fields[name] ??= issue.message;
   }
   const first = Object.entries(fields)[0];
@@ -255,6 +255,8 @@ export type AuditItem = {
   licenseId: string | null;
   keyMasked: string | null;
   actor: string;
+  /** The account behind a `staff:<id>` or `user:<id>` actor, when it still exists. */
+  actorEmail: string | null;
   action: string;
   detail: Record<string, unknown>;
   ip: string | null;
@@ -450,12 +452,17 @@ export async function auditLog(query: AuditQuery = {}) {
       licenseId: auditEvents.licenseId,
       keyMasked: licenses.keyMasked,
       actor: auditEvents.actor,
+      actorEmail: users.email,
       action: auditEvents.action,
       detail: auditEvents.detail,
       ip: auditEvents.ip,
     })
     .from(auditEvents)
     .leftJoin(licenses, eq(licenses.id, auditEvents.licenseId))
+    .leftJoin(
+      users,
+      sql`${auditEvents.actor} ~ '^(staff|user):' and ${users.id} = substr(${auditEvents.actor}, strpos(${auditEvents.actor}, ':') + 1)`,
+    )
     .where(condition)
     .orderBy(desc(auditEvents.at), desc(auditEvents.id))
     .limit(pageSize)

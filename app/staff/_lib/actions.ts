@@ -1,0 +1,212 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+/**
+ * Back-office server actions. Each one checks the session and the staff flag
+ * again (whatever the layout showed), calls lib/license/backoffice.ts, and
+ * returns a StaffActionResult: a stable code and a sentence, never a stack.
+ */
+import { headers } from "next/headers";
+import type { StaffActionResult } from "@/components/staff/action-result";
+import { CLIENT_IP_HEADER } from "@/lib/http/fast-server";
+import { deactivateInstallation } from "@/lib/license/activations";
+import {
+  extendById,
+  issueCustom,
+  reinstateById,
+  revokeById,
+  type StaffUser,
+  setCustomLimits,
+  staffAccess,
+  staffContext,
+  suspendById,
+} from "@/lib/license/backoffice";
+import { isLicenseError } from "@/lib/license/errors";
+import { maskKeysIn } from "@/lib/license/keys";
+import { PLANS } from "@/lib/license/plans";
+
+const NOT_STAFF: StaffActionResult = {
+  ok: false,
+  code: "FORBIDDEN",
+  message: "Only TicketZero staff can do this. Sign in with a staff account.",
+};
+const SIGNED_OUT: StaffActionResult = {
+  ok: false,
+  code: "UNAUTHENTICATED",
+  message: "Your session has ended. Sign in again to continue.",
+};
+
+async function staff(): Promise<{ user: StaffUser; ip: string } | StaffActionResult> {
+  const access = await staffAccess();
+  if (access.kind === "signed_out") return SIGNED_OUT;
+  if (access.kind === "forbidden") return NOT_STAFF;
+  const ip = (await headers()).get(CLIENT_IP_HEADER) || "unknown";
+  return { user: access.user, ip };
+}
+
+function failure(error: unknown, what: string): StaffActionResult {
+  if (isLicenseError(error)) {
+    const details = error.extra.details;
+    return {
+      ok: false,
+      code: error.code,
+      message: maskKeysIn(error.message),
+      fields:
+        details && typeof details === "object"
+          ? Object.fromEntries(Object.entries(details).map(([k, v]) => [k, String(v)]))
+          : undefined,
+    };
+  }
+  console.error(`[staff] ${what} failed:`, error instanceof Error ? maskKeysIn(error.message) : "unknown error");
+  return { ok: false, code: "INTERNAL", message: `Something went wrong while trying to ${what}. Nothing was changed.` };
+}
+
+/** A refusal that hands the form's text fields back (never a key). */
+function refused(error: unknown, what: string, form: FormData): StaffActionResult {
+  const result = failure(error, what);
+  const values: Record<string, string> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value === "string" && !name.startsWith("$")) values[name] = value.slice(0, 500);
+  }
+  return result ? { ...result, values } : result;
+}
+
+function refresh() {
+  revalidatePath("/staff", "layout");
+}
+
+const text = (form: FormData, name: string) => {
+  const v = form.get(name);
+  return typeof v === "string" ? v : "";
+};
+
+export async function setLimitsAction(licenseId: string, _prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const { license, warnings } = await setCustomLimits(
+      licenseId,
+      {
+        maxClients: text(form, "maxClients"),
+        maxTicketsPerMonth: text(form, "maxTicketsPerMonth"),
+        maxActivations: text(form, "maxActivations"),
+      },
+      staffContext(who.user, who.ip),
+    );
+    refresh();
+    return {
+      ok: true,
+      code: "LIMITS_SAVED",
+      message: `Saved: ${license.maxClients.toLocaleString("en-US")} clients, ${license.maxTicketsPerMonth.toLocaleString("en-US")} tickets a month, ${license.maxActivations.toLocaleString("en-US")} activations.`,
+      warnings,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    return refused(error, "save the limits", form);
+  }
+}
+
+const CONFIRM_NEEDED: StaffActionResult = {
+  ok: false,
+  code: "CONFIRMATION_REQUIRED",
+  message: "Tick “I understand” to confirm, then submit again.",
+  fields: { confirm: "Confirm to continue." },
+};
+
+export async function changeStateAction(licenseId: string, _prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  const op = text(form, "op");
+  const reason = text(form, "reason").slice(0, 500) || undefined;
+  const ctx = staffContext(who.user, who.ip);
+  try {
+    if (op === "suspend" || op === "revoke") {
+      if (text(form, "confirm") !== "yes") return CONFIRM_NEEDED;
+      const row =
+        op === "suspend" ? await suspendById(licenseId, ctx, reason) : await revokeById(licenseId, ctx, reason);
+      refresh();
+      return {
+        ok: true,
+        code: op === "suspend" ? "SUSPENDED" : "REVOKED",
+        message:
+          op === "suspend"
+            ? `License ${row.keyMasked} is suspended. Installations are refused until it is reinstated.`
+            : `License ${row.keyMasked} is revoked. Installations are refused from now on.`,
+      } satisfies StaffActionResult;
+    }
+    if (op === "reinstate") {
+      const row = await reinstateById(licenseId, ctx);
+      refresh();
+      return {
+        ok: true,
+        code: "REINSTATED",
+        message: `License ${row.keyMasked} is active again.`,
+      } satisfies StaffActionResult;
+    }
+    return { ok: false, code: "VALIDATION_FAILED", message: "Unknown action." } satisfies StaffActionResult;
+  } catch (error) {
+    return failure(error, `${op} the license`);
+  }
+}
+
+export async function extendAction(licenseId: string, _prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const row = await extendById(licenseId, text(form, "days"), staffContext(who.user, who.ip));
+    refresh();
+    return {
+      ok: true,
+      code: "EXTENDED",
+      message: `License ${row.keyMasked} now runs until ${row.expiresAt.toISOString().slice(0, 10)}.`,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    const result = refused(error, "extend the license", form);
+    if (result && result.code === "VALIDATION_FAILED") result.message = result.message.replace(/^days: /, "");
+    return result;
+  }
+}
+
+export async function issueAction(_prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const { license, key } = await issueCustom(
+      {
+        plan: text(form, "plan"),
+        email: text(form, "email"),
+        company: text(form, "company"),
+        days: text(form, "days"),
+        limits: {
+          maxClients: text(form, "maxClients"),
+          maxTicketsPerMonth: text(form, "maxTicketsPerMonth"),
+          maxActivations: text(form, "maxActivations"),
+        },
+      },
+      staffContext(who.user, who.ip),
+    );
+    refresh();
+    return {
+      ok: true,
+      code: "ISSUED",
+      message: `${PLANS[license.plan as keyof typeof PLANS]?.name ?? license.plan} license issued to ${license.email}, valid until ${license.expiresAt.toISOString().slice(0, 10)}.`,
+      licenseKey: key,
+      licenseId: license.id,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    return refused(error, "issue the license", form);
+  }
+}
+
+/** Frees an installation's slot (bound license id; the form sends `instanceId`). */
+export async function staffDeactivateAction(licenseId: string, form: FormData): Promise<void> {
+  const who = await staff();
+  if (!who || !("user" in who)) return;
+  const instanceId = text(form, "instanceId");
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) return;
+  try {
+    await deactivateInstallation({ licenseId }, instanceId, staffContext(who.user, who.ip));
+  } catch (error) {
+    if (!isLicenseError(error)) console.error("[staff] deactivate failed:", (error as Error)?.name);
+  }
+  refresh();
+}

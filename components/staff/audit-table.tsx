@@ -1,0 +1,120 @@
+import Link from "next/link";
+import { formatDateTime, formatRelative } from "@/components/license/format";
+import { EmptyState } from "@/components/ui/empty-state";
+import { ClockIcon } from "@/components/ui/icons";
+import type { AuditItem } from "@/lib/license/backoffice";
+import { maskKeysIn } from "@/lib/license/keys";
+
+/** `{from: "active", reason: "x"}` → "from: active · reason: x" (keys stay masked). */
+export function formatDetail(detail: Record<string, unknown>): string {
+  const parts = Object.entries(detail ?? {})
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  return maskKeysIn(parts.join(" · ")) || "—";
+}
+
+function Actor({ item }: { item: AuditItem }) {
+  const [kind] = item.actor.split(":", 1);
+  return (
+    <span className="block min-w-0">
+      <span className="block truncate font-medium text-slate-800" title={item.actor}>
+        {item.actorEmail ?? item.actor}
+      </span>
+      {item.actorEmail ? <span className="block text-xs text-slate-500">{kind}</span> : null}
+    </span>
+  );
+}
+
+export type AuditTableProps = {
+  items: AuditItem[];
+  /** Show the license column (off on a license's own page). */
+  showLicense?: boolean;
+  caption: string;
+  now?: Date;
+};
+
+/** Audit events: time, actor, action, license, detail. Cards on phones. */
+export function AuditTable({ items, showLicense = true, caption, now = new Date() }: AuditTableProps) {
+  if (items.length === 0) {
+    return <EmptyState icon={<ClockIcon />} title="No audit events" description="Changes and refusals appear here." />;
+  }
+  const license = (item: AuditItem) =>
+    item.licenseId ? (
+      <Link
+        href={`/staff/licenses/${item.licenseId}`}
+        className="font-mono text-xs text-brand-700 underline-offset-2 hover:underline"
+      >
+        {item.keyMasked ?? "deleted license"}
+      </Link>
+    ) : (
+      <span className="text-slate-400">—</span>
+    );
+  return (
+    <>
+      <div className="hidden overflow-x-auto md:block">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
+              <th scope="col" className="py-2.5 pr-4 font-semibold">
+                Time
+              </th>
+              <th scope="col" className="py-2.5 pr-4 font-semibold">
+                Actor
+              </th>
+              <th scope="col" className="py-2.5 pr-4 font-semibold">
+                Action
+              </th>
+              {showLicense ? (
+                <th scope="col" className="py-2.5 pr-4 font-semibold">
+                  License
+                </th>
+              ) : null}
+              <th scope="col" className="py-2.5 font-semibold">
+                Detail
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {items.map((item) => (
+              <tr key={item.id} className="align-top">
+                <td className="py-3 pr-4 whitespace-nowrap text-slate-700">
+                  <time dateTime={item.at.toISOString()} title={formatDateTime(item.at)}>
+                    {formatRelative(item.at, now)}
+                  </time>
+                </td>
+                <td className="max-w-[14rem] py-3 pr-4">
+                  <Actor item={item} />
+                </td>
+                <td className="py-3 pr-4">
+                  <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
+                    {item.action}
+                  </code>
+                </td>
+                {showLicense ? <td className="py-3 pr-4 whitespace-nowrap">{license(item)}</td> : null}
+                <td className="max-w-[24rem] py-3 text-xs break-words text-slate-600">{formatDetail(item.detail)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ul className="space-y-3 md:hidden" aria-label={caption}>
+        {items.map((item) => (
+          <li key={item.id} className="rounded-xl p-4 ring-1 ring-slate-200">
+            <div className="flex items-start justify-between gap-3">
+              <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">{item.action}</code>
+              <time dateTime={item.at.toISOString()} className="shrink-0 text-xs text-slate-500">
+                {formatRelative(item.at, now)}
+              </time>
+            </div>
+            <div className="mt-2 text-sm">
+              <Actor item={item} />
+            </div>
+            {showLicense && item.licenseId ? <div className="mt-1">{license(item)}</div> : null}
+            <p className="mt-2 text-xs break-words text-slate-600">{formatDetail(item.detail)}</p>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,44 @@
+import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { StatusIndicator } from "@/components/ui/status-indicator";
+import type { StatusFilter } from "@/lib/license/backoffice";
+import { PLANS, type PlanId } from "@/lib/license/plans";
+
+export const STATUS_LABELS: Record<StatusFilter, string> = {
+  valid: "Valid",
+  expiring_soon: "Expiring soon",
+  trial: "Trial",
+  expired: "Expired",
+  suspended: "Suspended",
+  revoked: "Revoked",
+};
+
+/** The back-office status (suspended and revoked told apart), as the portal's status indicator. */
+export function LicenseStatusPill({
+  status,
+  state,
+  size = "sm",
+}: {
+  status: StatusFilter;
+  state?: string;
+  size?: "sm" | "md";
+}) {
+  const indicator =
+    status === "suspended" || status === "revoked"
+      ? "invalid"
+      : (status as "valid" | "expiring_soon" | "trial" | "expired");
+  const label =
+    state === "superseded" && status !== "expired" ? `${STATUS_LABELS[status]} · superseded` : STATUS_LABELS[status];
+  return <StatusIndicator status={indicator} label={label} size={size} />;
+}
+
+const PLAN_TONE: Record<PlanId, BadgeTone> = {
+  trial: "info",
+  starter: "neutral",
+  professional: "brand",
+  enterprise: "success",
+};
+
+export function PlanBadge({ plan }: { plan: string }) {
+  const known = plan in PLANS ? (plan as PlanId) : null;
+  return <Badge tone={known ? PLAN_TONE[known] : "neutral"}>{known ? PLANS[known].name : plan}</Badge>;
+}

@@ -1,0 +1,61 @@
+"use client";
+
+import { useActionState } from "react";
+import { Field } from "@/components/ui/field";
+import { SubmitButton } from "@/components/ui/submit-button";
+import type { PlanLimits } from "@/lib/license/plans";
+import { ActionAlert, type StaffActionResult } from "./action-result";
+
+type Action = (prev: StaffActionResult, form: FormData) => Promise<StaffActionResult>;
+
+const FIELDS: { name: keyof PlanLimits; label: string; hint: string }[] = [
+  { name: "maxClients", label: "Max clients", hint: "Clients the installation may manage." },
+  { name: "maxTicketsPerMonth", label: "Max tickets / month", hint: "Refused above this each UTC month." },
+  { name: "maxActivations", label: "Max activations", hint: "Installations; lowering it cuts no one off." },
+];
+
+/** Custom (enterprise) limits for one license; the plan's defaults are shown as hints. */
+export function LimitsForm({
+  action,
+  current,
+  planDefaults,
+  activations,
+}: {
+  action: Action;
+  current: PlanLimits;
+  planDefaults: PlanLimits;
+  activations: number;
+}) {
+  const [result, formAction] = useActionState(action, null);
+  const fieldError = (name: string) => (result && !result.ok ? result.fields?.[name] : undefined);
+  return (
+    <form action={formAction} className="space-y-5" noValidate>
+      <div className="grid gap-4 sm:grid-cols-3">
+        {FIELDS.map((f) => (
+          <Field
+            key={f.name}
+            name={f.name}
+            label={f.label}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            step={1}
+            required
+            defaultValue={(result && !result.ok ? result.values?.[f.name] : undefined) ?? current[f.name]}
+            error={fieldError(f.name)}
+            hint={`${f.hint} Plan default ${planDefaults[f.name].toLocaleString("en-US")}.${
+              f.name === "maxActivations" ? ` In use: ${activations}.` : ""
+            }`}
+          />
+        ))}
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
+        <SubmitButton>Save limits</SubmitButton>
+        <p className="text-xs text-slate-500">Installations see the new limits on their next status check.</p>
+      </div>
+      <div aria-live="polite">
+        <ActionAlert result={result} />
+      </div>
+    </form>
+  );
+}
