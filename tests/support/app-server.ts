@@ -20,9 +20,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startAppServer(
-  options: { apiOnly?: boolean; env?: Record<string, string>; port?: number } = {},
-): Promise<AppServer> {
+type StartOptions = { apiOnly?: boolean; env?: Record<string, string>; port?: number };
+
+class KilledDuringStartup extends Error {}
+
+export async function startAppServer(options: StartOptions = {}): Promise<AppServer> {
+  try {
+    return await startOnce(options);
+  } catch (error) {
+    // A process killed by a signal before it listened (a loaded machine) gets one more try;
+    // a server that exits with an error code fails the test straight away.
+    if (!(error instanceof KilledDuringStartup)) throw error;
+    return startOnce(options);
+  }
+}
+
+async function startOnce(options: StartOptions): Promise<AppServer> {
   const port = options.port ?? (await freePort());
   const root = path.resolve(import.meta.dirname, "../..");
   const child = spawn(
@@ -44,7 +57,13 @@ export async function startAppServer(
     child.stderr!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    child.once("exit", (code, signal) =>
+      reject(
+        code === null
+          ? new KilledDuringStartup(`server killed by ${signal} while starting:\n${output}`)
+          : new Error(`server exited with ${code}:\n${output}`),
+      ),
+    );
   });
   const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
   await ready.finally(() => clearTimeout(timer));
