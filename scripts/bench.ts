@@ -243,7 +243,14 @@ function printTable(rows: Row[]) {
   const numeric = new Set([2, 3, 4, 5, 6]);
   const line = (c: string[]) =>
     `| ${c.map((v, i) => (numeric.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(" | ")} |`;
-  console.log(`\nResults (${CONNECTIONS} connections, ${SECONDS} s each after a ${WARMUP_SECONDS} s warm-up):\n`);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ");
+  console.log(
+    `\nResults (${CONNECTIONS} connections, ${SECONDS} s each after a ${WARMUP_SECONDS} s warm-up; ` +
+      `${os.cpus().length} CPUs, load average ${load}; client and server share the machine):\n`,
+  );
   console.log(line(headers));
   console.log(`|${widths.map((w, i) => (numeric.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`);
   for (const c of cells) console.log(line(c));
