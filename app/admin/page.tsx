@@ -48,7 +48,7 @@ export default async function AdminOverviewPage() {
               {formatDate(summary.expiresAt)}
             </p>
           </SummaryCard>
-          <SummaryCard title="Tickets this month" icon={<SparkIcon className="size-4" />}>
+          <SummaryCard title="Usage" icon={<SparkIcon className="size-4" />}>
             {status.usage && status.limits ? (
               <UsageBar
                 label="Tickets this month"

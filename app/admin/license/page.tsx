@@ -160,10 +160,14 @@ export default async function LicenseBillingPage() {
         </>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-2">
-        {activateCard}
-        {trialCard}
-      </div>
+      {paid && usable ? (
+        activateCard
+      ) : (
+        <div className="grid gap-6 lg:grid-cols-2">
+          {activateCard}
+          {trialCard}
+        </div>
+      )}
 
       <section aria-labelledby="plans-heading" id="plans" className="scroll-mt-24">
         <h2 id="plans-heading" className="text-xl font-semibold">
