@@ -67,8 +67,9 @@ export default async function StaffOverviewPage() {
         <h2 id="kpi-heading" className="sr-only">
           Key figures
         </h2>
-        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
+        <div className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-5">
           <KpiCard
+            className="col-span-2 lg:col-span-1"
             label="ARR"
             value={cents(f.arrCents)}
             hint={`${formatNumber(f.activePaid)} active paid licenses at list price`}
@@ -237,7 +238,7 @@ export default async function StaffOverviewPage() {
               </Button>
             }
           />
-          <AuditTable items={recent.items} caption="Recent audit events" now={now} />
+          <AuditTable items={recent.items} caption="Recent audit events" now={now} compact />
         </Card>
       </div>
     </div>

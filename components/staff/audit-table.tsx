@@ -7,10 +7,20 @@ import { maskKeysIn } from "@/lib/license/keys";
 
 /** `{from: "active", reason: "x"}` → "from: active · reason: x" (keys stay masked). */
 export function formatDetail(detail: Record<string, unknown>): string {
+  const { from, to } = detail ?? {};
+  if (from && to && typeof from === "object" && typeof to === "object") {
+    const a = from as Record<string, unknown>;
+    const b = to as Record<string, unknown>;
+    const changes = Object.keys(b)
+      .filter((k) => a[k] !== b[k])
+      .map((k) => `${k}: ${String(a[k] ?? "—")} → ${String(b[k])}`);
+    return changes.join(" · ") || "no change";
+  }
   const parts = Object.entries(detail ?? {})
     .filter(([, v]) => v !== undefined && v !== null && v !== "")
     .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
-  return maskKeysIn(parts.join(" · ")) || "—";
+  const text = parts.join(" · ").replace(/(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})[\d:.]*Z/g, "$1 $2 UTC");
+  return maskKeysIn(text) || "—";
 }
 
 function Actor({ item }: { item: AuditItem }) {
@@ -31,10 +41,12 @@ export type AuditTableProps = {
   showLicense?: boolean;
   caption: string;
   now?: Date;
+  /** A short list (overview): action, license, actor and time, without the detail column. */
+  compact?: boolean;
 };
 
 /** Audit events: time, actor, action, license, detail. Cards on phones. */
-export function AuditTable({ items, showLicense = true, caption, now = new Date() }: AuditTableProps) {
+export function AuditTable({ items, showLicense = true, caption, now = new Date(), compact = false }: AuditTableProps) {
   if (items.length === 0) {
     return <EmptyState icon={<ClockIcon />} title="No audit events" description="Changes and refusals appear here." />;
   }
@@ -49,6 +61,34 @@ export function AuditTable({ items, showLicense = true, caption, now = new Date(
     ) : (
       <span className="text-slate-400">—</span>
     );
+  if (compact) {
+    return (
+      <ul className="divide-y divide-slate-100" aria-label={caption}>
+        {items.map((item) => (
+          <li key={item.id} className="flex items-start justify-between gap-4 py-3">
+            <div className="min-w-0">
+              <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
+                  {item.action}
+                </code>
+                {showLicense && item.licenseId ? license(item) : null}
+              </p>
+              <p className="mt-1 truncate text-xs text-slate-500" title={item.actor}>
+                by {item.actorEmail ?? item.actor}
+              </p>
+            </div>
+            <time
+              dateTime={item.at.toISOString()}
+              title={formatDateTime(item.at)}
+              className="shrink-0 text-xs whitespace-nowrap text-slate-500"
+            >
+              {formatRelative(item.at, now)}
+            </time>
+          </li>
+        ))}
+      </ul>
+    );
+  }
   return (
     <>
       <div className="hidden overflow-x-auto md:block">

@@ -34,7 +34,7 @@ export function IssueLicenseForm({ action }: { action: Action }) {
             License key
           </p>
           <div className="mt-2 flex flex-wrap items-center gap-3">
-            <code className="rounded-lg bg-white px-3 py-2 font-mono text-base font-semibold tracking-wide break-all text-slate-900 ring-1 ring-slate-200">
+            <code className="rounded-lg bg-white px-3 py-2 font-mono text-sm font-semibold sm:text-base tracking-wide break-all text-slate-900 ring-1 ring-slate-200">
               {current.licenseKey}
             </code>
             <CopyButton text={current.licenseKey} label="Copy license key" />

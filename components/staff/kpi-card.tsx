@@ -12,10 +12,11 @@ export type KpiCardProps = {
   /** Turns the card into a link (e.g. to the filtered license list). */
   href?: string;
   tone?: "default" | "warning";
+  className?: string;
 };
 
 /** One key figure: label, big number, a hint. */
-export function KpiCard({ label, value, hint, icon, href, tone = "default" }: KpiCardProps) {
+export function KpiCard({ label, value, hint, icon, href, tone = "default", className }: KpiCardProps) {
   const body = (
     <>
       <div className="flex items-center justify-between gap-3">
@@ -32,12 +33,12 @@ export function KpiCard({ label, value, hint, icon, href, tone = "default" }: Kp
           </span>
         ) : null}
       </div>
-      <dd className="tabular mt-2 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{value}</dd>
+      <dd className="tabular mt-2 text-xl font-bold tracking-tight text-slate-900 sm:text-2xl xl:text-3xl">{value}</dd>
       {hint ? <dd className="mt-1 text-xs text-slate-600">{hint}</dd> : null}
     </>
   );
   return (
-    <Card padding="sm" className={cn("relative sm:p-5", href && "transition-shadow hover:shadow-elevated")}>
+    <Card padding="sm" className={cn("relative sm:p-5", href && "transition-shadow hover:shadow-elevated", className)}>
       {href ? (
         <Link href={href} className="absolute inset-0 rounded-2xl" aria-label={`${label}: see the list`} />
       ) : null}

@@ -105,6 +105,16 @@ export const limitsSchema = z.object({
   maxActivations: limitSchema,
 });
 
+const FIELD_NAMES: Record<string, string> = {
+  maxClients: "Max clients",
+  maxTicketsPerMonth: "Max tickets per month",
+  maxActivations: "Max activations",
+  days: "Days",
+  email: "Email",
+  company: "Company",
+  plan: "Plan",
+};
+
 function invalid(error: z.ZodError): LicenseError {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
@@ -112,7 +122,8 @@ function invalid(error: z.ZodError): LicenseError {
     fields[name] ??= issue.message;
   }
   const first = Object.entries(fields)[0];
-  return new LicenseError("VALIDATION_FAILED", first ? `${first[0]}: ${first[1]}` : "Check the form.", {
+  const label = first ? (FIELD_NAMES[first[0]] ?? first[0]) : "";
+  return new LicenseError("VALIDATION_FAILED", first ? `${label}: ${first[1]}` : "Check the form.", {
     details: fields,
   });
 }

@@ -161,7 +161,7 @@ export async function extendAction(licenseId: string, _prev: StaffActionResult, 
     } satisfies StaffActionResult;
   } catch (error) {
     const result = refused(error, "extend the license", form);
-    if (result && result.code === "VALIDATION_FAILED") result.message = result.message.replace(/^days: /, "");
+    if (result && result.code === "VALIDATION_FAILED") result.message = result.message.replace(/^Days: /, "");
     return result;
   }
 }

@@ -57,8 +57,11 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
 
       <Card padding="sm" className="sm:p-5">
         <search aria-label="Licenses">
+          <p id="q-hint" className="sr-only">
+            Keys are matched whole, by their hash; partial keys find nothing.
+          </p>
           <form method="get" action="/staff/licenses" className="grid gap-3 sm:grid-cols-12 sm:items-end">
-            <div className="space-y-1.5 sm:col-span-6">
+            <div className="space-y-1.5 sm:col-span-12 lg:col-span-5">
               <Label htmlFor="q">Search</Label>
               <Input
                 id="q"
@@ -71,11 +74,8 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
                 autoComplete="off"
                 spellCheck={false}
               />
-              <p id="q-hint" className="sr-only">
-                Keys are matched whole, by their hash; partial keys find nothing.
-              </p>
             </div>
-            <div className="space-y-1.5 sm:col-span-2">
+            <div className="space-y-1.5 sm:col-span-4 lg:col-span-2">
               <Label htmlFor="plan">Plan</Label>
               <select id="plan" name="plan" defaultValue={plan} className={SELECT}>
                 <option value="">All plans</option>
@@ -86,7 +86,7 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
                 ))}
               </select>
             </div>
-            <div className="space-y-1.5 sm:col-span-2">
+            <div className="space-y-1.5 sm:col-span-4 lg:col-span-2">
               <Label htmlFor="status">Status</Label>
               <select id="status" name="status" defaultValue={status} className={SELECT}>
                 <option value="">Any status</option>
@@ -97,8 +97,8 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
                 ))}
               </select>
             </div>
-            <div className="flex gap-2 sm:col-span-2">
-              <Button type="submit" fullWidth>
+            <div className="flex gap-2 sm:col-span-4 lg:col-span-3">
+              <Button type="submit" className="flex-1">
                 Search
               </Button>
               {filtered ? (

@@ -80,55 +80,80 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         </ul>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-3">
-        <Card as="section" aria-labelledby="status-heading" className="lg:col-span-2">
-          <CardHeader id="status-heading" title="Status" description={status.message} />
-          <dl className="grid grid-cols-2 gap-x-6 gap-y-4 text-sm sm:grid-cols-3">
-            <div>
-              <dt className="text-xs text-slate-500">State</dt>
-              <dd className="font-medium text-slate-900 capitalize">{license.state}</dd>
+      <div className="grid items-start gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card as="section" aria-labelledby="status-heading">
+            <CardHeader id="status-heading" title="Status" description={status.message} />
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-4 text-sm sm:grid-cols-3">
+              <div>
+                <dt className="text-xs text-slate-500">State</dt>
+                <dd className="font-medium text-slate-900 capitalize">{license.state}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Status code</dt>
+                <dd>
+                  <code className="font-mono text-xs text-slate-800">{status.code}</code>
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Days remaining</dt>
+                <dd className="tabular font-medium text-slate-900">{status.license?.daysRemaining ?? 0}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Issued</dt>
+                <dd className="text-slate-800">
+                  <time dateTime={license.issuedAt.toISOString()}>{formatDate(license.issuedAt)}</time>
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Expires</dt>
+                <dd className="text-slate-800">
+                  <time dateTime={license.expiresAt.toISOString()}>{formatDate(license.expiresAt)}</time>
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-slate-500">Subscription</dt>
+                <dd className="text-slate-800">
+                  {license.stripeSubscriptionId
+                    ? license.cancelAtPeriodEnd
+                      ? "Cancels at period end"
+                      : "Renews automatically"
+                    : "None"}
+                </dd>
+              </div>
+            </dl>
+            <div className="mt-6 grid gap-5 border-t border-slate-100 pt-5 sm:grid-cols-3">
+              <UsageBar label="Tickets this month" used={ticketsThisMonth} limit={license.maxTicketsPerMonth} />
+              <UsageBar label="Clients" used={license.clients} limit={license.maxClients} />
+              <UsageBar label="Activations" used={installations.length} limit={license.maxActivations} />
             </div>
-            <div>
-              <dt className="text-xs text-slate-500">Status code</dt>
-              <dd>
-                <code className="font-mono text-xs text-slate-800">{status.code}</code>
-              </dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Days remaining</dt>
-              <dd className="tabular font-medium text-slate-900">{status.license?.daysRemaining ?? 0}</dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Issued</dt>
-              <dd className="text-slate-800">
-                <time dateTime={license.issuedAt.toISOString()}>{formatDate(license.issuedAt)}</time>
-              </dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Expires</dt>
-              <dd className="text-slate-800">
-                <time dateTime={license.expiresAt.toISOString()}>{formatDate(license.expiresAt)}</time>
-              </dd>
-            </div>
-            <div>
-              <dt className="text-xs text-slate-500">Subscription</dt>
-              <dd className="text-slate-800">
-                {license.stripeSubscriptionId
-                  ? license.cancelAtPeriodEnd
-                    ? "Cancels at period end"
-                    : "Renews automatically"
-                  : "None"}
-              </dd>
-            </div>
-          </dl>
-          <div className="mt-6 grid gap-5 border-t border-slate-100 pt-5 sm:grid-cols-3">
-            <UsageBar label="Tickets this month" used={ticketsThisMonth} limit={license.maxTicketsPerMonth} />
-            <UsageBar label="Clients" used={license.clients} limit={license.maxClients} />
-            <UsageBar label="Activations" used={installations.length} limit={license.maxActivations} />
-          </div>
-        </Card>
+          </Card>
 
-        <Card as="section" aria-labelledby="actions-heading">
+          <Card as="section" aria-labelledby="limits-heading">
+            <CardHeader
+              id="limits-heading"
+              title="Limits"
+              description={
+                plan
+                  ? `Custom enterprise limits for this license only; the ${plan.name} plan and other customers are unchanged.`
+                  : undefined
+              }
+              action={custom ? <Badge tone="warning">Custom</Badge> : <Badge>Plan defaults</Badge>}
+            />
+            <LimitsForm
+              action={setLimitsAction.bind(null, license.id)}
+              current={{
+                maxClients: license.maxClients,
+                maxTicketsPerMonth: license.maxTicketsPerMonth,
+                maxActivations: license.maxActivations,
+              }}
+              planDefaults={plan?.limits ?? license}
+              activations={installations.length}
+            />
+          </Card>
+        </div>
+
+        <Card as="section" aria-labelledby="actions-heading" className="lg:sticky lg:top-24">
           <CardHeader id="actions-heading" title="Actions" description="Every change is recorded in the audit log." />
           <div className="space-y-6">
             <ExtendForm action={extendAction.bind(null, license.id)} expired={expired} />
@@ -140,106 +165,84 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         </Card>
       </div>
 
-      <Card as="section" aria-labelledby="limits-heading">
-        <CardHeader
-          id="limits-heading"
-          title="Limits"
-          description={
-            plan
-              ? `Custom enterprise limits for this license only; the ${plan.name} plan and other customers are unchanged.`
-              : undefined
-          }
-          action={custom ? <Badge tone="warning">Custom</Badge> : <Badge>Plan defaults</Badge>}
-        />
-        <LimitsForm
-          action={setLimitsAction.bind(null, license.id)}
-          current={{
-            maxClients: license.maxClients,
-            maxTicketsPerMonth: license.maxTicketsPerMonth,
-            maxActivations: license.maxActivations,
-          }}
-          planDefaults={plan?.limits ?? license}
-          activations={installations.length}
-        />
-      </Card>
+      <InstallationsTable
+        installations={installations.map((i) => ({
+          ...i,
+          activatedAt: i.activatedAt.toISOString(),
+          lastSeenAt: i.lastSeenAt.toISOString(),
+        }))}
+        maxActivations={license.maxActivations}
+        deactivateAction={staffDeactivateAction.bind(null, license.id)}
+        now={now}
+      />
 
-      <div className="grid gap-6 lg:grid-cols-2">
-        <InstallationsTable
-          installations={installations.map((i) => ({
-            ...i,
-            activatedAt: i.activatedAt.toISOString(),
-            lastSeenAt: i.lastSeenAt.toISOString(),
-          }))}
-          maxActivations={license.maxActivations}
-          deactivateAction={staffDeactivateAction.bind(null, license.id)}
-          now={now}
-        />
+      <div className="grid items-start gap-6 lg:grid-cols-2">
         <UsageHistoryChart data={usage} limit={license.maxTicketsPerMonth} />
-      </div>
 
-      <Card as="section" aria-labelledby="payments-heading">
-        <CardHeader id="payments-heading" title="Payments" description="Purchases and renewals of this license" />
-        {payments.length === 0 ? (
-          <EmptyState
-            icon={<ChartIcon />}
-            title="No payments"
-            description="Issued by staff, a trial, or not paid yet."
-          />
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Payments for this license</caption>
-              <thead>
-                <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Date
-                  </th>
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Kind
-                  </th>
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Plan
-                  </th>
-                  <th scope="col" className="py-2.5 pr-4 text-right font-semibold">
-                    Amount
-                  </th>
-                  <th scope="col" className="py-2.5 font-semibold">
-                    Checkout
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {payments.map((p) => (
-                  <tr key={p.checkoutSessionId}>
-                    <td className="py-3 pr-4 whitespace-nowrap">
-                      <time dateTime={p.createdAt.toISOString()} title={formatDateTime(p.createdAt)}>
-                        {formatDate(p.createdAt)}
-                      </time>
-                    </td>
-                    <td className="py-3 pr-4 capitalize">{p.kind}</td>
-                    <td className="py-3 pr-4">
-                      <PlanBadge plan={p.plan} />
-                    </td>
-                    <td className="tabular py-3 pr-4 text-right font-medium">
-                      {p.currency.toLowerCase() === "usd"
-                        ? usd.format(p.amountCents / 100)
-                        : `${formatNumber(p.amountCents / 100)} ${p.currency.toUpperCase()}`}
-                    </td>
-                    <td className="py-3">
-                      <span className="flex items-center gap-2">
-                        <code className="max-w-[14rem] truncate font-mono text-xs text-slate-600">
-                          {p.checkoutSessionId}
-                        </code>
-                        {p.mode === "test" ? <Badge tone="warning">Test mode</Badge> : null}
-                      </span>
-                    </td>
+        <Card as="section" aria-labelledby="payments-heading">
+          <CardHeader id="payments-heading" title="Payments" description="Purchases and renewals of this license" />
+          {payments.length === 0 ? (
+            <EmptyState
+              icon={<ChartIcon />}
+              title="No payments"
+              description="Issued by staff, a trial, or not paid yet."
+            />
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <caption className="sr-only">Payments for this license</caption>
+                <thead>
+                  <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
+                    <th scope="col" className="py-2.5 pr-4 font-semibold">
+                      Date
+                    </th>
+                    <th scope="col" className="py-2.5 pr-4 font-semibold">
+                      Kind
+                    </th>
+                    <th scope="col" className="py-2.5 pr-4 font-semibold">
+                      Plan
+                    </th>
+                    <th scope="col" className="py-2.5 text-right font-semibold">
+                      Amount
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {payments.map((p) => (
+                    <tr key={p.checkoutSessionId}>
+                      <td className="py-3 pr-4 whitespace-nowrap">
+                        <time dateTime={p.createdAt.toISOString()} title={formatDateTime(p.createdAt)}>
+                          {formatDate(p.createdAt)}
+                        </time>
+                      </td>
+                      <td className="py-3 pr-4">
+                        <span className="block capitalize">{p.kind}</span>
+                        <span className="flex items-center gap-1.5">
+                          <code
+                            className="max-w-[10rem] truncate font-mono text-xs text-slate-500"
+                            title={p.checkoutSessionId}
+                          >
+                            {p.checkoutSessionId}
+                          </code>
+                          {p.mode === "test" ? <Badge tone="warning">Test</Badge> : null}
+                        </span>
+                      </td>
+                      <td className="py-3 pr-4">
+                        <PlanBadge plan={p.plan} />
+                      </td>
+                      <td className="tabular py-3 text-right font-medium">
+                        {p.currency.toLowerCase() === "usd"
+                          ? usd.format(p.amountCents / 100)
+                          : `${formatNumber(p.amountCents / 100)} ${p.currency.toUpperCase()}`}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
 
       <Card as="section" aria-labelledby="audit-heading">
         <CardHeader
