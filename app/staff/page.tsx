@@ -132,7 +132,10 @@ export default async function StaffOverviewPage() {
               label: PLANS[id].name,
               value: f.activeByPlan[id],
               fill: PLAN_FILL[id],
-              hint: id === "trial" ? undefined : `${centsAxis(f.activeByPlan[id] * PLANS[id].priceCents)} ARR`,
+              hint:
+                id === "trial" || f.activeByPlan[id] === 0
+                  ? undefined
+                  : `${centsAxis(f.activeByPlan[id] * PLANS[id].priceCents)} ARR`,
             }))}
             format={formatNumber}
           />
