@@ -4,11 +4,11 @@
  * Idempotent: it only seeds an empty database.
  */
 import { count, eq } from "drizzle-orm";
-import { licenses, usageMonths, users } from "@/db/schema";
+import { licenses, payments, usageMonths, users } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
 import { activateLicense } from "./activations";
 import { ensureAccount, issueLicense } from "./licenses";
-import type { PlanId } from "./plans";
+import { PLANS, type PlanId } from "./plans";
 import { usagePeriod } from "./status";
 
 const DAY = 86_400_000;
@@ -38,6 +38,9 @@ export async function seedDemo(): Promise<void> {
   ];
   for (const demo of demos) {
     const accountId = await ensureAccount(db, demo.email, "Demo MSP");
+    const plan = PLANS[demo.plan];
+    // Issued as long ago as the term already ran, and paid then (the back office's revenue chart).
+    const issuedAt = new Date(now - (plan.durationDays - demo.expiresInDays) * DAY);
     const { license, key } = await issueLicense(
       {
         plan: demo.plan,
@@ -46,8 +49,20 @@ export async function seedDemo(): Promise<void> {
         accountId,
         expiresAt: new Date(now + demo.expiresInDays * DAY),
       },
-      ctx,
+      { ...ctx, now: issuedAt },
     );
+    if (plan.priceCents > 0) {
+      await db.insert(payments).values({
+        checkoutSessionId: `cs_demo_${demo.plan}`,
+        licenseId: license.id,
+        plan: demo.plan,
+        email: demo.email,
+        company: "Demo MSP",
+        amountCents: plan.priceCents,
+        mode: "test",
+        createdAt: issuedAt,
+      });
+    }
     for (let i = 1; i <= demo.installations; i++) {
       await activateLicense({ licenseKey: key, instanceId: `demo-${demo.plan}-${i}`, instanceName: `Site ${i}` }, ctx);
     }
@@ -58,7 +73,8 @@ export async function seedDemo(): Promise<void> {
       const tickets = back === 0 ? demo.tickets : Math.round(demo.tickets * (0.55 + 0.08 * (5 - back)));
       await db.insert(usageMonths).values({ licenseId: license.id, period: usagePeriod(date), tickets });
     }
-    console.info(`[demo] ${demo.plan.padEnd(12)} ${demo.email.padEnd(34)} ${key}`);
+    // Keys stay out of logs: the owner reveals it in the Admin Panel.
+    console.info(`[demo] ${demo.plan.padEnd(12)} ${demo.email.padEnd(34)} ${license.keyMasked}`);
   }
   console.info(`[demo] ${"staff".padEnd(12)} ${DEMO_STAFF_EMAIL.padEnd(34)} back office at /staff`);
   console.info("[demo] Sign in with one of these emails; the link appears in this log and at /dev/outbox.");
