@@ -1,4 +1,4 @@
-import { PAID_PLAN_IDS, PLAN_ORDER, PLANS, type PaidPlanId, type PlanId } from "@/lib/license/plans";
+import { PAID_PLAN_IDS, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "@/lib/license/plans";
 import type { StatusIndicator } from "@/lib/license/types";
 import { PlanCard } from "../plans/plan-card";
 import { Badge } from "../ui/badge";
