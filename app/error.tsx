@@ -1,42 +1,14 @@
 "use client";
 
-import { useEffect } from "react";
-import { Button } from "@/components/ui/button";
-import { ErrorIcon } from "@/components/ui/icons";
+import { type ErrorBoundaryProps, ErrorState } from "@/components/ui/error-state";
 
-export default function ErrorPage({ error, retry }: { error: unknown; retry: () => void }) {
-  const digest =
-    typeof error === "object" && error !== null && "digest" in error && typeof error.digest === "string"
-      ? error.digest
-      : null;
-
-  useEffect(() => {
-    console.error(error);
-  }, [error]);
-
+export default function ErrorPage(props: ErrorBoundaryProps) {
   return (
-    <div className="container-page flex flex-col items-center py-24 text-center sm:py-32">
-      <span className="flex size-12 items-center justify-center rounded-full bg-red-50 text-red-600 ring-1 ring-red-100">
-        <ErrorIcon className="size-6" />
-      </span>
-      <div role="alert" className="mt-5">
-        <h1 className="text-3xl font-bold sm:text-4xl">Something went wrong</h1>
-        <p className="mx-auto mt-3 max-w-md text-slate-600">
-          We couldn’t load this page. It’s usually temporary: try again in a moment. Your licenses and installations are
-          not affected.
-        </p>
-      </div>
-      {digest ? (
-        <p className="mt-3 text-xs text-slate-500">
-          Reference: <code className="font-mono">{digest}</code>
-        </p>
-      ) : null}
-      <div className="mt-8 flex flex-col gap-3 sm:flex-row">
-        <Button onClick={() => retry()}>Try again</Button>
-        <Button href="/" variant="secondary">
-          Go to the homepage
-        </Button>
-      </div>
-    </div>
+    <ErrorState
+      {...props}
+      title="Something went wrong"
+      message="We couldn’t load this page. It’s usually temporary: try again in a moment. Your licenses and installations are not affected."
+      back={{ href: "/", label: "Go to the homepage" }}
+    />
   );
 }

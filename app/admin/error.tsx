@@ -1,41 +1,15 @@
 "use client";
 
-import { useEffect } from "react";
-import { Button } from "@/components/ui/button";
-import { ErrorIcon } from "@/components/ui/icons";
+import { type ErrorBoundaryProps, ErrorState } from "@/components/ui/error-state";
 
-export default function AdminError({ error, retry }: { error: unknown; retry: () => void }) {
-  const digest =
-    typeof error === "object" && error !== null && "digest" in error && typeof error.digest === "string"
-      ? error.digest
-      : null;
-
-  useEffect(() => {
-    console.error(error);
-  }, [error]);
-
+export default function AdminError(props: ErrorBoundaryProps) {
   return (
-    <div className="flex flex-col items-center rounded-2xl bg-white px-6 py-16 text-center shadow-card ring-1 ring-slate-200">
-      <span className="flex size-12 items-center justify-center rounded-full bg-red-50 text-red-600 ring-1 ring-red-100">
-        <ErrorIcon className="size-6" />
-      </span>
-      <div role="alert" className="mt-5">
-        <h1 className="text-2xl font-bold">We couldn’t load your license</h1>
-        <p className="mx-auto mt-3 max-w-md text-slate-600">
-          This is usually temporary. Your license and installations keep working; try again in a moment.
-        </p>
-      </div>
-      {digest ? (
-        <p className="mt-3 text-xs text-slate-500">
-          Reference: <code className="font-mono">{digest}</code>
-        </p>
-      ) : null}
-      <div className="mt-8 flex flex-col gap-3 sm:flex-row">
-        <Button onClick={() => retry()}>Try again</Button>
-        <Button href="/admin" variant="secondary">
-          Back to the overview
-        </Button>
-      </div>
-    </div>
+    <ErrorState
+      {...props}
+      framed
+      title="We couldn’t load your license"
+      message="This is usually temporary. Your license and installations keep working; try again in a moment."
+      back={{ href: "/admin", label: "Back to the overview" }}
+    />
   );
 }
