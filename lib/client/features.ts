@@ -1,28 +1,11 @@
+import { FEATURES } from "../license/plans";
+
 /**
- * Feature keys and display names (PRODUCT.md "Plans"). A copy of the server's catalog so the
- * client can name features offline, where the certificate only carries keys. Unknown keys are
- * still honoured: they are matched by key.
+ * Feature keys and display names (PRODUCT.md "Plans"), from the same catalog the server uses
+ * (`lib/license/plans.ts` is pure data, with no server imports), so the client can name features
+ * offline, where the certificate only carries keys. Unknown keys are still honoured by key.
  */
-export const FEATURE_NAMES: Readonly<Record<string, string>> = {
-  ai_ticket_processing: "AI Ticket Processing",
-  atera_integration: "Atera Integration",
-  basic_dashboard: "Basic Dashboard",
-  advanced_dashboard: "Advanced Dashboard",
-  enterprise_dashboard: "Enterprise Dashboard",
-  email_support: "Email Support",
-  standard_sla: "Standard SLA",
-  multi_llm_support: "Multi-LLM Support",
-  real_time_monitoring: "Real-time Monitoring",
-  custom_workflows: "Custom Workflows",
-  priority_support: "Priority Support",
-  sla_monitoring: "SLA Monitoring",
-  advanced_analytics: "Advanced Analytics",
-  white_label_branding: "White Label Branding",
-  premium_support_24_7: "24/7 Premium Support",
-  sla_guarantees: "SLA Guarantees",
-  api_access: "API Access",
-  custom_integrations: "Custom Integrations",
-};
+export const FEATURE_NAMES: Readonly<Record<string, string>> = FEATURES;
 
 /** "Advanced Dashboard", "advanced-dashboard", " ADVANCED_DASHBOARD " → "advanced_dashboard". */
 export function normaliseFeature(value: string): string {
