@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isDatabaseUnavailable } from "@/lib/db/client";
+import { INSTANCE_ID_PATTERN } from "@/lib/license/activations";
 import { isLicenseError, LicenseError } from "@/lib/license/errors";
 import { maskKeysIn } from "@/lib/license/keys";
 
@@ -91,17 +92,16 @@ export function bearerKey(req: ApiRequest): string | null {
   return match ? match[1]!.trim() : header.trim();
 }
 
-export const INSTANCE_ID = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1–128 characters of A-Z a-z 0-9 . _ : -");
+export const INSTANCE_ID = z.string().regex(INSTANCE_ID_PATTERN, "1–128 characters of A-Z a-z 0-9 . _ : -");
 
 /** `X-Instance-Id`, validated; null when absent. */
 export function instanceIdHeader(req: ApiRequest): string | null {
   const value = req.header("x-instance-id");
   if (value === null || value === undefined) return null;
-  const parsed = INSTANCE_ID.safeParse(value);
-  if (!parsed.success) {
+  if (!INSTANCE_ID_PATTERN.test(value)) {
     throw new LicenseError("VALIDATION_FAILED", "X-Instance-Id must be 1–128 characters of A-Z a-z 0-9 . _ : -");
   }
-  return parsed.data;
+  return value;
 }
 
 /** Collects a body stream up to `limit` bytes; past it, stops reading and says so. */

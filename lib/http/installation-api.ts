@@ -11,13 +11,7 @@ import { parseKey } from "@/lib/license/keys";
 import { accountLicense, statusByKey } from "@/lib/license/license-status";
 import { startTrial } from "@/lib/license/trial";
 import { reserveTickets } from "@/lib/license/usage";
-import {
-  assertIpNotBlocked,
-  consumeActivationBudget,
-  consumeKeyBudget,
-  consumeTrialBudget,
-  penaliseFailedLookup,
-} from "@/lib/server/rate-limit";
+import { consumeActivationBudget, consumeKeyBudget, consumeTrialBudget, guardKeyLookup } from "@/lib/server/rate-limit";
 import {
   type ApiHandler,
   type ApiRequest,
@@ -32,25 +26,9 @@ import {
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
-/**
- * Runs `work` for a key-bearing request: the IP's failed-lookup block and the
- * key's budget first, and a malformed or unknown key counts against the IP.
- */
-async function withKey<T>(req: ApiRequest, rawKey: string, work: () => Promise<T>): Promise<T> {
-  const parsed = parseKey(rawKey);
-  await assertIpNotBlocked(req.ip);
-  if (!parsed) {
-    await penaliseFailedLookup(req.ip);
-    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
-  }
-  await consumeKeyBudget(parsed.key);
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") await penaliseFailedLookup(req.ip);
-    throw error;
-  }
-}
+/** An installation's key-bearing request: the shared guard with the key's per-minute budget. */
+const withKey = <T>(req: ApiRequest, rawKey: string, work: () => Promise<T>): Promise<T> =>
+  guardKeyLookup(req.ip, rawKey, consumeKeyBudget, work);
 
 function requireKey(req: ApiRequest): string {
   const key = bearerKey(req);

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { getCounterSql } from "@/lib/db/client";
 import { LicenseError } from "@/lib/license/errors";
+import { parseKey } from "@/lib/license/keys";
 import { config } from "./config";
 
 /** rate-limiter-flexible speaks node-postgres' `query({text, values})`; postgres.js answers it. */
@@ -152,4 +153,31 @@ export const consumeActivationBudget = (normalisedKey: string) =>
 export async function resetIp(ip: string): Promise<void> {
   clearUntil.delete(ip);
   await limiters().failedLookups.delete(ip);
+}
+
+/**
+ * Every key-bearing request, from an installation or from the Admin Panel:
+ * the IP's failed-lookup block first, then the key's format (no database work
+ * for a malformed key), then `budget`; a malformed or unknown key counts
+ * against the IP. `work` gets the normalised key.
+ */
+export async function guardKeyLookup<T>(
+  ip: string,
+  rawKey: unknown,
+  budget: (normalisedKey: string) => Promise<void>,
+  work: (normalisedKey: string) => Promise<T>,
+): Promise<T> {
+  await assertIpNotBlocked(ip);
+  const parsed = parseKey(rawKey);
+  if (!parsed) {
+    await penaliseFailedLookup(ip);
+    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
+  }
+  await budget(parsed.key);
+  try {
+    return await work(parsed.key);
+  } catch (error) {
+    if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") await penaliseFailedLookup(ip);
+    throw error;
+  }
 }

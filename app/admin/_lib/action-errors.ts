@@ -3,6 +3,7 @@
  * code and a sentence a person can act on. Never a stack trace.
  */
 import type { ActionResult } from "@/components/license/action-result";
+import { isDatabaseUnavailable } from "@/lib/db/client";
 import { isLicenseError } from "@/lib/license/errors";
 import { maskKeysIn } from "@/lib/license/keys";
 
@@ -20,6 +21,13 @@ export function toActionResult(error: unknown, what: string): ActionResult {
   if (isLicenseError(error)) {
     const message = FRIENDLY[error.code] ?? maskKeysIn(error.message);
     return { ok: false, code: error.code, message };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      ok: false,
+      code: "UNAVAILABLE",
+      message: "The license service is briefly unavailable. Nothing was changed; try again in a moment.",
+    };
   }
   console.error(`[admin] ${what} failed:`, error instanceof Error ? maskKeysIn(error.message) : "unknown error");
   return {

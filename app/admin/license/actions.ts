@@ -8,20 +8,14 @@ import type { ActionResult } from "@/components/license/action-result";
 import { licenses } from "@/db/schema";
 import { sessionUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { activateLicense, deactivateInstallation } from "@/lib/license/activations";
+import { activateLicense, deactivateInstallation, INSTANCE_ID_PATTERN } from "@/lib/license/activations";
 import { recordAudit } from "@/lib/license/audit";
 import { LicenseError } from "@/lib/license/errors";
-import { parseKey } from "@/lib/license/keys";
 import { normaliseEmail } from "@/lib/license/licenses";
 import { PLANS } from "@/lib/license/plans";
 import { startTrial } from "@/lib/license/trial";
 import { decryptKey } from "@/lib/license/vault";
-import {
-  assertIpNotBlocked,
-  consumeActivationBudget,
-  consumeTrialBudget,
-  penaliseFailedLookup,
-} from "@/lib/server/rate-limit";
+import { consumeActivationBudget, consumeTrialBudget, guardKeyLookup } from "@/lib/server/rate-limit";
 import { toActionResult } from "../_lib/action-errors";
 import { clientIp, SIGNED_OUT } from "../_lib/session";
 import { licenseSummary } from "../_lib/summary";
@@ -62,25 +56,17 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
   const instanceName = nameSchema.parse(typeof rawName === "string" ? rawName : null);
   try {
     const ip = await clientIp();
-    await assertIpNotBlocked(ip);
-    const parsed = parseKey(rawKey);
-    if (!parsed) {
-      await penaliseFailedLookup(ip);
-      throw new LicenseError("INVALID_FORMAT", "That is not a valid license key format.");
-    }
-    await consumeActivationBudget(parsed.key);
     const ctx = { actor: `user:${user.id}`, ip, accountId: user.id };
-    const { license, activation, created } = await activateLicense(
-      {
-        licenseKey: parsed.key,
-        instanceId: portalInstanceId(user.id, instanceName),
-        instanceName: instanceName ?? "Admin Panel",
-      },
-      ctx,
-    ).catch(async (error: unknown) => {
-      if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") await penaliseFailedLookup(ip);
-      throw error;
-    });
+    const { license, activation, created } = await guardKeyLookup(ip, rawKey, consumeActivationBudget, (licenseKey) =>
+      activateLicense(
+        {
+          licenseKey,
+          instanceId: portalInstanceId(user.id, instanceName),
+          instanceName: instanceName ?? "Admin Panel",
+        },
+        ctx,
+      ),
+    );
     refresh();
     const where = activation.instanceName ?? "Admin Panel";
     return {
@@ -139,7 +125,7 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
   const user = await sessionUser();
   if (!user) return;
   const instanceId = formData.get("instanceId");
-  if (typeof instanceId !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) return;
+  if (typeof instanceId !== "string" || !INSTANCE_ID_PATTERN.test(instanceId)) return;
   const license = await ownedLicense(licenseId, user.id);
   if (!license) return;
   try {
