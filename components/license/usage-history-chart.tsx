@@ -39,7 +39,7 @@ export function UsageHistoryChart({
       format={formatNumber}
       limit={limit}
       barFill={limit ? (tickets) => BAR_FILL[usageLevel(usagePercent(tickets, limit))] : undefined}
-      describe={(months) => {
+      description={(months) => {
         const latest = data[data.length - 1]!;
         return (
           `${months.length} months from ${formatPeriodLong(data[0]!.period)} to ${formatPeriodLong(latest.period)}. ` +

@@ -30,7 +30,7 @@ export type MonthBarChartProps = {
   /** Overrides a bar's fill (e.g. amber near a limit, red at it). */
   barFill?: (value: number, series: ChartSeries) => string;
   /** The SVG description; defaults to the span, total and highest month. */
-  describe?: (data: MonthRow[]) => string;
+  description?: (data: MonthRow[]) => string;
   /** Extra legend entries; the legend shows when there are several series or extras. */
   legend?: { key: string; swatch: ReactNode; label: string }[];
   /** An extra column in the hidden table (e.g. share of the limit). */
@@ -66,7 +66,7 @@ export function MonthBarChart({
   formatAxis = format,
   limit,
   barFill,
-  describe,
+  description,
   legend = [],
   extraColumn,
   emptyTitle = "Nothing yet",
@@ -89,8 +89,8 @@ export function MonthBarChart({
   const desc =
     data.length === 0
       ? "No data."
-      : describe
-        ? describe(data)
+      : description
+        ? description(data)
         : `${data.length} months from ${formatPeriodLong(data[0]!.period)} to ${formatPeriodLong(data[data.length - 1]!.period)}. ` +
           `Total ${format(sum)}; highest ${format(peak)} in ${formatPeriodLong(data[peakIndex]?.period ?? "")}.`;
 
