@@ -142,6 +142,26 @@ export const usageMonths = pgTable(
   (t) => [primaryKey({ columns: [t.licenseId, t.period] })],
 );
 
+/**
+ * Reminder mails already sent (expiry, trial ending, expired, usage). The
+ * primary key is the rule: a reminder goes out at most once per license and
+ * kind (the usage kinds carry their month), whatever the number of app
+ * processes sending. An expiry reminder older than the license's current
+ * expiry cycle (renewed since) may be claimed again; see lib/license/reminders.ts.
+ */
+export const reminders = pgTable(
+  "reminders",
+  {
+    licenseId: uuid("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    /** `expiry_30d`, `expiry_7d`, `expiry_1d`, `trial_ending_3d`, `expired`, `tickets_80_YYYY-MM`, `tickets_100_YYYY-MM` */
+    kind: text("kind").notNull(),
+    sentAt: tz("sent_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.licenseId, t.kind] })],
+);
+
 /** One trial per normalised email, ever: the primary key is the rule. */
 export const trials = pgTable("trials", {
   email: text("email").primaryKey(),
