@@ -10,6 +10,7 @@
  *   npm run license -- reinstate --key K
  *   npm run license -- extend --key K --days N
  *   npm run license -- list [--limit N]
+ *   npm run license -- remind
  *   npm run license -- secrets
  *
  * Every command takes --json. Exit codes: 0 ok, 1 license invalid or refused, 2 usage error.
@@ -32,6 +33,7 @@ import {
   suspendLicense,
 } from "@/lib/license/licenses";
 import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@/lib/license/plans";
+import { sendDueReminders } from "@/lib/license/reminders";
 import { startTrial } from "@/lib/license/trial";
 import type { LicenseStatusBody } from "@/lib/license/types";
 import { bootstrapDatabase, type Database } from "@/lib/server/bootstrap";
@@ -51,6 +53,7 @@ Commands:
   reinstate --key K                     lift a suspension (or a revocation)
   extend    --key K --days N            move expiry N days past the later of now and the current expiry
   list      [--limit N]                 the newest licenses, keys masked
+  remind                                send the expiry, trial and usage reminder mails due now
   secrets                               fresh production secrets as environment lines
 
 Options: --json (machine-readable output), --help
@@ -325,6 +328,25 @@ async function run(command: string, values: Values): Promise<Output> {
           : "No licenses.",
       };
     }
+    case "remind": {
+      const reminders = await sendDueReminders();
+      return {
+        json: reminders,
+        text: [
+          reminders.sent ? `${reminders.sent} reminder${reminders.sent === 1 ? "" : "s"} sent.` : "No reminders sent.",
+          ...(reminders.sent
+            ? [
+                table(
+                  ["KEY", "KIND", "EMAIL"],
+                  reminders.reminders.map((r) => [r.key, r.kind, r.email]),
+                ),
+              ]
+            : []),
+          ...(reminders.failed ? [`${reminders.failed} could not be sent; they are retried on the next run.`] : []),
+        ].join("\n\n"),
+        code: reminders.failed ? 1 : 0,
+      };
+    }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : "no command given");
   }
@@ -381,7 +403,9 @@ async function main(): Promise<number> {
   if (command === "secrets") return print(secretsOutput());
   if (
     !command ||
-    !["status", "validate", "issue", "trial", "revoke", "suspend", "reinstate", "extend", "list"].includes(command)
+    !["status", "validate", "issue", "trial", "revoke", "suspend", "reinstate", "extend", "list", "remind"].includes(
+      command,
+    )
   ) {
     return fail("USAGE", command ? `unknown command "${command}"` : "no command given", 2);
   }
@@ -389,7 +413,7 @@ async function main(): Promise<number> {
   let database: Database | null = null;
   try {
     // Argument errors first, without touching the database.
-    if (command !== "list" && command !== "issue" && command !== "trial") keyOption(values);
+    if (!["list", "issue", "trial", "remind"].includes(command)) keyOption(values);
     database = await bootstrapDatabase();
     return print(await run(command, values));
   } catch (error) {

@@ -57,11 +57,19 @@ server.listen(port, () => {
   );
 });
 
+// Expiry, trial and usage reminder mails; each goes out once, however many app processes run this.
+const reminderMinutes = config().remindersIntervalMinutes;
+const stopReminders =
+  !apiOnly && reminderMinutes > 0
+    ? (await import("@/lib/license/reminders")).startReminderTimer(reminderMinutes)
+    : () => {};
+
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    stopReminders();
     server.close();
     server.closeAllConnections();
     void database.stop().finally(() => process.exit(0));

@@ -31,6 +31,8 @@ export function readConfig() {
     /** How often an installation's last check-in is written, at most. */
     checkInWriteSeconds: int("CHECK_IN_WRITE_SECONDS", 60),
     upgradeGraceDays: int("UPGRADE_GRACE_DAYS", 14),
+    /** Minutes between reminder-mail runs in each app process (0: none; the first runs a minute after start). */
+    remindersIntervalMinutes: int("REMINDERS_INTERVAL_MINUTES", 60),
     rateLimits: {
       /** Requests per key per minute, all installation endpoints together. */
       perKeyPerMinute: int("RATE_LIMIT_KEY_PER_MINUTE", 600),
