@@ -111,6 +111,8 @@ export const licenses = pgTable(
     index("licenses_account_idx").on(t.accountId),
     index("licenses_email_idx").on(t.email),
     index("licenses_subscription_idx").on(t.stripeSubscriptionId),
+    // Reminders and the back office look for licenses by expiry.
+    index("licenses_expires_idx").on(t.expiresAt),
   ],
 );
 
