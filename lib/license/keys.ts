@@ -54,9 +54,16 @@ export function maskKey(key: string): string {
   return `TZ-${parts[1]}-****-****-****-${parts[5]}`;
 }
 
+export const KEY_FORMAT_MESSAGE =
+  "That is not a TicketZero license key. Paid keys look like TZ-PRO-XXXX-XXXX-XXXX-XXXX, trial keys like TZ-TRIAL-XXXXXXXX.";
+
+/** The all-X examples in messages are not keys. */
+const EXAMPLE_KEY = /^TZ-[A-Z]+-[X-]+$/i;
+
 /** Masks anything that looks like a key inside free text (error messages, logs). */
 export function maskKeysIn(text: string): string {
   return text.replace(/TZ-[A-Z]{3,5}-[0-9A-Z-]{8,19}/gi, (match) => {
+    if (EXAMPLE_KEY.test(match)) return match;
     const parsed = parseKey(match);
     return parsed ? maskKey(parsed.key) : "TZ-****";
   });

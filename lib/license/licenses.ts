@@ -7,7 +7,7 @@ import { activations, licenses, trials, users } from "@/db/schema";
 import { type DbOrTx, getDb, type Tx } from "@/lib/db/client";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
-import { generateKey, maskKey, parseKey } from "./keys";
+import { generateKey, KEY_FORMAT_MESSAGE, maskKey, parseKey } from "./keys";
 import { PLANS, type PlanId, type PlanLimits } from "./plans";
 import { classify, type LicenseFacts } from "./status";
 import { encryptKey, hashKey } from "./vault";
@@ -93,8 +93,7 @@ export async function ensureAccount(db: DbOrTx, email: string, company?: string 
 /** Format first (no database work for a malformed key), then existence. */
 export async function findByKey(rawKey: unknown, db: DbOrTx = getDb(), forUpdate = false): Promise<LicenseRow> {
   const parsed = parseKey(rawKey);
-  if (!parsed)
-    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
+  if (!parsed) throw new LicenseError("INVALID_FORMAT", KEY_FORMAT_MESSAGE);
   const query = db
     .select()
     .from(licenses)

@@ -20,7 +20,8 @@ export function readConfig() {
     /** `production` demands real secrets, Stripe keys and SMTP, and hides the dev outbox. */
     appEnv,
     isProduction: appEnv === "production",
-    dataDir: path.resolve(process.env.DATA_DIR || ".data"),
+    // Runtime data, not source: keep it out of the build's file tracing.
+    dataDir: path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || ".data"),
     databaseUrl: process.env.DATABASE_URL || null,
     publicUrl: (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`).replace(/\/$/, ""),
     /** Take the client address from X-Forwarded-For only behind a proxy the operator trusts. */

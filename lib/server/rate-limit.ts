@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { getCounterSql } from "@/lib/db/client";
 import { LicenseError } from "@/lib/license/errors";
-import { parseKey } from "@/lib/license/keys";
+import { KEY_FORMAT_MESSAGE, parseKey } from "@/lib/license/keys";
 import { config } from "./config";
 
 /** rate-limiter-flexible speaks node-postgres' `query({text, values})`; postgres.js answers it. */
@@ -171,7 +171,7 @@ export async function guardKeyLookup<T>(
   const parsed = parseKey(rawKey);
   if (!parsed) {
     await penaliseFailedLookup(ip);
-    throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).");
+    throw new LicenseError("INVALID_FORMAT", KEY_FORMAT_MESSAGE);
   }
   await budget(parsed.key);
   try {
