@@ -11,6 +11,18 @@ test("the Admin Panel sends signed-out visitors to sign in, and back after", asy
   await shot(page, "signin");
 });
 
+test("signed-out requests for the Admin Panel and the back office get an HTTP 307, not a page", async ({ request }) => {
+  for (const path of ["/admin", "/admin/license", "/staff/licenses"]) {
+    const response = await request.get(path, { maxRedirects: 0 });
+    expect(response.status(), path).toBe(307);
+    expect(response.headers().location, path).toContain(`/signin?callbackUrl=${encodeURIComponent(path)}`);
+  }
+  // The JSON endpoints under /admin are not pages: they answer for themselves.
+  const api = await request.post("/admin/activate-license", { data: { licenseKey: "nope" }, maxRedirects: 0 });
+  expect(api.status()).toBe(400);
+  expect((await api.json()).error.code).toBe("INVALID_FORMAT");
+});
+
 test("a sign-in link works once; sign-out ends the session", async ({ page, context }) => {
   const email = uniqueEmail("auth");
   await signInThroughOutbox(page, email, "/admin/license");
