@@ -8,59 +8,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
-type Limits = { maxClients: number; maxTicketsPerMonth: number; maxActivations: number };
-type PlanId = "trial" | "starter" | "professional" | "enterprise";
+import { FEATURES, type PlanLimits as Limits, PLANS, type PlanId } from "@/lib/license/plans";
 
-const NAMES: Record<string, string> = {
-  ai_ticket_processing: "AI Ticket Processing",
-  atera_integration: "Atera Integration",
-  basic_dashboard: "Basic Dashboard",
-  advanced_dashboard: "Advanced Dashboard",
-  enterprise_dashboard: "Enterprise Dashboard",
-  email_support: "Email Support",
-  standard_sla: "Standard SLA",
-  multi_llm_support: "Multi-LLM Support",
-  real_time_monitoring: "Real-time Monitoring",
-  custom_workflows: "Custom Workflows",
-  priority_support: "Priority Support",
-  sla_monitoring: "SLA Monitoring",
-};
+/** The stub serves the real plans catalog, so the client is tested against the same names and limits. */
+const NAMES: Record<string, string> = FEATURES;
 
-export const STUB_PLANS: Record<PlanId, { name: string; prefix: string; limits: Limits; features: string[] }> = {
-  trial: {
-    name: "Trial",
-    prefix: "TRIAL",
-    limits: { maxClients: 2, maxTicketsPerMonth: 100, maxActivations: 1 },
-    features: ["ai_ticket_processing", "atera_integration", "basic_dashboard"],
-  },
-  starter: {
-    name: "Starter",
-    prefix: "STA",
-    limits: { maxClients: 5, maxTicketsPerMonth: 1000, maxActivations: 2 },
-    features: ["ai_ticket_processing", "atera_integration", "basic_dashboard", "email_support", "standard_sla"],
-  },
-  professional: {
-    name: "Professional",
-    prefix: "PRO",
-    limits: { maxClients: 15, maxTicketsPerMonth: 5000, maxActivations: 5 },
-    features: [
-      "ai_ticket_processing",
-      "atera_integration",
-      "advanced_dashboard",
-      "multi_llm_support",
-      "real_time_monitoring",
-      "custom_workflows",
-      "priority_support",
-      "sla_monitoring",
-    ],
-  },
-  enterprise: {
-    name: "Enterprise",
-    prefix: "ENT",
-    limits: { maxClients: 50, maxTicketsPerMonth: 25000, maxActivations: 25 },
-    features: ["ai_ticket_processing", "atera_integration", "enterprise_dashboard", "multi_llm_support"],
-  },
-};
+export const STUB_PLANS: Record<PlanId, { name: string; prefix: string; limits: Limits; features: string[] }> =
+  Object.fromEntries(
+    Object.values(PLANS).map((plan) => [
+      plan.id,
+      { name: plan.name, prefix: plan.keyPrefix, limits: plan.limits, features: [...plan.features] },
+    ]),
+  ) as Record<PlanId, { name: string; prefix: string; limits: Limits; features: string[] }>;
 
 export type StubLicense = {
   id: string;
