@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { DataTable } from "@/components/ui/data-table";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
@@ -99,71 +100,58 @@ export function InstallationsTable({
         <>
           {/* Desktop: table */}
           <div className="hidden overflow-x-auto md:block">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Activated installations</caption>
-              <thead>
-                <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Installation
-                  </th>
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Activated
-                  </th>
-                  <th scope="col" className="py-2.5 pr-4 font-semibold">
-                    Last check-in
-                  </th>
-                  {deactivateAction ? (
-                    <th scope="col" className="py-2.5 text-right font-semibold">
-                      <span className="sr-only">Actions</span>
+            <DataTable
+              caption={"Activated installations"}
+              columns={[
+                { label: "Installation" },
+                { label: "Activated" },
+                { label: "Last check-in" },
+                deactivateAction && { label: "Actions", align: "right", srOnly: true },
+              ]}
+            >
+              {installations.map((inst, i) => {
+                const recent = seenRecently(inst.lastSeenAt, now);
+                return (
+                  <tr key={inst.instanceId} className="align-middle">
+                    <th scope="row" className="py-3.5 pr-4 font-normal">
+                      <span className="flex items-center gap-3">
+                        <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-slate-100 text-slate-600">
+                          <ServerIcon className="size-4.5" />
+                        </span>
+                        <span className="min-w-0">
+                          <span id={`${nameId(i)}-d`} className="block font-medium text-slate-900">
+                            {name(inst)}
+                          </span>
+                          <span className="block max-w-[18rem] truncate font-mono text-xs text-slate-500">
+                            {inst.instanceId}
+                          </span>
+                        </span>
+                      </span>
                     </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {installations.map((inst, i) => {
-                  const recent = seenRecently(inst.lastSeenAt, now);
-                  return (
-                    <tr key={inst.instanceId} className="align-middle">
-                      <th scope="row" className="py-3.5 pr-4 font-normal">
-                        <span className="flex items-center gap-3">
-                          <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-slate-100 text-slate-600">
-                            <ServerIcon className="size-4.5" />
-                          </span>
-                          <span className="min-w-0">
-                            <span id={`${nameId(i)}-d`} className="block font-medium text-slate-900">
-                              {name(inst)}
-                            </span>
-                            <span className="block max-w-[18rem] truncate font-mono text-xs text-slate-500">
-                              {inst.instanceId}
-                            </span>
-                          </span>
-                        </span>
-                      </th>
-                      <td className="py-3.5 pr-4 text-slate-700">
-                        <time dateTime={inst.activatedAt} title={formatDateTime(inst.activatedAt)}>
-                          {formatRelative(inst.activatedAt, now)}
+                    <td className="py-3.5 pr-4 text-slate-700">
+                      <time dateTime={inst.activatedAt} title={formatDateTime(inst.activatedAt)}>
+                        {formatRelative(inst.activatedAt, now)}
+                      </time>
+                    </td>
+                    <td className="py-3.5 pr-4">
+                      <span className="flex flex-wrap items-center gap-2">
+                        <time
+                          dateTime={inst.lastSeenAt}
+                          title={formatDateTime(inst.lastSeenAt)}
+                          className="text-slate-700"
+                        >
+                          {formatRelative(inst.lastSeenAt, now)}
                         </time>
-                      </td>
-                      <td className="py-3.5 pr-4">
-                        <span className="flex flex-wrap items-center gap-2">
-                          <time
-                            dateTime={inst.lastSeenAt}
-                            title={formatDateTime(inst.lastSeenAt)}
-                            className="text-slate-700"
-                          >
-                            {formatRelative(inst.lastSeenAt, now)}
-                          </time>
-                          <CheckInBadge recent={recent} />
-                        </span>
-                      </td>
-                      {deactivateAction ? (
-                        <td className="py-3.5 text-right">{deactivate(inst, `${nameId(i)}-d`)}</td>
-                      ) : null}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+                        <CheckInBadge recent={recent} />
+                      </span>
+                    </td>
+                    {deactivateAction ? (
+                      <td className="py-3.5 text-right">{deactivate(inst, `${nameId(i)}-d`)}</td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </DataTable>
           </div>
 
           {/* Phone: stacked cards */}

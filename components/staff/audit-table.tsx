@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { formatDateTime, formatRelative } from "@/components/license/format";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ClockIcon } from "@/components/ui/icons";
 import type { AuditItem } from "@/lib/license/backoffice";
@@ -92,51 +93,36 @@ export function AuditTable({ items, showLicense = true, caption, now = new Date(
   return (
     <>
       <div className="hidden overflow-x-auto md:block">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">{caption}</caption>
-          <thead>
-            <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Time
-              </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Actor
-              </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Action
-              </th>
-              {showLicense ? (
-                <th scope="col" className="py-2.5 pr-4 font-semibold">
-                  License
-                </th>
-              ) : null}
-              <th scope="col" className="py-2.5 font-semibold">
-                Detail
-              </th>
+        <DataTable
+          caption={caption}
+          columns={[
+            { label: "Time" },
+            { label: "Actor" },
+            { label: "Action" },
+            showLicense && { label: "License" },
+            { label: "Detail" },
+          ]}
+        >
+          {items.map((item) => (
+            <tr key={item.id} className="align-top">
+              <td className="py-3 pr-4 whitespace-nowrap text-slate-700">
+                <time dateTime={item.at.toISOString()} title={formatDateTime(item.at)}>
+                  {formatRelative(item.at, now)}
+                </time>
+              </td>
+              <td className="max-w-[14rem] py-3 pr-4">
+                <Actor item={item} />
+              </td>
+              <td className="py-3 pr-4">
+                <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
+                  {item.action}
+                </code>
+              </td>
+              {showLicense ? <td className="py-3 pr-4 whitespace-nowrap">{license(item)}</td> : null}
+              <td className="max-w-[24rem] py-3 text-xs break-words text-slate-600">{formatDetail(item.detail)}</td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {items.map((item) => (
-              <tr key={item.id} className="align-top">
-                <td className="py-3 pr-4 whitespace-nowrap text-slate-700">
-                  <time dateTime={item.at.toISOString()} title={formatDateTime(item.at)}>
-                    {formatRelative(item.at, now)}
-                  </time>
-                </td>
-                <td className="max-w-[14rem] py-3 pr-4">
-                  <Actor item={item} />
-                </td>
-                <td className="py-3 pr-4">
-                  <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
-                    {item.action}
-                  </code>
-                </td>
-                {showLicense ? <td className="py-3 pr-4 whitespace-nowrap">{license(item)}</td> : null}
-                <td className="max-w-[24rem] py-3 text-xs break-words text-slate-600">{formatDetail(item.detail)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </div>
       <ul className="space-y-3 md:hidden" aria-label={caption}>
         {items.map((item) => (

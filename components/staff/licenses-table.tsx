@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { formatDate } from "@/components/license/format";
 import { cn } from "@/components/ui/cn";
+import { DataTable } from "@/components/ui/data-table";
 import type { LicenseListItem } from "@/lib/license/backoffice";
 import { LicenseStatusPill, PlanBadge } from "./license-status";
 
@@ -21,59 +22,44 @@ export function LicensesTable({ items, caption }: { items: LicenseListItem[]; ca
   return (
     <>
       <div className="hidden overflow-x-auto md:block">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">{caption}</caption>
-          <thead>
-            <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Customer
+        <DataTable
+          caption={caption}
+          columns={[
+            { label: "Customer" },
+            { label: "Plan" },
+            { label: "Status" },
+            { label: "Key" },
+            { label: "Expires" },
+            { label: "Activations", align: "right" },
+          ]}
+        >
+          {items.map((item) => (
+            <tr key={item.id} className="group relative align-middle hover:bg-slate-50">
+              <th scope="row" className="max-w-[18rem] py-3 pr-4 font-normal">
+                <Link
+                  href={`/staff/licenses/${item.id}`}
+                  className="block truncate font-medium text-slate-900 underline-offset-2 group-hover:text-brand-700 group-hover:underline"
+                >
+                  {item.email}
+                </Link>
+                <span className="block truncate text-xs text-slate-500">{item.company || "No company"}</span>
               </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Plan
-              </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Status
-              </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Key
-              </th>
-              <th scope="col" className="py-2.5 pr-4 font-semibold">
-                Expires
-              </th>
-              <th scope="col" className="py-2.5 text-right font-semibold">
-                Activations
-              </th>
+              <td className="py-3 pr-4">
+                <PlanBadge plan={item.plan} />
+              </td>
+              <td className="py-3 pr-4">
+                <LicenseStatusPill status={item.status} state={item.state} />
+              </td>
+              <td className="py-3 pr-4 font-mono text-xs whitespace-nowrap text-slate-600">{item.keyMasked}</td>
+              <td className="py-3 pr-4 whitespace-nowrap text-slate-700">
+                <time dateTime={item.expiresAt.toISOString()}>{formatDate(item.expiresAt)}</time>
+              </td>
+              <td className="py-3 text-right">
+                <Activations item={item} />
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {items.map((item) => (
-              <tr key={item.id} className="group relative align-middle hover:bg-slate-50">
-                <th scope="row" className="max-w-[18rem] py-3 pr-4 font-normal">
-                  <Link
-                    href={`/staff/licenses/${item.id}`}
-                    className="block truncate font-medium text-slate-900 underline-offset-2 group-hover:text-brand-700 group-hover:underline"
-                  >
-                    {item.email}
-                  </Link>
-                  <span className="block truncate text-xs text-slate-500">{item.company || "No company"}</span>
-                </th>
-                <td className="py-3 pr-4">
-                  <PlanBadge plan={item.plan} />
-                </td>
-                <td className="py-3 pr-4">
-                  <LicenseStatusPill status={item.status} state={item.state} />
-                </td>
-                <td className="py-3 pr-4 font-mono text-xs whitespace-nowrap text-slate-600">{item.keyMasked}</td>
-                <td className="py-3 pr-4 whitespace-nowrap text-slate-700">
-                  <time dateTime={item.expiresAt.toISOString()}>{formatDate(item.expiresAt)}</time>
-                </td>
-                <td className="py-3 text-right">
-                  <Activations item={item} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </div>
       <ul className="space-y-3 md:hidden" aria-label={caption}>
         {items.map((item) => (

@@ -12,6 +12,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ChartIcon } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
@@ -176,7 +177,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         now={now}
       />
 
-      <div className="grid items-start gap-6 lg:grid-cols-2">
+      <div className="grid items-start gap-6">
         <UsageHistoryChart data={usage} limit={license.maxTicketsPerMonth} />
 
         <Card as="section" aria-labelledby="payments-heading">
@@ -189,56 +190,40 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
             />
           ) : (
             <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm">
-                <caption className="sr-only">Payments for this license</caption>
-                <thead>
-                  <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-                    <th scope="col" className="py-2.5 pr-4 font-semibold">
-                      Date
-                    </th>
-                    <th scope="col" className="py-2.5 pr-4 font-semibold">
-                      Kind
-                    </th>
-                    <th scope="col" className="py-2.5 pr-4 font-semibold">
-                      Plan
-                    </th>
-                    <th scope="col" className="py-2.5 text-right font-semibold">
-                      Amount
-                    </th>
+              <DataTable
+                caption="Payments for this license"
+                columns={[{ label: "Date" }, { label: "Kind" }, { label: "Plan" }, { label: "Amount", align: "right" }]}
+              >
+                {payments.map((p) => (
+                  <tr key={p.checkoutSessionId}>
+                    <td className="py-3 pr-4 whitespace-nowrap">
+                      <time dateTime={p.createdAt.toISOString()} title={formatDateTime(p.createdAt)}>
+                        {formatDate(p.createdAt)}
+                      </time>
+                    </td>
+                    <td className="py-3 pr-4">
+                      <span className="block capitalize">{p.kind}</span>
+                      <span className="flex items-center gap-1.5">
+                        <code
+                          className="max-w-[10rem] truncate font-mono text-xs text-slate-500"
+                          title={p.checkoutSessionId}
+                        >
+                          {p.checkoutSessionId}
+                        </code>
+                        {p.mode === "test" ? <Badge tone="warning">Test</Badge> : null}
+                      </span>
+                    </td>
+                    <td className="py-3 pr-4">
+                      <PlanBadge plan={p.plan} />
+                    </td>
+                    <td className="tabular py-3 text-right font-medium">
+                      {p.currency.toLowerCase() === "usd"
+                        ? usd.format(p.amountCents / 100)
+                        : `${formatNumber(p.amountCents / 100)} ${p.currency.toUpperCase()}`}
+                    </td>
                   </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {payments.map((p) => (
-                    <tr key={p.checkoutSessionId}>
-                      <td className="py-3 pr-4 whitespace-nowrap">
-                        <time dateTime={p.createdAt.toISOString()} title={formatDateTime(p.createdAt)}>
-                          {formatDate(p.createdAt)}
-                        </time>
-                      </td>
-                      <td className="py-3 pr-4">
-                        <span className="block capitalize">{p.kind}</span>
-                        <span className="flex items-center gap-1.5">
-                          <code
-                            className="max-w-[10rem] truncate font-mono text-xs text-slate-500"
-                            title={p.checkoutSessionId}
-                          >
-                            {p.checkoutSessionId}
-                          </code>
-                          {p.mode === "test" ? <Badge tone="warning">Test</Badge> : null}
-                        </span>
-                      </td>
-                      <td className="py-3 pr-4">
-                        <PlanBadge plan={p.plan} />
-                      </td>
-                      <td className="tabular py-3 text-right font-medium">
-                        {p.currency.toLowerCase() === "usd"
-                          ? usd.format(p.amountCents / 100)
-                          : `${formatNumber(p.amountCents / 100)} ${p.currency.toUpperCase()}`}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
             </div>
           )}
         </Card>
