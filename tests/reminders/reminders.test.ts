@@ -4,8 +4,6 @@
  * runs. Every run is global (the shared database holds other tests' licenses),
  * so each test asserts only on its own licenses' reminders and mails.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents, licenses, mailOutbox, reminders, usageMonths } from "@/db/schema";
@@ -15,6 +13,7 @@ import type { PlanId } from "@/lib/license/plans";
 import { reminderMail, sendDueReminders, startReminderTimer } from "@/lib/license/reminders";
 import { usagePeriod } from "@/lib/license/status";
 import { reserveTickets } from "@/lib/license/usage";
+import { runLicenseCli } from "../support/cli";
 import { testEmail } from "../support/http";
 
 const DAY = 86_400_000;
@@ -277,28 +276,7 @@ describe("npm run license -- remind", () => {
       { plan: "starter", email: testEmail("rem-cli"), expiresAt: new Date(Date.now() + 3 * DAY) },
       { actor: "test" },
     );
-    const root = path.resolve(import.meta.dirname, "../..");
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", path.join(root, "scripts/license-cli.ts"), "remind", "--json"],
-        { cwd: root, env: process.env, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
-      child.once("error", reject);
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    const out = await runLicenseCli("remind", "--json");
     expect(out.code, out.stderr).toBe(0);
     const body = JSON.parse(out.stdout);
     expect(body.sent).toBeGreaterThanOrEqual(1);

@@ -14,7 +14,7 @@ import { createCheckout } from "@/lib/stripe/checkout";
 import { apiBaseOptions, isTestMode, priceLookupKey } from "@/lib/stripe/client";
 import { setupStripeCatalog } from "@/lib/stripe/setup";
 import { uniqueEmail } from "./support/helpers";
-import { type StripeStandin, startStripeStandin } from "./support/stripe-standin";
+import { type StripeStandin, startSeededStripeStandin, startStripeStandin } from "./support/stripe-standin";
 
 process.env.STRIPE_SECRET_KEY = "sk_test_x";
 process.env.PUBLIC_URL = "https://portal.example.test";
@@ -23,9 +23,7 @@ resetConfig();
 let stripe: StripeStandin;
 
 beforeAll(async () => {
-  stripe = await startStripeStandin();
-  process.env.STRIPE_API_BASE = stripe.url;
-  for (const plan of PAID_PLAN_IDS) stripe.seedPrice(priceLookupKey(plan), PLANS[plan].priceCents);
+  stripe = await startSeededStripeStandin();
 });
 
 afterAll(async () => {

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fulfilCheckoutSession } from "@/lib/license/fulfilment";
 import { statusByKey } from "@/lib/license/license-status";
-import { PAID_PLAN_IDS, type PaidPlanId, PLANS } from "@/lib/license/plans";
+import type { PaidPlanId } from "@/lib/license/plans";
 import { resetConfig } from "@/lib/server/config";
 import { type CreateCheckoutInput, createCheckout } from "@/lib/stripe/checkout";
-import { priceLookupKey } from "@/lib/stripe/client";
 import { deliver, stripeEvent, WEBHOOK_SECRET } from "./support/events";
 import {
   auditMentioning,
@@ -22,7 +21,7 @@ import {
   paymentsOf,
   uniqueEmail,
 } from "./support/helpers";
-import { type StripeStandin, startStripeStandin } from "./support/stripe-standin";
+import { type StripeStandin, startSeededStripeStandin } from "./support/stripe-standin";
 
 process.env.STRIPE_SECRET_KEY = "sk_test_x";
 process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
@@ -32,9 +31,7 @@ resetConfig();
 let stripe: StripeStandin;
 
 beforeAll(async () => {
-  stripe = await startStripeStandin();
-  process.env.STRIPE_API_BASE = stripe.url;
-  for (const plan of PAID_PLAN_IDS) stripe.seedPrice(priceLookupKey(plan), PLANS[plan].priceCents);
+  stripe = await startSeededStripeStandin();
 });
 
 afterAll(async () => {

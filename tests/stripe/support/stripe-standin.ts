@@ -7,6 +7,8 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { PAID_PLAN_IDS, PLANS } from "@/lib/license/plans";
+import { priceLookupKey } from "@/lib/stripe/client";
 
 export type Recorded = {
   method: string;
@@ -300,4 +302,12 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Stripe mode for a test file: a stand-in with every paid plan's price, and the real SDK pointed at it. */
+export async function startSeededStripeStandin(): Promise<StripeStandin> {
+  const standin = await startStripeStandin();
+  process.env.STRIPE_API_BASE = standin.url;
+  for (const plan of PAID_PLAN_IDS) standin.seedPrice(priceLookupKey(plan), PLANS[plan].priceCents);
+  return standin;
 }
