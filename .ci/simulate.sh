@@ -3,6 +3,7 @@
 # simulator against it for a few seconds, and stops the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH" # the project's pinned Node.js, not the machine's
 data=$(mktemp -d)
 port=3291
 log="$data/server.log"

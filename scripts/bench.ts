@@ -14,6 +14,7 @@
  * Prints req/s, p50, p99 and non-2xx per run, and the fast path / Next.js
  * ratios. Talks to localhost only; every step is bounded in time.
  */
+import "./support/require-supported-node";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -6,6 +6,7 @@
  *
  * Exit codes: 0 valid / done, 2 license invalid or refused, 1 usage or unexpected error.
  */
+import "./support/require-supported-node";
 import { parseArgs } from "node:util";
 import {
   type ClientLicenseStatus,

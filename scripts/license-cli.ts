@@ -17,6 +17,7 @@
  * It works beside a running app on the embedded default: bootstrapDatabase() finds the
  * app's embedded server (or starts one) and the CLI lets go of it when done.
  */
+import "./support/require-supported-node";
 import { parseArgs } from "node:util";
 import { closeDb } from "@/lib/db/client";
 import { LicenseError } from "@/lib/license/errors";

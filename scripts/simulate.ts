@@ -11,6 +11,7 @@
  * and reports small ticket counts. Ends with totals, req/s, errors by code and latency
  * percentiles per endpoint. Exit 0 when it ran; 1 when the server could not be reached at all.
  */
+import "./support/require-supported-node";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";

@@ -3,6 +3,7 @@
  * mode), `npm run demo` (production build plus demo data). The fast
  * installation path and Next.js share one HTTP server and one port.
  */
+import "./support/require-supported-node";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
@@ -53,7 +54,7 @@ const server = createServer(async (req, res) => {
 server.keepAliveTimeout = 65_000;
 server.listen(port, () => {
   console.info(
-    `TicketZero License Portal on http://localhost:${port} (${apiOnly ? "installation API only" : dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
+    `TicketZero License Portal on http://localhost:${port} (Node.js ${process.version}, ${apiOnly ? "installation API only" : dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
   );
 });
 

@@ -4,6 +4,7 @@
  * `ticketzero_<plan>_yearly`, which checkout uses). Idempotent; run it again
  * after changing a price in lib/license/plans.ts.
  */
+import "./support/require-supported-node";
 import { stripeClient } from "@/lib/stripe/client";
 import { setupStripeCatalog } from "@/lib/stripe/setup";
 
