@@ -1,13 +1,20 @@
 import type { NextConfig } from "next";
-import { securityHeaders } from "./lib/server/security-headers";
 
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "rate-limiter-flexible", "nodemailer"],
-  async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
-  },
+  // Loaded from node_modules at run time, never bundled: one instance per process for the
+  // launcher's fast path, both Next.js server runtimes, the CLI and the timers (scripts/build-core.ts).
+  // Security headers are set at run time by the launcher (@ticketzero/core/server/security-headers).
+  serverExternalPackages: [
+    "@ticketzero/core",
+    "drizzle-orm",
+    "postgres",
+    "stripe",
+    "rate-limiter-flexible",
+    "nodemailer",
+    "@auth/drizzle-adapter",
+  ],
 };
 
 export default config;

@@ -7,7 +7,7 @@ export PATH="$PWD/node_modules/.bin:$PATH" # the project's pinned Node.js, not t
 data=$(mktemp -d)
 port=3291
 log="$data/server.log"
-DATA_DIR="$data" PORT=$port NODE_ENV=production RATE_LIMIT_TRIALS_PER_HOUR=1000 \
+DATA_DIR="$data" PORT=$port APP_ENV=development RATE_LIMIT_TRIALS_PER_HOUR=1000 \
   node --import tsx scripts/start.ts >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT

@@ -1,3 +1,5 @@
+import { formatPrice, PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
+import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import type { Metadata } from "next";
 import { LicenseStatusCard } from "@/components/license/license-status-card";
 import { PLAN_TAGLINES } from "@/components/plans/plan-copy";
@@ -15,8 +17,6 @@ import {
   SparkIcon,
 } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
-import { formatPrice, PAID_PLAN_IDS, PLANS } from "@/lib/license/plans";
-import type { LicenseStatusBody } from "@/lib/license/types";
 
 export const metadata: Metadata = {
   title: { absolute: "TicketZero AI · On-premises AI ticket processing for MSPs" },

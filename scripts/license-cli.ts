@@ -19,10 +19,10 @@
  */
 import "./support/require-supported-node";
 import { parseArgs } from "node:util";
-import { closeDb } from "@/lib/db/client";
-import { LicenseError } from "@/lib/license/errors";
-import { maskKey, parseKey } from "@/lib/license/keys";
-import { statusByKey, statusOfLicense } from "@/lib/license/license-status";
+import { closeDb } from "@ticketzero/core/db/client";
+import { LicenseError } from "@ticketzero/core/license/errors";
+import { maskKey, parseKey } from "@ticketzero/core/license/keys";
+import { statusByKey, statusOfLicense } from "@ticketzero/core/license/license-status";
 import {
   extendLicense,
   findByKey,
@@ -32,13 +32,13 @@ import {
   reinstateLicense,
   revokeLicense,
   suspendLicense,
-} from "@/lib/license/licenses";
-import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@/lib/license/plans";
-import { sendDueReminders } from "@/lib/license/reminders";
-import { startTrial } from "@/lib/license/trial";
-import type { LicenseStatusBody } from "@/lib/license/types";
-import { bootstrapDatabase, type Database } from "@/lib/server/bootstrap";
-import { generateStoredSecrets } from "@/lib/server/secrets";
+} from "@ticketzero/core/license/licenses";
+import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { sendDueReminders } from "@ticketzero/core/license/reminders";
+import { startTrial } from "@ticketzero/core/license/trial";
+import type { LicenseStatusBody } from "@ticketzero/core/license/types";
+import { bootstrapDatabase, type Database } from "@ticketzero/core/server/bootstrap";
+import { generateStoredSecrets } from "@ticketzero/core/server/secrets";
 
 const USAGE = `Usage: npm run license -- <command> [options]
 

@@ -6,14 +6,21 @@
 import "./support/require-supported-node";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { errorResponse, json } from "@ticketzero/core/http/api";
+import { resolveClientIp, withClientIp } from "@ticketzero/core/http/client-ip";
+import { handleFast, send } from "@ticketzero/core/http/fast-server";
+import { assertProductionReady, bootstrapDatabase } from "@ticketzero/core/server/bootstrap";
+import { config } from "@ticketzero/core/server/config";
+import { securityHeaders } from "@ticketzero/core/server/security-headers";
 import next from "next";
-import { errorResponse, json } from "@/lib/http/api";
-import { CLIENT_IP_HEADER, clientIp, handleFast, send } from "@/lib/http/fast-server";
-import { assertProductionReady, bootstrapDatabase } from "@/lib/server/bootstrap";
-import { config } from "@/lib/server/config";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
+const demo = args.has("--demo");
+// `npm start` is production. Development (dev outbox, generated secrets, test-mode checkout)
+// only under `npm run dev`, `npm run demo`, or an explicit APP_ENV=development.
+process.env.APP_ENV ||= dev || demo ? "development" : "production";
+(process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
 const port = Number(process.env.PORT || 3000);
 process.env.PUBLIC_URL ||= `http://localhost:${port}`;
 process.env.AUTH_TRUST_HOST ||= "true";
@@ -25,8 +32,8 @@ if (!process.env.AUTH_SECRET) {
 assertProductionReady();
 
 const database = await bootstrapDatabase();
-if (args.has("--demo")) {
-  const { seedDemo } = await import("@/lib/license/demo");
+if (demo) {
+  const { seedDemo } = await import("@ticketzero/core/license/demo");
   await seedDemo();
 }
 
@@ -41,16 +48,21 @@ if (apiOnly) {
   nextHandler = app.getRequestHandler();
 }
 
-const server = createServer(async (req, res) => {
+const server = createServer((req, res) => {
+  for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
+  // The client address, resolved once from the socket (or trusted proxies) for everything this request runs.
+  void withClientIp(resolveClientIp(req), () => serve(req, res));
+});
+
+async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (await handleFast(req, res)) return;
-    req.headers[CLIENT_IP_HEADER] = clientIp(req); // overwrites anything the client sent
     await nextHandler(req, res);
   } catch (error) {
     if (!res.headersSent) send(res, errorResponse(error));
     else res.destroy();
   }
-});
+}
 server.keepAliveTimeout = 65_000;
 server.listen(port, () => {
   console.info(
@@ -62,7 +74,7 @@ server.listen(port, () => {
 const reminderMinutes = config().remindersIntervalMinutes;
 const stopReminders =
   !apiOnly && reminderMinutes > 0
-    ? (await import("@/lib/license/reminders")).startReminderTimer(reminderMinutes)
+    ? (await import("@ticketzero/core/license/reminders")).startReminderTimer(reminderMinutes)
     : () => {};
 
 let stopping = false;

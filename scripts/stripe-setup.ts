@@ -5,8 +5,8 @@
  * after changing a price in lib/license/plans.ts.
  */
 import "./support/require-supported-node";
-import { stripeClient } from "@/lib/stripe/client";
-import { setupStripeCatalog } from "@/lib/stripe/setup";
+import { stripeClient } from "@ticketzero/core/stripe/client";
+import { setupStripeCatalog } from "@ticketzero/core/stripe/setup";
 
 async function main() {
   if (!process.env.STRIPE_SECRET_KEY) {

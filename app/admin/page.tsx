@@ -1,3 +1,4 @@
+import { accountLicense } from "@ticketzero/core/license/license-status";
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { formatDate, formatNumber } from "@/components/license/format";
@@ -6,7 +7,6 @@ import { Card } from "@/components/ui/card";
 import { ArrowRightIcon, ChartIcon, ClockIcon, KeyIcon, ServerIcon, SparkIcon } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
 import { StatusIndicator } from "@/components/ui/status-indicator";
-import { accountLicense } from "@/lib/license/license-status";
 import { requireUser } from "./_lib/session";
 
 export const metadata: Metadata = { title: "Overview" };

@@ -1,10 +1,10 @@
 "use server";
 
+import { isLicenseError } from "@ticketzero/core/license/errors";
+import { completeTestCheckout } from "@ticketzero/core/license/fulfilment";
+import { type CheckoutFieldErrors, createCheckout } from "@ticketzero/core/stripe/checkout";
 import { redirect } from "next/navigation";
 import { sessionUser } from "@/lib/auth/session";
-import { isLicenseError } from "@/lib/license/errors";
-import { completeTestCheckout } from "@/lib/license/fulfilment";
-import { type CheckoutFieldErrors, createCheckout } from "@/lib/stripe/checkout";
 
 export type CheckoutFormState = {
   message: string;

@@ -1,3 +1,7 @@
+import { getDb } from "@ticketzero/core/db/client";
+import { licenses } from "@ticketzero/core/db/schema";
+import { featureList, formatPrice, isPaidPlanId, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -7,11 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CheckIcon, ShieldIcon } from "@/components/ui/icons";
-import { licenses } from "@/db/schema";
 import { sessionUser } from "@/lib/auth/session";
-import { getDb } from "@/lib/db/client";
-import { featureList, formatPrice, isPaidPlanId, PLANS, type PlanId } from "@/lib/license/plans";
-import { isTestMode } from "@/lib/stripe/client";
 import { CheckoutForm } from "./checkout-form";
 import { TestModeBanner } from "./test-mode-banner";
 

@@ -1,10 +1,17 @@
+import {
+  FEATURES,
+  type FeatureKey,
+  formatPrice,
+  PAID_PLAN_IDS,
+  PLAN_ORDER,
+  PLANS,
+} from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
 import { PlanCard } from "@/components/plans/plan-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { ArrowRightIcon, CheckIcon, ClockIcon, DashIcon, ShieldIcon } from "@/components/ui/icons";
-import { FEATURES, type FeatureKey, formatPrice, PAID_PLAN_IDS, PLAN_ORDER, PLANS } from "@/lib/license/plans";
 
 export const metadata: Metadata = {
   title: "Plans & pricing",

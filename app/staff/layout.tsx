@@ -4,7 +4,7 @@ import { StaffNav } from "@/components/staff/staff-nav";
 import { StaffOnly } from "@/components/staff/staff-only";
 import { Badge } from "@/components/ui/badge";
 import { ShieldIcon } from "@/components/ui/icons";
-import { staffAccess } from "@/lib/license/backoffice";
+import { staffAccess } from "@/lib/auth/staff";
 
 export const metadata: Metadata = {
   title: { template: "%s · Back office · TicketZero", default: "Back office" },

@@ -1,3 +1,6 @@
+import { auditLog, expiringSoon, figures } from "@ticketzero/core/license/backoffice";
+import { PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
+import { daysRemaining } from "@ticketzero/core/license/status";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatDate, formatNumber } from "@/components/license/format";
@@ -17,9 +20,7 @@ import {
   SparkIcon,
   WarningIcon,
 } from "@/components/ui/icons";
-import { auditLog, expiringSoon, figures, requireStaff } from "@/lib/license/backoffice";
-import { PLAN_IDS, PLANS } from "@/lib/license/plans";
-import { daysRemaining } from "@/lib/license/status";
+import { requireStaff } from "@/lib/auth/staff";
 
 export const metadata: Metadata = { title: "Overview" };
 

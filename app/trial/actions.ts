@@ -1,13 +1,13 @@
 "use server";
 
+import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import { startTrial } from "@ticketzero/core/license/trial";
+import { consumeTrialBudget } from "@ticketzero/core/server/rate-limit";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { ActionResult } from "@/components/license/action-result";
 import { sessionUser } from "@/lib/auth/session";
-import { startTrial } from "@/lib/license/trial";
-import { consumeTrialBudget } from "@/lib/server/rate-limit";
 import { toActionResult } from "../admin/_lib/action-errors";
-import { clientIp } from "../admin/_lib/session";
 import { licenseSummary } from "../admin/_lib/summary";
 
 const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email());
@@ -19,7 +19,7 @@ export async function startPublicTrial(_prev: ActionResult, formData: FormData):
     return { ok: false, code: "VALIDATION_FAILED", message: "Enter a valid email address, like you@your-msp.com." };
   }
   try {
-    const ip = await clientIp();
+    const ip = currentClientIp();
     await consumeTrialBudget(ip);
     const user = await sessionUser();
     const { license, key } = await startTrial(email.data, { actor: "public", ip, accountId: user?.id ?? null });

@@ -1,9 +1,9 @@
+import { featureList, PLANS } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
 import { StartTrialForm } from "@/components/license/start-trial-form";
 import { Card } from "@/components/ui/card";
 import { CheckIcon, ClockIcon } from "@/components/ui/icons";
 import { sessionUser } from "@/lib/auth/session";
-import { featureList, PLANS } from "@/lib/license/plans";
 import { startPublicTrial } from "./actions";
 
 export const metadata: Metadata = {

@@ -1,4 +1,4 @@
-import type { StatusIndicator } from "@/lib/license/types";
+import type { StatusIndicator } from "@ticketzero/core/license/types";
 
 /**
  * What a form's server action returns to `useActionState`.

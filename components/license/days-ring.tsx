@@ -1,4 +1,4 @@
-import type { StatusIndicator as Status } from "@/lib/license/types";
+import type { StatusIndicator as Status } from "@ticketzero/core/license/types";
 import { cn } from "../ui/cn";
 
 const STROKE: Record<Status, string> = {

@@ -1,4 +1,3 @@
-import { useId } from "react";
 import {
   cheapestPlanWithFeature,
   FEATURES,
@@ -6,7 +5,8 @@ import {
   type FeatureKey,
   PLANS,
   type PlanId,
-} from "@/lib/license/plans";
+} from "@ticketzero/core/license/plans";
+import { useId } from "react";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { CheckIcon, LockIcon } from "../ui/icons";

@@ -1,6 +1,6 @@
+import { PLANS } from "@ticketzero/core/license/plans";
+import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import { type ReactNode, useId } from "react";
-import { PLANS } from "@/lib/license/plans";
-import type { LicenseStatusBody } from "@/lib/license/types";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
 import { EmptyState } from "../ui/empty-state";

@@ -1,5 +1,5 @@
-import { PAID_PLAN_IDS, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "@/lib/license/plans";
-import type { StatusIndicator } from "@/lib/license/types";
+import { PAID_PLAN_IDS, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import type { StatusIndicator } from "@ticketzero/core/license/types";
 import { PlanCard } from "../plans/plan-card";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";

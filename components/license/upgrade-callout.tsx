@@ -1,5 +1,5 @@
-import { PLANS, type PlanId } from "@/lib/license/plans";
-import type { LicenseStatusBody } from "@/lib/license/types";
+import { PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { ArrowRightIcon, SparkIcon } from "../ui/icons";

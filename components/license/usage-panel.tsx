@@ -1,5 +1,5 @@
+import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import { useId } from "react";
-import type { LicenseStatusBody } from "@/lib/license/types";
 import { Alert } from "../ui/alert";
 import { Card, CardHeader } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";

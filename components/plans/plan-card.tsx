@@ -1,5 +1,5 @@
+import { FEATURES, formatPrice, type Plan } from "@ticketzero/core/license/plans";
 import type { ReactNode } from "react";
-import { FEATURES, formatPrice, type Plan } from "@/lib/license/plans";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
 import { CheckIcon } from "../ui/icons";

@@ -1,4 +1,4 @@
-import type { PlanId } from "@/lib/license/plans";
+import type { PlanId } from "@ticketzero/core/license/plans";
 
 /** Marketing copy only; every number comes from lib/license/plans.ts. */
 export const PLAN_TAGLINES: Record<PlanId, string> = {

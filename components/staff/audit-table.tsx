@@ -1,10 +1,10 @@
+import type { AuditItem } from "@ticketzero/core/license/backoffice";
+import { maskKeysIn } from "@ticketzero/core/license/keys";
 import Link from "next/link";
 import { formatDateTime, formatRelative } from "@/components/license/format";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ClockIcon } from "@/components/ui/icons";
-import type { AuditItem } from "@/lib/license/backoffice";
-import { maskKeysIn } from "@/lib/license/keys";
 
 /** `{from: "active", reason: "x"}` → "from: active · reason: x" (keys stay masked). */
 export function formatDetail(detail: Record<string, unknown>): string {

@@ -1,5 +1,6 @@
 "use client";
 
+import { PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { useActionState, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -8,7 +9,6 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { Field } from "@/components/ui/field";
 import { KeyIcon } from "@/components/ui/icons";
 import { SubmitButton } from "@/components/ui/submit-button";
-import { PLAN_IDS, PLANS, type PlanId } from "@/lib/license/plans";
 import { ActionAlert, type StaffActionResult } from "./action-result";
 
 type Action = (prev: StaffActionResult, form: FormData) => Promise<StaffActionResult>;

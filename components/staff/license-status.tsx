@@ -1,7 +1,7 @@
+import type { StatusFilter } from "@ticketzero/core/license/backoffice";
+import { PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { StatusIndicator } from "@/components/ui/status-indicator";
-import type { StatusFilter } from "@/lib/license/backoffice";
-import { PLANS, type PlanId } from "@/lib/license/plans";
 
 export const STATUS_LABELS: Record<StatusFilter, string> = {
   valid: "Valid",

@@ -1,8 +1,8 @@
+import type { LicenseListItem } from "@ticketzero/core/license/backoffice";
 import Link from "next/link";
 import { formatDate } from "@/components/license/format";
 import { cn } from "@/components/ui/cn";
 import { DataTable } from "@/components/ui/data-table";
-import type { LicenseListItem } from "@/lib/license/backoffice";
 import { LicenseStatusPill, PlanBadge } from "./license-status";
 
 function Activations({ item }: { item: LicenseListItem }) {

@@ -1,9 +1,9 @@
 "use client";
 
+import type { PlanLimits } from "@ticketzero/core/license/plans";
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
-import type { PlanLimits } from "@/lib/license/plans";
 import { ActionAlert, type StaffActionResult } from "./action-result";
 
 type Action = (prev: StaffActionResult, form: FormData) => Promise<StaffActionResult>;

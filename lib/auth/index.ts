@@ -5,11 +5,11 @@
  * dev outbox, and the link is printed to the server log.
  */
 import { DrizzleAdapter } from "@auth/drizzle-adapter";
+import { getDb } from "@ticketzero/core/db/client";
+import { accounts, sessions, users, verificationTokens } from "@ticketzero/core/db/schema";
+import { config } from "@ticketzero/core/server/config";
+import { isOutboxEnabled, sendMail } from "@ticketzero/core/server/mail";
 import NextAuth from "next-auth";
-import { accounts, sessions, users, verificationTokens } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { config } from "@/lib/server/config";
-import { isOutboxEnabled, sendMail } from "@/lib/server/mail";
 
 export const SIGN_IN_LINK_MINUTES = 15;
 

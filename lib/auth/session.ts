@@ -1,3 +1,4 @@
+import "server-only";
 import { auth } from "./index";
 
 /** The signed-in account's id, or null. */

@@ -1,4 +1,4 @@
-import { FEATURES } from "../license/plans";
+import { FEATURES } from "@ticketzero/core/license/plans";
 
 /**
  * Feature keys and display names (PRODUCT.md "Plans"), from the same catalog the server uses

@@ -4,11 +4,11 @@
  * page, staff by users.is_staff or by STAFF_EMAILS (read fresh from the DB).
  */
 import { randomBytes } from "node:crypto";
+import { getDb } from "@ticketzero/core/db/client";
+import { users } from "@ticketzero/core/db/schema";
+import { ensureAccount } from "@ticketzero/core/license/licenses";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { users } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { ensureAccount } from "@/lib/license/licenses";
 
 const session = vi.hoisted(() => ({ current: null as { id: string; email: string } | null }));
 vi.mock("@/lib/auth/session", () => ({ sessionUser: async () => session.current }));
@@ -18,7 +18,8 @@ vi.mock("next/navigation", () => ({
   },
 }));
 
-const { requireStaff, staffAccess, STAFF_FORBIDDEN_PATH } = await import("@/lib/license/backoffice");
+const { STAFF_FORBIDDEN_PATH } = await import("@ticketzero/core/license/backoffice");
+const { requireStaff, staffAccess } = await import("@/lib/auth/staff");
 
 const email = (what: string) => `bo-access-${what}-${randomBytes(6).toString("hex")}@example.test`;
 const redirectOf = (promise: Promise<unknown>) =>

@@ -4,11 +4,9 @@
  * its own rows with random emails, and figures are checked as deltas.
  */
 import { randomBytes } from "node:crypto";
-import { and, desc, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { auditEvents, licenses, payments, usageMonths } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { activateLicense } from "@/lib/license/activations";
+import { getDb } from "@ticketzero/core/db/client";
+import { auditEvents, licenses, payments, usageMonths } from "@ticketzero/core/db/schema";
+import { activateLicense } from "@ticketzero/core/license/activations";
 import {
   auditLog,
   extendById,
@@ -23,11 +21,13 @@ import {
   staffContext,
   staffEmails,
   suspendById,
-} from "@/lib/license/backoffice";
-import { LicenseError } from "@/lib/license/errors";
-import { statusByKey } from "@/lib/license/license-status";
-import { issueLicense, suspendLicense } from "@/lib/license/licenses";
-import { usagePeriod } from "@/lib/license/status";
+} from "@ticketzero/core/license/backoffice";
+import { LicenseError } from "@ticketzero/core/license/errors";
+import { statusByKey } from "@ticketzero/core/license/license-status";
+import { issueLicense, suspendLicense } from "@ticketzero/core/license/licenses";
+import { usagePeriod } from "@ticketzero/core/license/status";
+import { and, desc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
 
 const suffix = () => randomBytes(6).toString("hex");
 const email = (what: string) => `bo-${what}-${suffix()}@example.test`;

@@ -11,10 +11,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { issueLicense, revokeLicense } from "@ticketzero/core/license/licenses";
+import type { PlanId, PlanLimits } from "@ticketzero/core/license/plans";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueLicense, revokeLicense } from "@/lib/license/licenses";
-import type { PlanId, PlanLimits } from "@/lib/license/plans";
 import {
   createLicenseClient,
   type FetchLike,

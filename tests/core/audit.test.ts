@@ -1,9 +1,10 @@
 /** Activations, and refused activations, each leave an audit_events row (keys masked only). */
+
+import { getDb } from "@ticketzero/core/db/client";
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { issueLicense, revokeLicense } from "@ticketzero/core/license/licenses";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
-import { activateLicense } from "@/lib/license/activations";
-import { issueLicense, revokeLicense } from "@/lib/license/licenses";
 import { testEmail } from "../support/http";
 
 type AuditRow = { action: string; actor: string; detail: Record<string, unknown>; ip: string | null };

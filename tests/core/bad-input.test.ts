@@ -3,9 +3,10 @@
  * has its documented status and code, the `{"error": {"code", "message"}}`
  * shape, never a 500, never a full key in its message, and writes nothing.
  */
+
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { issueLicense, revokeLicense, suspendLicense } from "@ticketzero/core/license/licenses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateLicense } from "@/lib/license/activations";
-import { issueLicense, revokeLicense, suspendLicense } from "@/lib/license/licenses";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { type CallResult, call, emailFootprint, footprint, serverEnv, testEmail } from "../support/http";
 

@@ -2,11 +2,12 @@
  * The offline certificate: a compact JWS any JOSE library verifies against
  * GET /api/public-key. Verified here with `jose`, as an installation would.
  */
+
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { PLANS } from "@ticketzero/core/license/plans";
 import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateLicense } from "@/lib/license/activations";
-import { issueLicense } from "@/lib/license/licenses";
-import { PLANS } from "@/lib/license/plans";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { call, serverEnv, testEmail } from "../support/http";
 

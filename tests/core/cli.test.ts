@@ -76,7 +76,7 @@ describe("license CLI", () => {
     const saved = { ...process.env };
     try {
       Object.assign(process.env, lines);
-      const { loadSecrets } = await import("@/lib/server/secrets");
+      const { loadSecrets } = await import("@ticketzero/core/server/secrets");
       const loaded = loadSecrets();
       expect(loaded.encryptionKeys[0]!.key).toHaveLength(32);
       expect(loaded.signingKeys[0]!.privateKey.asymmetricKeyType).toBe("ed25519");

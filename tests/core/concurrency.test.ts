@@ -4,13 +4,14 @@
  * core functions in this process, through getDb()) and with two pools (two
  * real server processes, the requests split between them).
  */
+
+import { getDb } from "@ticketzero/core/db/client";
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { LicenseError } from "@ticketzero/core/license/errors";
+import { generateTrial, issueLicense } from "@ticketzero/core/license/licenses";
+import { reserveTickets } from "@ticketzero/core/license/usage";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
-import { activateLicense } from "@/lib/license/activations";
-import { LicenseError } from "@/lib/license/errors";
-import { generateTrial, issueLicense } from "@/lib/license/licenses";
-import { reserveTickets } from "@/lib/license/usage";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { call, errorCode, footprint, serverEnv, suffix, testEmail } from "../support/http";
 

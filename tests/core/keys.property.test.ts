@@ -1,8 +1,9 @@
 /** Property tests of the key format (PRODUCT.md "Keys"). */
+
+import { CROCKFORD, generateKey, maskKey, parseKey } from "@ticketzero/core/license/keys";
+import type { PlanId } from "@ticketzero/core/license/plans";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CROCKFORD, generateKey, maskKey, parseKey } from "@/lib/license/keys";
-import type { PlanId } from "@/lib/license/plans";
 
 const PLAN_IDS: PlanId[] = ["trial", "starter", "professional", "enterprise"];
 const PREFIX: Record<PlanId, string> = { trial: "TRIAL", starter: "STA", professional: "PRO", enterprise: "ENT" };

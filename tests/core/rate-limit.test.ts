@@ -4,8 +4,9 @@
  * Each test uses its own client address (TRUST_PROXY=1), so runs never share
  * counters.
  */
+
+import { issueLicense } from "@ticketzero/core/license/licenses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueLicense } from "@/lib/license/licenses";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { type CallResult, call, emailFootprint, randomIp, serverEnv, testEmail } from "../support/http";
 

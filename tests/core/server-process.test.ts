@@ -1,5 +1,5 @@
+import { issueLicense } from "@ticketzero/core/license/licenses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueLicense } from "@/lib/license/licenses";
 import { type AppServer, startAppServer } from "../support/app-server";
 
 describe("the server process", () => {

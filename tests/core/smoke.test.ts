@@ -1,7 +1,7 @@
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { statusByKey } from "@ticketzero/core/license/license-status";
+import { issueLicense } from "@ticketzero/core/license/licenses";
 import { describe, expect, it } from "vitest";
-import { activateLicense } from "@/lib/license/activations";
-import { statusByKey } from "@/lib/license/license-status";
-import { issueLicense } from "@/lib/license/licenses";
 
 describe("license core smoke", () => {
   it("issues, activates and reports status", async () => {

@@ -1,7 +1,14 @@
 /** The pure status computation (lib/license/status.ts): indicator, code, warnings, upgrade advice. */
+
+import { PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import {
+  classify,
+  computeStatus,
+  daysRemaining,
+  type LicenseFacts,
+  notFoundStatus,
+} from "@ticketzero/core/license/status";
 import { describe, expect, it } from "vitest";
-import { PLANS, type PlanId } from "@/lib/license/plans";
-import { classify, computeStatus, daysRemaining, type LicenseFacts, notFoundStatus } from "@/lib/license/status";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-06-15T12:00:00Z");

@@ -4,8 +4,9 @@
  * A TCP proxy between the server process and the test database plays the
  * outage.
  */
+
+import { issueLicense } from "@ticketzero/core/license/licenses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueLicense } from "@/lib/license/licenses";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { call, serverEnv, testEmail } from "../support/http";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";

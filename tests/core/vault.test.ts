@@ -1,11 +1,11 @@
 /** Keys at rest: the database holds an HMAC and a ciphertext, never the key in clear. */
 import { createHmac } from "node:crypto";
+import { getDb } from "@ticketzero/core/db/client";
+import { findByKey, issueLicense } from "@ticketzero/core/license/licenses";
+import { decryptKey, encryptKey, hashKey } from "@ticketzero/core/license/vault";
+import { secrets } from "@ticketzero/core/server/secrets";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
-import { findByKey, issueLicense } from "@/lib/license/licenses";
-import { decryptKey, encryptKey, hashKey } from "@/lib/license/vault";
-import { secrets } from "@/lib/server/secrets";
 import { testEmail } from "../support/http";
 
 describe("vault", () => {

@@ -4,15 +4,17 @@
  * runs. Every run is global (the shared database holds other tests' licenses),
  * so each test asserts only on its own licenses' reminders and mails.
  */
+
+import { getDb } from "@ticketzero/core/db/client";
+import { auditEvents, licenses, mailOutbox, reminders, usageMonths } from "@ticketzero/core/db/schema";
+import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@ticketzero/core/license/licenses";
+import type { PlanId } from "@ticketzero/core/license/plans";
+import { reminderMail, sendDueReminders, startReminderTimer } from "@ticketzero/core/license/reminders";
+import { usagePeriod } from "@ticketzero/core/license/status";
+import { reserveTickets } from "@ticketzero/core/license/usage";
+import { resetMailer } from "@ticketzero/core/server/mail";
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditEvents, licenses, mailOutbox, reminders, usageMonths } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@/lib/license/licenses";
-import type { PlanId } from "@/lib/license/plans";
-import { reminderMail, sendDueReminders, startReminderTimer } from "@/lib/license/reminders";
-import { usagePeriod } from "@/lib/license/status";
-import { reserveTickets } from "@/lib/license/usage";
 import { runLicenseCli } from "../support/cli";
 import { testEmail } from "../support/http";
 
@@ -193,20 +195,17 @@ describe("reminder mails", () => {
 
   it("a mail that fails to send is retried on the next run", async () => {
     const { license } = await issue("rem-fail", 5);
-    const holder = globalThis as unknown as { __tzMailer?: unknown };
-    const saved = holder.__tzMailer;
-    holder.__tzMailer = {
-      sendMail: async () => {
-        throw new Error("SMTP down");
-      },
-    };
+    // A real SMTP failure: nothing listens on port 1, so the connection is refused.
+    process.env.SMTP_URL = "smtp://127.0.0.1:1";
+    resetMailer();
     try {
       const failed = await sendDueReminders(NOW);
       expect(mine(failed, license.id)).toEqual([]);
       expect(failed.failed).toBeGreaterThanOrEqual(1);
       expect(await kindsOf(license.id)).toEqual([]);
     } finally {
-      holder.__tzMailer = saved;
+      delete process.env.SMTP_URL;
+      resetMailer();
     }
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual(["expiry_7d"]);
     expect(await mailsTo(license.email)).toHaveLength(1);

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ensureEmbeddedDatabase } from "@ticketzero/core/db/embedded";
+import { runMigrations } from "@ticketzero/core/db/migrate";
 import type { TestProject } from "vitest/node";
-import { ensureEmbeddedDatabase } from "@/lib/db/embedded";
-import { runMigrations } from "@/lib/db/migrate";
 
 export default async function setup(_project: TestProject) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-test-"));

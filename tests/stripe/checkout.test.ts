@@ -2,17 +2,18 @@
  * Starting a Stripe checkout and setting up the catalog: what the real SDK
  * sends to (a local stand-in of) Stripe's API.
  */
+
+import { getDb } from "@ticketzero/core/db/client";
+import { checkoutSessions } from "@ticketzero/core/db/schema";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { createCheckout } from "@ticketzero/core/stripe/checkout";
+import { apiBaseOptions, isTestMode, priceLookupKey } from "@ticketzero/core/stripe/client";
+import { setupStripeCatalog } from "@ticketzero/core/stripe/setup";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkoutSessions } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { issueLicense } from "@/lib/license/licenses";
-import { PAID_PLAN_IDS, PLANS } from "@/lib/license/plans";
-import { resetConfig } from "@/lib/server/config";
-import { createCheckout } from "@/lib/stripe/checkout";
-import { apiBaseOptions, isTestMode, priceLookupKey } from "@/lib/stripe/client";
-import { setupStripeCatalog } from "@/lib/stripe/setup";
 import { uniqueEmail } from "./support/helpers";
 import { type StripeStandin, startSeededStripeStandin, startStripeStandin } from "./support/stripe-standin";
 

@@ -2,15 +2,16 @@
  * Without Stripe keys (the embedded default) checkout runs in test mode through
  * the same fulfilment code; production refuses it.
  */
+
+import { getDb } from "@ticketzero/core/db/client";
+import { checkoutSessions } from "@ticketzero/core/db/schema";
+import { completeTestCheckout, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { createCheckout } from "@ticketzero/core/stripe/checkout";
+import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkoutSessions } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { completeTestCheckout, fulfilCheckoutSession } from "@/lib/license/fulfilment";
-import { issueLicense } from "@/lib/license/licenses";
-import { resetConfig } from "@/lib/server/config";
-import { createCheckout } from "@/lib/stripe/checkout";
-import { isTestMode } from "@/lib/stripe/client";
 import { deliver, stripeEvent } from "./support/events";
 import { DAY_MS, licenseById, licensesOf, mailsTo, paymentsOf, uniqueEmail } from "./support/helpers";
 

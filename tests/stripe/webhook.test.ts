@@ -3,12 +3,13 @@
  * Stripe's API, webhooks signed with the SDK's test header, delivered to the
  * real route handler.
  */
+
+import { fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
+import { statusByKey } from "@ticketzero/core/license/license-status";
+import type { PaidPlanId } from "@ticketzero/core/license/plans";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { type CreateCheckoutInput, createCheckout } from "@ticketzero/core/stripe/checkout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fulfilCheckoutSession } from "@/lib/license/fulfilment";
-import { statusByKey } from "@/lib/license/license-status";
-import type { PaidPlanId } from "@/lib/license/plans";
-import { resetConfig } from "@/lib/server/config";
-import { type CreateCheckoutInput, createCheckout } from "@/lib/stripe/checkout";
 import { deliver, stripeEvent, WEBHOOK_SECRET } from "./support/events";
 import {
   auditMentioning,
@@ -338,7 +339,7 @@ describe("upgrades and renewals", () => {
     expect(graceMs).toBeLessThanOrEqual(14 * DAY_MS);
 
     // The old key keeps working through the grace period, with a warning.
-    const { decryptKey } = await import("@/lib/license/vault");
+    const { decryptKey } = await import("@ticketzero/core/license/vault");
     const status = await statusByKey(decryptKey(superseded.keyCiphertext), null);
     expect(status.valid).toBe(true);
     expect(status.warnings.map((w) => w.code)).toContain("UPGRADE_GRACE_PERIOD");

@@ -3,9 +3,9 @@
  * handlers directly, and that count their own rows in the shared database.
  */
 import { randomBytes, randomInt } from "node:crypto";
+import { getDb } from "@ticketzero/core/db/client";
+import type { ApiHandler, ApiRequest } from "@ticketzero/core/http/api";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/lib/db/client";
-import type { ApiHandler, ApiRequest } from "@/lib/http/api";
 
 /** A random suffix: tests share one database (and, on PostgreSQL, keep it between runs). */
 export const suffix = () => randomBytes(6).toString("hex");

@@ -2,10 +2,11 @@
  * Turns anything a server action may throw into an ActionResult: a stable
  * code and a sentence a person can act on. Never a stack trace.
  */
+
+import { isDatabaseUnavailable } from "@ticketzero/core/db/client";
+import { isLicenseError } from "@ticketzero/core/license/errors";
+import { maskKeysIn } from "@ticketzero/core/license/keys";
 import type { ActionResult } from "@/components/license/action-result";
-import { isDatabaseUnavailable } from "@/lib/db/client";
-import { isLicenseError } from "@/lib/license/errors";
-import { maskKeysIn } from "@/lib/license/keys";
 
 const FRIENDLY: Partial<Record<string, string>> = {
   INVALID_FORMAT:

@@ -2,11 +2,9 @@
  * Session checks for the Admin Panel: every page and every server action
  * calls one of these on the server, whatever the layout or proxy did.
  */
-import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { ActionResult } from "@/components/license/action-result";
 import { sessionUser } from "@/lib/auth/session";
-import { CLIENT_IP_HEADER } from "@/lib/http/fast-server";
 
 export type SessionUser = { id: string; email: string };
 
@@ -33,8 +31,3 @@ export const SIGNED_OUT: ActionResult = {
   code: "UNAUTHENTICATED",
   message: "Your session has ended. Sign in again to continue.",
 };
-
-/** The client address the custom server put in `x-tz-client-ip` (it overwrites anything a client sends). */
-export async function clientIp(): Promise<string> {
-  return (await headers()).get(CLIENT_IP_HEADER) || "unknown";
-}

@@ -1,6 +1,6 @@
+import { statusOfLicense } from "@ticketzero/core/license/license-status";
+import type { LicenseRow } from "@ticketzero/core/license/licenses";
 import type { ActionResult } from "@/components/license/action-result";
-import { statusOfLicense } from "@/lib/license/license-status";
-import type { LicenseRow } from "@/lib/license/licenses";
 
 /** What a form shows about a license it just issued or activated. */
 export async function licenseSummary(license: LicenseRow): Promise<NonNullable<ActionResult>["license"]> {

@@ -1,23 +1,24 @@
 "use server";
 
 import { createHash } from "node:crypto";
+import { getDb } from "@ticketzero/core/db/client";
+import { licenses } from "@ticketzero/core/db/schema";
+import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import { activateLicense, deactivateInstallation, INSTANCE_ID_PATTERN } from "@ticketzero/core/license/activations";
+import { recordAudit } from "@ticketzero/core/license/audit";
+import { LicenseError } from "@ticketzero/core/license/errors";
+import { normaliseEmail } from "@ticketzero/core/license/licenses";
+import { PLANS } from "@ticketzero/core/license/plans";
+import { startTrial } from "@ticketzero/core/license/trial";
+import { decryptKey } from "@ticketzero/core/license/vault";
+import { consumeActivationBudget, consumeTrialBudget, guardKeyLookup } from "@ticketzero/core/server/rate-limit";
 import { and, eq } from "drizzle-orm";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { ActionResult } from "@/components/license/action-result";
-import { licenses } from "@/db/schema";
 import { sessionUser } from "@/lib/auth/session";
-import { getDb } from "@/lib/db/client";
-import { activateLicense, deactivateInstallation, INSTANCE_ID_PATTERN } from "@/lib/license/activations";
-import { recordAudit } from "@/lib/license/audit";
-import { LicenseError } from "@/lib/license/errors";
-import { normaliseEmail } from "@/lib/license/licenses";
-import { PLANS } from "@/lib/license/plans";
-import { startTrial } from "@/lib/license/trial";
-import { decryptKey } from "@/lib/license/vault";
-import { consumeActivationBudget, consumeTrialBudget, guardKeyLookup } from "@/lib/server/rate-limit";
 import { toActionResult } from "../_lib/action-errors";
-import { clientIp, SIGNED_OUT } from "../_lib/session";
+import { SIGNED_OUT } from "../_lib/session";
 import { licenseSummary } from "../_lib/summary";
 
 function refresh() {
@@ -55,7 +56,7 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
   }
   const instanceName = nameSchema.parse(typeof rawName === "string" ? rawName : null);
   try {
-    const ip = await clientIp();
+    const ip = currentClientIp();
     const ctx = { actor: `user:${user.id}`, ip, accountId: user.id };
     const { license, activation, created } = await guardKeyLookup(ip, rawKey, consumeActivationBudget, (licenseKey) =>
       activateLicense(
@@ -95,7 +96,7 @@ export async function startAccountTrialAction(_prev: ActionResult, formData: For
     };
   }
   try {
-    const ip = await clientIp();
+    const ip = currentClientIp();
     await consumeTrialBudget(ip);
     const { license, key } = await startTrial(user.email, { actor: `user:${user.id}`, ip, accountId: user.id });
     refresh();
@@ -131,7 +132,7 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
   try {
     await deactivateInstallation({ licenseId: license.id }, instanceId, {
       actor: `user:${user.id}`,
-      ip: await clientIp(),
+      ip: currentClientIp(),
       accountId: user.id,
     });
   } catch (error) {
@@ -153,7 +154,7 @@ export async function revealKeyAction(licenseId: string): Promise<RevealResult> 
     const key = decryptKey(license.keyCiphertext);
     await recordAudit(
       getDb(),
-      { actor: `user:${user.id}`, ip: await clientIp(), accountId: user.id },
+      { actor: `user:${user.id}`, ip: currentClientIp(), accountId: user.id },
       {
         licenseId: license.id,
         action: "license.key_revealed",

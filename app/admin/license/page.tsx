@@ -1,3 +1,7 @@
+import { accountLicense, statusOfLicense } from "@ticketzero/core/license/license-status";
+import { hasUsedTrial } from "@ticketzero/core/license/licenses";
+import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
 import { FeatureList } from "@/components/license/feature-list";
@@ -14,10 +18,6 @@ import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ArrowRightIcon, ClockIcon, KeyIcon } from "@/components/ui/icons";
 import { StatusIndicator } from "@/components/ui/status-indicator";
-import { accountLicense, statusOfLicense } from "@/lib/license/license-status";
-import { hasUsedTrial } from "@/lib/license/licenses";
-import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@/lib/license/plans";
-import { usageHistory } from "@/lib/license/usage";
 import { requireUser } from "../_lib/session";
 import { activateLicenseAction, deactivateInstallationAction, startAccountTrialAction } from "./actions";
 import { RevealKey } from "./reveal-key";

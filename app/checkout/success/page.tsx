@@ -1,3 +1,7 @@
+import { isLicenseError } from "@ticketzero/core/license/errors";
+import { type FulfilmentResult, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
+import { PLANS } from "@ticketzero/core/license/plans";
+import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -5,10 +9,6 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ArrowRightIcon, CheckCircleIcon, KeyIcon } from "@/components/ui/icons";
-import { isLicenseError } from "@/lib/license/errors";
-import { type FulfilmentResult, fulfilCheckoutSession } from "@/lib/license/fulfilment";
-import { PLANS } from "@/lib/license/plans";
-import { config } from "@/lib/server/config";
 
 export const metadata: Metadata = { title: "Payment received", robots: { index: false } };
 export const dynamic = "force-dynamic";

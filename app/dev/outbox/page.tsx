@@ -1,3 +1,6 @@
+import { getDb } from "@ticketzero/core/db/client";
+import { mailOutbox } from "@ticketzero/core/db/schema";
+import { isOutboxEnabled } from "@ticketzero/core/server/mail";
 import { desc, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -9,9 +12,6 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field } from "@/components/ui/field";
 import { InfoIcon } from "@/components/ui/icons";
-import { mailOutbox } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
-import { isOutboxEnabled } from "@/lib/server/mail";
 
 export const metadata: Metadata = { title: "Dev outbox", robots: { index: false, follow: false } };
 export const dynamic = "force-dynamic";

@@ -1,10 +1,10 @@
+import { isOutboxEnabled } from "@ticketzero/core/server/mail";
 import type { Metadata } from "next";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CheckCircleIcon } from "@/components/ui/icons";
 import { SIGN_IN_LINK_MINUTES } from "@/lib/auth";
-import { isOutboxEnabled } from "@/lib/server/mail";
 
 export const metadata: Metadata = { title: "Check your email", robots: { index: false } };
 export const dynamic = "force-dynamic";

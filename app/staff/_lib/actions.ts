@@ -1,15 +1,7 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-/**
- * Back-office server actions. Each one checks the session and the staff flag
- * again (whatever the layout showed), calls lib/license/backoffice.ts, and
- * returns a StaffActionResult: a stable code and a sentence, never a stack.
- */
-import { headers } from "next/headers";
-import type { StaffActionResult } from "@/components/staff/action-result";
-import { CLIENT_IP_HEADER } from "@/lib/http/fast-server";
-import { deactivateInstallation } from "@/lib/license/activations";
+import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import { deactivateInstallation } from "@ticketzero/core/license/activations";
 import {
   extendById,
   issueCustom,
@@ -17,13 +9,20 @@ import {
   revokeById,
   type StaffUser,
   setCustomLimits,
-  staffAccess,
   staffContext,
   suspendById,
-} from "@/lib/license/backoffice";
-import { isLicenseError } from "@/lib/license/errors";
-import { maskKeysIn } from "@/lib/license/keys";
-import { PLANS } from "@/lib/license/plans";
+} from "@ticketzero/core/license/backoffice";
+import { isLicenseError } from "@ticketzero/core/license/errors";
+import { maskKeysIn } from "@ticketzero/core/license/keys";
+import { PLANS } from "@ticketzero/core/license/plans";
+import { revalidatePath } from "next/cache";
+/**
+ * Back-office server actions. Each one checks the session and the staff flag
+ * again (whatever the layout showed), calls lib/license/backoffice.ts, and
+ * returns a StaffActionResult: a stable code and a sentence, never a stack.
+ */
+import type { StaffActionResult } from "@/components/staff/action-result";
+import { staffAccess } from "@/lib/auth/staff";
 
 const NOT_STAFF: StaffActionResult = {
   ok: false,
@@ -40,7 +39,7 @@ async function staff(): Promise<{ user: StaffUser; ip: string } | StaffActionRes
   const access = await staffAccess();
   if (access.kind === "signed_out") return SIGNED_OUT;
   if (access.kind === "forbidden") return NOT_STAFF;
-  const ip = (await headers()).get(CLIENT_IP_HEADER) || "unknown";
+  const ip = currentClientIp();
   return { user: access.user, ip };
 }
 

@@ -1,3 +1,4 @@
+import { auditActions, auditLog } from "@ticketzero/core/license/backoffice";
 import type { Metadata } from "next";
 import { formatNumber } from "@/components/license/format";
 import { AuditTable } from "@/components/staff/audit-table";
@@ -5,7 +6,7 @@ import { Pagination } from "@/components/staff/pagination";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Label } from "@/components/ui/field";
-import { auditActions, auditLog, requireStaff } from "@/lib/license/backoffice";
+import { requireStaff } from "@/lib/auth/staff";
 
 export const metadata: Metadata = { title: "Audit log" };
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { StaffOnly } from "@/components/staff/staff-only";
-import { staffAccess } from "@/lib/license/backoffice";
+import { staffAccess } from "@/lib/auth/staff";
 
 export const metadata: Metadata = { title: "Staff only" };
 

@@ -1,3 +1,5 @@
+import { isStatusFilter, PAGE_SIZE, STATUS_FILTERS, searchLicenses } from "@ticketzero/core/license/backoffice";
+import { isPlanId, PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
 import { formatNumber } from "@/components/license/format";
 import { STATUS_LABELS } from "@/components/staff/license-status";
@@ -9,8 +11,7 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Label } from "@/components/ui/field";
 import { KeyIcon, PlusIcon } from "@/components/ui/icons";
-import { isStatusFilter, PAGE_SIZE, requireStaff, STATUS_FILTERS, searchLicenses } from "@/lib/license/backoffice";
-import { isPlanId, PLAN_IDS, PLANS } from "@/lib/license/plans";
+import { requireStaff } from "@/lib/auth/staff";
 
 export const metadata: Metadata = { title: "Licenses" };
 

@@ -6,9 +6,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { FEATURES, type PlanLimits as Limits, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-
-import { FEATURES, type PlanLimits as Limits, PLANS, type PlanId } from "@/lib/license/plans";
 
 /** The stub serves the real plans catalog, so the client is tested against the same names and limits. */
 const NAMES: Record<string, string> = FEATURES;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { getDb } from "@ticketzero/core/db/client";
+import { auditEvents, licenses, mailOutbox, payments, processedEvents } from "@ticketzero/core/db/schema";
 import { and, eq, sql } from "drizzle-orm";
-import { auditEvents, licenses, mailOutbox, payments, processedEvents } from "@/db/schema";
-import { getDb } from "@/lib/db/client";
 
 export const uniqueEmail = (tag: string) => `${tag}-${randomBytes(5).toString("hex")}@buyer.example.test`;
 

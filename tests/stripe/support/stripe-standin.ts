@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { PAID_PLAN_IDS, PLANS } from "@/lib/license/plans";
-import { priceLookupKey } from "@/lib/stripe/client";
+import { PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
+import { priceLookupKey } from "@ticketzero/core/stripe/client";
 
 export type Recorded = {
   method: string;

@@ -3,7 +3,7 @@
  * adapter): the signature covers the exact raw body, so it is read as text
  * and verified before anything else happens.
  */
-import { handleStripeWebhook } from "@/lib/stripe/webhook";
+import { handleStripeWebhook } from "@ticketzero/core/stripe/webhook";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

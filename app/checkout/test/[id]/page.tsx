@@ -1,11 +1,11 @@
+import { checkoutSessionInfo } from "@ticketzero/core/license/fulfilment";
+import { formatPrice, isPaidPlanId, PLANS } from "@ticketzero/core/license/plans";
+import { config } from "@ticketzero/core/server/config";
+import { isTestMode } from "@ticketzero/core/stripe/client";
 import type { Metadata } from "next";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { checkoutSessionInfo } from "@/lib/license/fulfilment";
-import { formatPrice, isPaidPlanId, PLANS } from "@/lib/license/plans";
-import { config } from "@/lib/server/config";
-import { isTestMode } from "@/lib/stripe/client";
 import { TestModeBanner } from "../../test-mode-banner";
 import { TestPayButton } from "./pay-button";
 

@@ -1,3 +1,5 @@
+import { licenseDetail, type StatusFilter } from "@ticketzero/core/license/backoffice";
+import { isPlanId, PLANS } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { formatDate, formatDateTime, formatNumber } from "@/components/license/format";
@@ -16,8 +18,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ChartIcon } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
-import { licenseDetail, requireStaff, type StatusFilter } from "@/lib/license/backoffice";
-import { isPlanId, PLANS } from "@/lib/license/plans";
+import { requireStaff } from "@/lib/auth/staff";
 import { changeStateAction, extendAction, setLimitsAction, staffDeactivateAction } from "../../_lib/actions";
 
 export const metadata: Metadata = { title: "License" };

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { IssueLicenseForm } from "@/components/staff/issue-form";
 import { Card, CardHeader } from "@/components/ui/card";
-import { requireStaff } from "@/lib/license/backoffice";
+import { requireStaff } from "@/lib/auth/staff";
 import { issueAction } from "../../_lib/actions";
 
 export const metadata: Metadata = { title: "Issue a license" };

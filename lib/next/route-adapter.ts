@@ -1,0 +1,54 @@
+/**
+ * Adapts a Next.js route handler's Request to the shared API handlers, adding
+ * what only the framework knows: the signed-in account. A request that rides
+ * on the session cookie must come from our own origin (CSRF).
+ */
+
+import { type ApiHandler, type ApiRequest, errorResponse, json, readLimited } from "@ticketzero/core/http/api";
+import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import { config } from "@ticketzero/core/server/config";
+import { sessionAccountId } from "@/lib/auth/session";
+
+function sameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (!origin) return false;
+  const host = request.headers.get("host");
+  const allowed = new Set([config().publicUrl, ...(host ? [`http://${host}`, `https://${host}`] : [])]);
+  return allowed.has(origin);
+}
+
+export function nextRoute(handler: ApiHandler) {
+  return async (request: Request): Promise<Response> => {
+    const toResponse = ({ status, body, headers }: Awaited<ReturnType<ApiHandler>>) =>
+      Response.json(body, { status, headers });
+    try {
+      const bearer = request.headers.has("authorization");
+      const accountId = bearer ? null : await sessionAccountId();
+      if (accountId && request.method !== "GET" && !sameOrigin(request)) {
+        return toResponse(json(403, { error: { code: "BAD_ORIGIN", message: "Cross-origin request refused." } }));
+      }
+      let body: Buffer | null = null;
+      let bodyTooLarge = false;
+      if (request.method !== "GET" && request.body) {
+        const declared = Number(request.headers.get("content-length") ?? 0);
+        if (declared > config().maxBodyBytes) bodyTooLarge = true;
+        else
+          ({ body, tooLarge: bodyTooLarge } = await readLimited(
+            request.body as unknown as AsyncIterable<Uint8Array>,
+            config().maxBodyBytes,
+          ));
+      }
+      const apiRequest: ApiRequest = {
+        method: request.method,
+        header: (name) => request.headers.get(name),
+        body,
+        bodyTooLarge,
+        ip: currentClientIp(),
+        accountId,
+      };
+      return toResponse(await handler(apiRequest));
+    } catch (error) {
+      return toResponse(errorResponse(error));
+    }
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Framework-neutral request/response types for the JSON API. The fast
+ * installation server (plain node:http) and the Next.js route handlers both
+ * adapt their requests to these, so every endpoint has exactly one handler.
+ */
+import { z } from "zod";
+import { isDatabaseUnavailable } from "../db/client";
+import { INSTANCE_ID_PATTERN } from "../license/activations";
+import { isLicenseError, LicenseError } from "../license/errors";
+import { maskKeysIn } from "../license/keys";
+
+export type ApiRequest = {
+  method: string;
+  header(name: string): string | null;
+  /** The raw body, already cut off at the size limit (`bodyTooLarge` then says so). */
+  body: Buffer | null;
+  bodyTooLarge: boolean;
+  ip: string;
+  /** The signed-in account, when the request came through the session-aware (Next.js) path. */
+  accountId: string | null;
+};
+
+export type ApiResponse = { status: number; body: unknown; headers?: Record<string, string> };
+export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): ApiResponse => ({
+  status,
+  body,
+  headers,
+});
+
+export function errorResponse(error: unknown): ApiResponse {
+  if (isLicenseError(error)) {
+    const headers: Record<string, string> = {};
+    if (error.extra.retryAfterSeconds) headers["Retry-After"] = String(error.extra.retryAfterSeconds);
+    return json(
+      error.status,
+      {
+        error: {
+          code: error.code,
+          message: maskKeysIn(error.message),
+          ...(error.extra.details ? { details: error.extra.details } : {}),
+        },
+      },
+      headers,
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return json(
+      503,
+      { error: { code: "UNAVAILABLE", message: "The license service is temporarily unavailable. Try again shortly." } },
+      { "Retry-After": "5" },
+    );
+  }
+  console.error(
+    "[api] unexpected error:",
+    maskKeysIn(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+  );
+  return json(500, { error: { code: "INTERNAL", message: "Something went wrong on our side." } });
+}
+
+/** Reads a JSON body against a strict zod schema: 415, 413, 400 with stable codes, before any work. */
+export function parseBody<T extends z.ZodType>(req: ApiRequest, schema: T): z.infer<T> {
+  if (req.bodyTooLarge) throw new LicenseError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+  const type = req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new LicenseError("UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON (Content-Type: application/json).");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body?.toString("utf8") || "");
+  } catch {
+    throw new LicenseError("INVALID_JSON", "The request body is not valid JSON.");
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const details = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    throw new LicenseError(
+      "VALIDATION_FAILED",
+      `Invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")}`,
+      { details },
+    );
+  }
+  return result.data;
+}
+
+/** The key from `Authorization: Bearer <key>`, or null when there is none. */
+export function bearerKey(req: ApiRequest): string | null {
+  const header = req.header("authorization");
+  if (!header) return null;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? match[1]!.trim() : header.trim();
+}
+
+export const INSTANCE_ID = z.string().regex(INSTANCE_ID_PATTERN, "1–128 characters of A-Z a-z 0-9 . _ : -");
+
+/** `X-Instance-Id`, validated; null when absent. */
+export function instanceIdHeader(req: ApiRequest): string | null {
+  const value = req.header("x-instance-id");
+  if (value === null || value === undefined) return null;
+  if (!INSTANCE_ID_PATTERN.test(value)) {
+    throw new LicenseError("VALIDATION_FAILED", "X-Instance-Id must be 1–128 characters of A-Z a-z 0-9 . _ : -");
+  }
+  return value;
+}
+
+/** Collects a body stream up to `limit` bytes; past it, stops reading and says so. */
+export async function readLimited(
+  stream: AsyncIterable<Uint8Array>,
+  limit: number,
+): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > limit) return { body: Buffer.alloc(0), tooLarge: true };
+    chunks.push(Buffer.from(chunk));
+  }
+  return { body: Buffer.concat(chunks), tooLarge: false };
+}

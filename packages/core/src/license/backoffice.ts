@@ -1,0 +1,603 @@
+/**
+ * The vendor's back office (`/staff`): who is staff, finding licenses, custom
+ * enterprise limits, suspend / revoke / reinstate / extend by id, issuing with
+ * custom limits, the audit log and the revenue and usage figures. Pages and
+ * server actions call these; every change is audited as `staff:<userId>`.
+ */
+import { and, count, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { z } from "zod";
+import { getDb } from "../db/client";
+import { activations, auditEvents, licenses, payments, users } from "../db/schema";
+import { type Context, recordAudit } from "./audit";
+import { LicenseError } from "./errors";
+import { parseKey } from "./keys";
+import { statusOfLicense } from "./license-status";
+import {
+  changeLicenseState,
+  ensureAccount,
+  extendLicense,
+  findById,
+  findByKey,
+  issueLicense,
+  type LicenseRow,
+  normaliseEmail,
+} from "./licenses";
+import { isPlanId, PLAN_IDS, PLANS, type PlanId, type PlanLimits } from "./plans";
+import { EXPIRING_SOON_DAYS, usagePeriod } from "./status";
+import { usageHistory } from "./usage";
+
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------- access
+
+export type StaffUser = { id: string; email: string };
+
+/** `STAFF_EMAILS`: comma separated, case-insensitive. */
+export function staffEmails(raw: string | undefined = process.env.STAFF_EMAILS): Set<string> {
+  return new Set(
+    (raw ?? "")
+      .split(",")
+      .map((e) => normaliseEmail(e))
+      .filter(Boolean),
+  );
+}
+
+/** Staff: `users.is_staff`, or an email listed in `STAFF_EMAILS`. */
+export function isStaff(
+  user: { email?: string | null; isStaff?: boolean | null } | null | undefined,
+  envEmails: string | undefined = process.env.STAFF_EMAILS,
+): boolean {
+  if (!user) return false;
+  if (user.isStaff === true) return true;
+  return Boolean(user.email) && staffEmails(envEmails).has(normaliseEmail(user.email!));
+}
+
+export type StaffAccess =
+  | { kind: "signed_out" }
+  | { kind: "forbidden"; user: { id: string; email: string } }
+  | { kind: "staff"; user: StaffUser };
+
+/** A signed-in user's standing in the back office, read fresh from the database (a revoked flag takes effect at once). */
+export async function staffStanding(session: { id: string; email: string } | null): Promise<StaffAccess> {
+  if (!session) return { kind: "signed_out" };
+  const [row] = await getDb()
+    .select({ id: users.id, email: users.email, isStaff: users.isStaff })
+    .from(users)
+    .where(eq(users.id, session.id));
+  const user = { id: session.id, email: row?.email ?? session.email };
+  return row && isStaff(row) ? { kind: "staff", user } : { kind: "forbidden", user };
+}
+
+export const STAFF_FORBIDDEN_PATH = "/staff/forbidden";
+
+/** The audit context of a staff member's change. */
+export const staffContext = (user: { id: string }, ip?: string | null): Context => ({
+  actor: `staff:${user.id}`,
+  ip: ip ?? null,
+});
+
+// ---------------------------------------------------------------- validation
+
+const MAX_LIMIT = 1_000_000_000;
+const limitSchema = z.coerce
+  .number({ error: "Enter a whole number." })
+  .int("Enter a whole number.")
+  .positive("Must be at least 1.")
+  .max(MAX_LIMIT, "That is too large.");
+
+export const limitsSchema = z.object({
+  maxClients: limitSchema,
+  maxTicketsPerMonth: limitSchema,
+  maxActivations: limitSchema,
+});
+
+const FIELD_NAMES: Record<string, string> = {
+  maxClients: "Max clients",
+  maxTicketsPerMonth: "Max tickets per month",
+  maxActivations: "Max activations",
+  days: "Days",
+  email: "Email",
+  company: "Company",
+  plan: "Plan",
+};
+
+function invalid(error: z.ZodError): LicenseError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const name = String(issue.path[issue.path.length - 1] ?? "form");
+    fields[name] ??= issue.message;
+  }
+  const first = Object.entries(fields)[0];
+  const label = first ? (FIELD_NAMES[first[0]] ?? first[0]) : "";
+  return new LicenseError("VALIDATION_FAILED", first ? `${label}: ${first[1]}` : "Check the form.", {
+    details: fields,
+  });
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalid(result.error);
+  return result.data;
+}
+
+// ---------------------------------------------------------------- status in SQL
+
+export const STATUS_FILTERS = ["valid", "expiring_soon", "trial", "expired", "suspended", "revoked"] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+export const isStatusFilter = (v: unknown): v is StatusFilter =>
+  typeof v === "string" && (STATUS_FILTERS as readonly string[]).includes(v);
+
+/** The same rules as `classify()` (status.ts), as a SQL expression for filtering. */
+function statusSql(now: Date): SQL<string> {
+  const end = sql`(case when ${licenses.state} = 'superseded' and ${licenses.graceEndsAt} is not null and ${licenses.graceEndsAt} < ${licenses.expiresAt} then ${licenses.graceEndsAt} else ${licenses.expiresAt} end)`;
+  const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
+  return sql<string>`(case
+    when ${licenses.state} = 'revoked' then 'revoked'
+    when ${licenses.state} = 'suspended' then 'suspended'
+    when ${end} <= ${now.toISOString()}::timestamptz then 'expired'
+    when ${licenses.plan} = 'trial' then 'trial'
+    when ${end} <= ${soon.toISOString()}::timestamptz then 'expiring_soon'
+    else 'valid' end)`;
+}
+
+// ---------------------------------------------------------------- search
+
+export const PAGE_SIZE = 25;
+
+export type SearchInput = { q?: string | null; plan?: string | null; status?: string | null; page?: number };
+
+export type LicenseListItem = {
+  id: string;
+  plan: PlanId;
+  state: string;
+  status: StatusFilter;
+  email: string;
+  company: string | null;
+  keyMasked: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  activationCount: number;
+  maxActivations: number;
+};
+
+export type SearchResult = {
+  items: LicenseListItem[];
+  total: number;
+  page: number;
+  pageCount: number;
+  /** How `q` was read: a full key (matched by its hash), or free text on email and company. */
+  matchedBy: "none" | "key" | "text";
+  /** Set when `q` looks like a key but is not a whole, valid one (keys are never matched in part). */
+  notice: string | null;
+};
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Licenses, newest first. `q` is a full key (found by its HMAC hash, never by
+ * LIKE), a license id, or text matched against email and company.
+ */
+export async function searchLicenses(input: SearchInput = {}, now = new Date()): Promise<SearchResult> {
+  const db = getDb();
+  const q = (input.q ?? "").trim().slice(0, 200);
+  const page = Math.max(1, Math.min(10_000, Math.floor(Number(input.page) || 1)));
+  const status = statusSql(now);
+  const where: SQL[] = [];
+  let matchedBy: SearchResult["matchedBy"] = "none";
+  let notice: string | null = null;
+  const empty = (): SearchResult => ({ items: [], total: 0, page: 1, pageCount: 1, matchedBy, notice });
+
+  if (q) {
+    if (parseKey(q)) {
+      matchedBy = "key";
+      const row = await findByKey(q, db).catch((error: unknown) => {
+        if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") return null;
+        throw error;
+      });
+      if (!row) return empty();
+      where.push(eq(licenses.id, row.id));
+    } else if (/^tz-/i.test(q)) {
+      notice = "Keys are matched whole: paste the full key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).";
+      return empty();
+    } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q)) {
+      matchedBy = "text";
+      where.push(eq(licenses.id, q));
+    } else {
+      matchedBy = "text";
+      const pattern = `%${escapeLike(q)}%`;
+      where.push(sql`(${licenses.email} ilike ${pattern} or ${licenses.company} ilike ${pattern})`);
+    }
+  }
+  if (input.plan && isPlanId(input.plan)) where.push(eq(licenses.plan, input.plan));
+  if (input.status && isStatusFilter(input.status)) where.push(sql`${status} = ${input.status}`);
+
+  const condition = where.length ? and(...where) : undefined;
+  const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(licenses).where(condition);
+  const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.min(page, pageCount);
+  const rows = await db
+    .select({
+      id: licenses.id,
+      plan: licenses.plan,
+      state: licenses.state,
+      status,
+      email: licenses.email,
+      company: licenses.company,
+      keyMasked: licenses.keyMasked,
+      issuedAt: licenses.issuedAt,
+      expiresAt: licenses.expiresAt,
+      maxActivations: licenses.maxActivations,
+      activationCount: sql<number>`(select count(*)::int from activations a where a.license_id = "licenses"."id")`,
+    })
+    .from(licenses)
+    .where(condition)
+    .orderBy(desc(licenses.issuedAt), desc(licenses.id))
+    .limit(PAGE_SIZE)
+    .offset((current - 1) * PAGE_SIZE);
+  return {
+    items: rows.map((r) => ({ ...r, plan: r.plan as PlanId, status: r.status as StatusFilter })),
+    total,
+    page: current,
+    pageCount,
+    matchedBy,
+    notice,
+  };
+}
+
+// ---------------------------------------------------------------- detail
+
+export type AuditItem = {
+  id: number;
+  at: Date;
+  licenseId: string | null;
+  keyMasked: string | null;
+  actor: string;
+  /** The account behind a `staff:<id>` or `user:<id>` actor, when it still exists. */
+  actorEmail: string | null;
+  action: string;
+  detail: Record<string, unknown>;
+  ip: string | null;
+};
+
+/** Everything the license page shows, or null for an unknown id. */
+export async function licenseDetail(id: string, now = new Date()) {
+  const db = getDb();
+  const license = await findById(id, db).catch((error: unknown) => {
+    if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") return null;
+    throw error;
+  });
+  if (!license) return null;
+  const [{ status, installations }, history, paymentRows, audit, account] = await Promise.all([
+    statusOfLicense(license, now),
+    usageHistory(license.id, 12),
+    db
+      .select({
+        checkoutSessionId: payments.checkoutSessionId,
+        plan: payments.plan,
+        amountCents: payments.amountCents,
+        currency: payments.currency,
+        mode: payments.mode,
+        createdAt: payments.createdAt,
+        kind: sql<
+          "purchase" | "renewal" | "upgrade"
+        >`case when ${payments.renewLicenseId} = ${license.id} then 'renewal' when ${payments.upgradeFromLicenseId} is not null then 'upgrade' else 'purchase' end`,
+      })
+      .from(payments)
+      .where(sql`${payments.licenseId} = ${license.id} or ${payments.renewLicenseId} = ${license.id}`)
+      .orderBy(desc(payments.createdAt)),
+    auditLog({ licenseId: license.id, pageSize: 100 }),
+    license.accountId
+      ? db.select({ email: users.email }).from(users).where(eq(users.id, license.accountId))
+      : Promise.resolve([]),
+  ]);
+  return {
+    license,
+    status,
+    installations,
+    usage: history.slice().reverse(),
+    payments: paymentRows,
+    audit: audit.items,
+    accountEmail: account[0]?.email ?? null,
+  };
+}
+
+export type LicenseDetail = NonNullable<Awaited<ReturnType<typeof licenseDetail>>>;
+
+// ---------------------------------------------------------------- commands
+
+export type LimitsInput = { maxClients: unknown; maxTicketsPerMonth: unknown; maxActivations: unknown };
+
+/**
+ * Custom (enterprise) limits. Lowering `maxActivations` below the current
+ * installations is allowed (nobody is cut off; new activations are refused)
+ * and comes back as a warning.
+ */
+export async function setCustomLimits(
+  id: string,
+  input: LimitsInput,
+  ctx: Context,
+): Promise<{ license: LicenseRow; warnings: string[] }> {
+  const limits = parse(limitsSchema, input);
+  return getDb().transaction(async (tx) => {
+    const row = await findById(id, tx, true);
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(activations)
+      .where(eq(activations.licenseId, row.id));
+    const [updated] = await tx
+      .update(licenses)
+      .set({ ...limits, updatedAt: new Date() })
+      .where(eq(licenses.id, row.id))
+      .returning();
+    const from = {
+      maxClients: row.maxClients,
+      maxTicketsPerMonth: row.maxTicketsPerMonth,
+      maxActivations: row.maxActivations,
+    };
+    await recordAudit(tx, ctx, { licenseId: row.id, action: "license.limits_changed", detail: { from, to: limits } });
+    const warnings: string[] = [];
+    if (limits.maxActivations < n) {
+      warnings.push(
+        `${n} installations are active but the limit is now ${limits.maxActivations}: they keep working, and no new installation can activate until ${n - limits.maxActivations} ${n - limits.maxActivations === 1 ? "is" : "are"} deactivated.`,
+      );
+    }
+    return { license: updated!, warnings };
+  });
+}
+
+const reason = (text: unknown) => (typeof text === "string" && text.trim() ? text.trim().slice(0, 500) : undefined);
+
+export const suspendById = (id: string, ctx: Context, why?: string) =>
+  changeLicenseState({ id }, "suspended", "license.suspended", ctx, { reason: reason(why) }, ["active"]);
+export const revokeById = (id: string, ctx: Context, why?: string) =>
+  changeLicenseState({ id }, "revoked", "license.revoked", ctx, { reason: reason(why) }, [
+    "active",
+    "suspended",
+    "superseded",
+  ]);
+export const reinstateById = (id: string, ctx: Context) =>
+  changeLicenseState({ id }, "active", "license.reinstated", ctx, {}, ["suspended", "revoked"]);
+
+const daysSchema = z.coerce
+  .number({ error: "Enter a number of days." })
+  .int("Enter a whole number of days.")
+  .min(1, "At least 1 day.")
+  .max(3650, "At most 3,650 days (10 years).");
+
+/** Adds `days` to the expiry, or to now when it has already passed. */
+export async function extendById(id: string, days: unknown, ctx: Context): Promise<LicenseRow> {
+  const n = parse(z.object({ days: daysSchema }), { days }).days;
+  const now = ctx.now ?? new Date();
+  return getDb().transaction(async (tx) => {
+    const row = await findById(id, tx, true);
+    const base = Math.max(row.expiresAt.getTime(), now.getTime());
+    return extendLicense(row.id, new Date(base + n * DAY_MS), ctx, tx);
+  });
+}
+
+const optionalLimit = z.preprocess((v) => (v === "" || v === null ? undefined : v), limitSchema.optional());
+
+export const issueSchema = z.object({
+  plan: z.enum(PLAN_IDS, { error: "Choose a plan." }),
+  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.")),
+  company: z
+    .string()
+    .trim()
+    .max(200, "Keep it to 200 characters.")
+    .nullish()
+    .transform((v) => v || null),
+  days: daysSchema,
+  limits: z
+    .object({ maxClients: optionalLimit, maxTicketsPerMonth: optionalLimit, maxActivations: optionalLimit })
+    .partial()
+    .optional(),
+});
+
+export type IssueCustomInput = {
+  plan: unknown;
+  email: unknown;
+  company?: unknown;
+  days: unknown;
+  limits?: Partial<Record<keyof PlanLimits, unknown>>;
+};
+
+/** Issues a license (custom limits allowed) on the buyer's account. The clear key is returned once. */
+export async function issueCustom(
+  input: IssueCustomInput,
+  ctx: Context,
+): Promise<{ license: LicenseRow; key: string }> {
+  const data = parse(issueSchema, input);
+  const now = ctx.now ?? new Date();
+  const limits = Object.fromEntries(
+    Object.entries(data.limits ?? {}).filter(([, v]) => v !== undefined),
+  ) as Partial<PlanLimits>;
+  return getDb().transaction(async (tx) => {
+    const accountId = await ensureAccount(tx, data.email, data.company);
+    return issueLicense(
+      {
+        plan: data.plan,
+        email: data.email,
+        company: data.company,
+        accountId,
+        limits,
+        expiresAt: new Date(now.getTime() + data.days * DAY_MS),
+      },
+      ctx,
+      tx,
+    );
+  });
+}
+
+// ---------------------------------------------------------------- audit log
+
+export type AuditQuery = { action?: string | null; licenseId?: string | null; page?: number; pageSize?: number };
+
+/** The audit log, newest first, with each event's license (masked key). */
+export async function auditLog(query: AuditQuery = {}) {
+  const db = getDb();
+  const pageSize = Math.max(1, Math.min(200, query.pageSize ?? 50));
+  const page = Math.max(1, Math.min(10_000, Math.floor(Number(query.page) || 1)));
+  const where: SQL[] = [];
+  if (query.action) where.push(eq(auditEvents.action, query.action.slice(0, 100)));
+  if (query.licenseId) where.push(eq(auditEvents.licenseId, query.licenseId));
+  const condition = where.length ? and(...where) : undefined;
+  const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(auditEvents).where(condition);
+  const items: AuditItem[] = await db
+    .select({
+      id: auditEvents.id,
+      at: auditEvents.at,
+      licenseId: auditEvents.licenseId,
+      keyMasked: licenses.keyMasked,
+      actor: auditEvents.actor,
+      actorEmail: users.email,
+      action: auditEvents.action,
+      detail: auditEvents.detail,
+      ip: auditEvents.ip,
+    })
+    .from(auditEvents)
+    .leftJoin(licenses, eq(licenses.id, auditEvents.licenseId))
+    .leftJoin(
+      users,
+      sql`${auditEvents.actor} ~ '^(staff|user):' and ${users.id} = substr(${auditEvents.actor}, strpos(${auditEvents.actor}, ':') + 1)`,
+    )
+    .where(condition)
+    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    .limit(pageSize)
+    .offset((page - 1) * pageSize);
+  return { items, total, page, pageCount: Math.max(1, Math.ceil(total / pageSize)) };
+}
+
+/** The distinct audit actions, for the filter. */
+export async function auditActions(): Promise<string[]> {
+  const rows = await getDb()
+    .selectDistinct({ action: auditEvents.action })
+    .from(auditEvents)
+    .orderBy(auditEvents.action)
+    .limit(200);
+  return rows.map((r) => r.action);
+}
+
+// ---------------------------------------------------------------- figures
+
+export type MonthValue = { period: string; value: number };
+
+/** The last `n` UTC months, oldest first (`YYYY-MM`). */
+export function lastMonths(now: Date, n = 12): string[] {
+  const out: string[] = [];
+  for (let back = n - 1; back >= 0; back--) {
+    out.push(usagePeriod(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1))));
+  }
+  return out;
+}
+
+function byMonth(periods: string[], rows: { period: string; value: number | string | null }[]): MonthValue[] {
+  const map = new Map(rows.map((r) => [r.period, Number(r.value ?? 0)]));
+  return periods.map((period) => ({ period, value: map.get(period) ?? 0 }));
+}
+
+/**
+ * Revenue and usage for the overview, each one SQL aggregate. Months are UTC,
+ * the last 12 including this one. ARR is the yearly price of every active,
+ * unexpired paid license.
+ */
+export async function figures(now = new Date()) {
+  const db = getDb();
+  const periods = lastMonths(now, 12);
+  const since = new Date(`${periods[0]}-01T00:00:00.000Z`);
+  const nowIso = now.toISOString();
+  const soonIso = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS).toISOString();
+  const month = (column: SQLWrapper) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM')`;
+
+  const [revenue, byPlan, issued, conversion, tickets, totals] = await Promise.all([
+    db.execute<{ period: string; value: number; payments: number }>(sql`
+      select ${month(payments.createdAt)} as period, sum(${payments.amountCents})::float8 as value, count(*)::int as payments
+      from ${payments} where ${payments.createdAt} >= ${since.toISOString()}::timestamptz
+      group by 1`),
+    db.execute<{ plan: string; n: number }>(sql`
+      select ${licenses.plan} as plan, count(*)::int as n from ${licenses}
+      where ${licenses.state} = 'active' and ${licenses.expiresAt} > ${nowIso}::timestamptz
+      group by 1`),
+    db.execute<{ period: string; trials: number; paid: number }>(sql`
+      select ${month(licenses.issuedAt)} as period,
+        count(*) filter (where ${licenses.plan} = 'trial')::int as trials,
+        count(*) filter (where ${licenses.plan} <> 'trial')::int as paid
+      from ${licenses} where ${licenses.issuedAt} >= ${since.toISOString()}::timestamptz
+      group by 1`),
+    db.execute<{ trials: number; converted: number }>(sql`
+      with t as (
+        select email, min(issued_at) as first_trial from licenses where plan = 'trial' group by email
+      )
+      select count(*)::int as trials,
+        count(*) filter (where exists (
+          select 1 from licenses p where p.email = t.email and p.plan <> 'trial' and p.issued_at >= t.first_trial
+        ))::int as converted
+      from t`),
+    db.execute<{ period: string; value: number }>(sql`
+      select period, sum(tickets)::float8 as value from usage_months
+      where period >= ${periods[0]} and period <= ${periods[periods.length - 1]}
+      group by 1`),
+    db.execute<{ activations: number; expiring: number; revenue12: number; payments12: number }>(sql`
+      select
+        (select count(*)::int from activations) as activations,
+        (select count(*)::int from licenses where state = 'active' and plan <> 'trial'
+           and expires_at > ${nowIso}::timestamptz and expires_at <= ${soonIso}::timestamptz) as expiring,
+        (select coalesce(sum(amount_cents), 0)::float8 from payments where created_at >= ${since.toISOString()}::timestamptz) as revenue12,
+        (select count(*)::int from payments where created_at >= ${since.toISOString()}::timestamptz) as payments12`),
+  ]);
+
+  const activeByPlan = Object.fromEntries(PLAN_IDS.map((id) => [id, 0])) as Record<PlanId, number>;
+  for (const r of byPlan) if (isPlanId(r.plan)) activeByPlan[r.plan] = Number(r.n);
+  const arrCents = PLAN_IDS.reduce((sum, id) => sum + activeByPlan[id] * PLANS[id].priceCents, 0);
+  const newMap = new Map(issued.map((r) => [r.period, r]));
+  const conv = conversion[0] ?? { trials: 0, converted: 0 };
+  const total = totals[0] ?? { activations: 0, expiring: 0, revenue12: 0, payments12: 0 };
+  const ticketsByMonth = byMonth(periods, tickets);
+
+  return {
+    periods,
+    revenueByMonth: byMonth(periods, revenue),
+    revenueLast12Cents: Number(total.revenue12),
+    paymentsLast12: Number(total.payments12),
+    activeByPlan,
+    activeLicenses: PLAN_IDS.reduce((sum, id) => sum + activeByPlan[id], 0),
+    activePaid: activeByPlan.starter + activeByPlan.professional + activeByPlan.enterprise,
+    trialsActive: activeByPlan.trial,
+    arrCents,
+    newByMonth: periods.map((period) => ({
+      period,
+      trials: Number(newMap.get(period)?.trials ?? 0),
+      paid: Number(newMap.get(period)?.paid ?? 0),
+    })),
+    conversion: {
+      trials: Number(conv.trials),
+      converted: Number(conv.converted),
+      rate: Number(conv.trials) > 0 ? Number(conv.converted) / Number(conv.trials) : 0,
+    },
+    ticketsByMonth,
+    ticketsThisMonth: ticketsByMonth[ticketsByMonth.length - 1]?.value ?? 0,
+    activationsTotal: Number(total.activations),
+    expiringIn30Days: Number(total.expiring),
+  };
+}
+
+export type Figures = Awaited<ReturnType<typeof figures>>;
+
+/** Paid licenses running out in the next 30 days, soonest first (the overview's follow-up list). */
+export async function expiringSoon(now = new Date(), limit = 8) {
+  const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
+  return getDb()
+    .select({
+      id: licenses.id,
+      plan: licenses.plan,
+      email: licenses.email,
+      company: licenses.company,
+      keyMasked: licenses.keyMasked,
+      expiresAt: licenses.expiresAt,
+    })
+    .from(licenses)
+    .where(
+      sql`${licenses.state} = 'active' and ${licenses.plan} <> 'trial' and ${licenses.expiresAt} > ${now.toISOString()}::timestamptz and ${licenses.expiresAt} <= ${soon.toISOString()}::timestamptz`,
+    )
+    .orderBy(licenses.expiresAt)
+    .limit(limit);
+}
