@@ -6,6 +6,8 @@ const config: NextConfig = {
   // Loaded from node_modules at run time, never bundled: one instance per process for the
   // launcher's fast path, both Next.js server runtimes, the CLI and the timers (scripts/build-core.ts).
   // Security headers are set at run time by the launcher (@ticketzero/core/server/security-headers).
+  // Server action forms are a few fields; the JSON API has its own limit (MAX_BODY_BYTES).
+  experimental: { serverActions: { bodySizeLimit: "64kb" } },
   serverExternalPackages: [
     "@ticketzero/core",
     "drizzle-orm",

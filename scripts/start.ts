@@ -2,89 +2,139 @@
  * Runs the portal: `npm start` (production build), `npm run dev` (Next.js dev
  * mode), `npm run demo` (production build plus demo data). The fast
  * installation path and Next.js share one HTTP server and one port.
+ *
+ * Two roles (node:cluster). The supervisor validates the configuration,
+ * brings up the database (and owns the embedded one), then runs the app in a
+ * worker process and starts a new one if it dies — a driver fault or an
+ * out-of-memory kill costs seconds, not the service. The worker serves HTTP.
  */
 import "./support/require-supported-node";
+import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { errorResponse, json } from "@ticketzero/core/http/api";
 import { resolveClientIp, withClientIp } from "@ticketzero/core/http/client-ip";
 import { handleFast, send } from "@ticketzero/core/http/fast-server";
+import { closeIfBodyUnread, preflight } from "@ticketzero/core/http/front-door";
 import { assertProductionReady, bootstrapDatabase } from "@ticketzero/core/server/bootstrap";
 import { config } from "@ticketzero/core/server/config";
+import { installProcessGuards } from "@ticketzero/core/server/process-guards";
 import { securityHeaders } from "@ticketzero/core/server/security-headers";
-import next from "next";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
 const demo = args.has("--demo");
-// `npm start` is production. Development (dev outbox, generated secrets, test-mode checkout)
-// only under `npm run dev`, `npm run demo`, or an explicit APP_ENV=development.
-process.env.APP_ENV ||= dev || demo ? "development" : "production";
-(process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
-const port = Number(process.env.PORT || 3000);
-process.env.PUBLIC_URL ||= `http://localhost:${port}`;
-process.env.AUTH_TRUST_HOST ||= "true";
-if (!process.env.AUTH_SECRET) {
-  if (config().isProduction) throw new Error("APP_ENV=production needs AUTH_SECRET");
-  // Development only: sessions last as long as this process.
-  process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
-}
-assertProductionReady();
-
-const database = await bootstrapDatabase();
-if (demo) {
-  const { seedDemo } = await import("@ticketzero/core/license/demo");
-  await seedDemo();
-}
-
 // `--api-only` serves just the installation API (no Next.js build needed): tests, simulations.
 const apiOnly = args.has("--api-only");
-let nextHandler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-if (apiOnly) {
-  nextHandler = async (_req, res) => send(res, json(404, { error: { code: "NOT_FOUND", message: "Not found." } }));
-} else {
-  const app = next({ dev, dir: process.cwd(), port, hostname: "localhost" });
-  await app.prepare();
-  nextHandler = app.getRequestHandler();
-}
+const port = Number(process.env.PORT || 3000);
 
-const server = createServer((req, res) => {
-  for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
-  // The client address, resolved once from the socket (or trusted proxies) for everything this request runs.
-  void withClientIp(resolveClientIp(req), () => serve(req, res));
-});
+if (cluster.isPrimary) await supervise();
+else await serveHttp();
 
-async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  try {
-    if (await handleFast(req, res)) return;
-    await nextHandler(req, res);
-  } catch (error) {
-    if (!res.headersSent) send(res, errorResponse(error));
-    else res.destroy();
+async function supervise(): Promise<void> {
+  // `npm start` is production. Development (dev outbox, generated secrets, test-mode checkout)
+  // only under `npm run dev`, `npm run demo`, or an explicit APP_ENV=development.
+  process.env.APP_ENV ||= dev || demo ? "development" : "production";
+  (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
+  process.env.PUBLIC_URL ||= `http://localhost:${port}`;
+  process.env.AUTH_TRUST_HOST ||= "true";
+  if (!process.env.AUTH_SECRET && !config().isProduction) {
+    // Development only: sessions last as long as this process.
+    process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
+  }
+  assertProductionReady();
+
+  const database = await bootstrapDatabase(); // sets DATABASE_URL for the worker when embedded
+  if (demo) {
+    const { seedDemo } = await import("@ticketzero/core/license/demo");
+    await seedDemo();
+    const { closeDb } = await import("@ticketzero/core/db/client");
+    await closeDb();
+  }
+  const databaseLabel = database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL";
+
+  let stopping = false;
+  let recentDeaths: number[] = [];
+  const fork = () => cluster.fork({ TZ_DATABASE_LABEL: databaseLabel });
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) void database.stop().finally(() => process.exit(0));
+      return;
+    }
+    const now = Date.now();
+    recentDeaths = [...recentDeaths.filter((t) => now - t < 60_000), now];
+    const delay = Math.min(250 * 2 ** (recentDeaths.length - 1), 10_000);
+    console.error(
+      `[supervisor] app process ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another in ${delay} ms`,
+    );
+    setTimeout(() => !stopping && fork(), delay);
+  });
+  fork();
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) void database.stop().finally(() => process.exit(0));
+      for (const worker of workers) worker?.process.kill("SIGTERM");
+      setTimeout(() => process.exit(0), 10_000).unref();
+    });
   }
 }
-server.keepAliveTimeout = 65_000;
-server.listen(port, () => {
-  console.info(
-    `TicketZero License Portal on http://localhost:${port} (Node.js ${process.version}, ${apiOnly ? "installation API only" : dev ? "dev" : "production build"}, ${database.embedded ? `embedded database in ${config().dataDir}` : "PostgreSQL"}, APP_ENV=${config().appEnv})`,
-  );
-});
 
-// Expiry, trial and usage reminder mails; each goes out once, however many app processes run this.
-const reminderMinutes = config().remindersIntervalMinutes;
-const stopReminders =
-  !apiOnly && reminderMinutes > 0
-    ? (await import("@ticketzero/core/license/reminders")).startReminderTimer(reminderMinutes)
-    : () => {};
+async function serveHttp(): Promise<void> {
+  installProcessGuards();
+  // The supervisor may be killed outright (SIGKILL): an app without it has no one to answer to.
+  process.on("disconnect", () => process.exit(0));
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
+  let nextHandler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  if (apiOnly) {
+    nextHandler = async (_req, res) => send(res, json(404, { error: { code: "NOT_FOUND", message: "Not found." } }));
+  } else {
+    const { default: next } = await import("next");
+    const app = next({ dev, dir: process.cwd(), port, hostname: "localhost" });
+    await app.prepare();
+    nextHandler = app.getRequestHandler();
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      closeIfBodyUnread(req, res);
+      const refusal = preflight(req);
+      if (refusal) return send(res, refusal);
+      if (await handleFast(req, res)) return;
+      await nextHandler(req, res);
+    } catch (error) {
+      if (!res.headersSent) send(res, errorResponse(error));
+      else res.destroy();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
+    // The client address, resolved once from the socket (or trusted proxies) for everything this request runs.
+    void withClientIp(resolveClientIp(req), () => serve(req, res));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, () => {
+    console.info(
+      `TicketZero License Portal on http://localhost:${port} (Node.js ${process.version}, ${apiOnly ? "installation API only" : dev ? "dev" : "production build"}, ${process.env.TZ_DATABASE_LABEL}, APP_ENV=${config().appEnv}, app pid ${process.pid})`,
+    );
+  });
+
+  // Expiry, trial and usage reminder mails; each goes out once, however many app processes run this.
+  const reminderMinutes = config().remindersIntervalMinutes;
+  const stopReminders =
+    !apiOnly && reminderMinutes > 0
+      ? (await import("@ticketzero/core/license/reminders")).startReminderTimer(reminderMinutes)
+      : () => {};
+
+  process.on("SIGTERM", () => {
     stopReminders();
     server.close();
     server.closeAllConnections();
-    void database.stop().finally(() => process.exit(0));
+    void import("@ticketzero/core/db/client").then(({ closeDb }) => closeDb()).finally(() => process.exit(0));
   });
+  process.on("SIGINT", () => {}); // Ctrl-C reaches the whole group: the supervisor decides.
 }

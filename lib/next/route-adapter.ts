@@ -6,16 +6,11 @@
 
 import { type ApiHandler, type ApiRequest, errorResponse, json, readLimited } from "@ticketzero/core/http/api";
 import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import { isSameOrigin } from "@ticketzero/core/http/front-door";
 import { config } from "@ticketzero/core/server/config";
 import { sessionAccountId } from "@/lib/auth/session";
 
-function sameOrigin(request: Request): boolean {
-  const origin = request.headers.get("origin");
-  if (!origin) return false;
-  const host = request.headers.get("host");
-  const allowed = new Set([config().publicUrl, ...(host ? [`http://${host}`, `https://${host}`] : [])]);
-  return allowed.has(origin);
-}
+const sameOrigin = (request: Request) => isSameOrigin(request.headers.get("origin"), request.headers.get("host"));
 
 export function nextRoute(handler: ApiHandler) {
   return async (request: Request): Promise<Response> => {
@@ -32,11 +27,7 @@ export function nextRoute(handler: ApiHandler) {
       if (request.method !== "GET" && request.body) {
         const declared = Number(request.headers.get("content-length") ?? 0);
         if (declared > config().maxBodyBytes) bodyTooLarge = true;
-        else
-          ({ body, tooLarge: bodyTooLarge } = await readLimited(
-            request.body as unknown as AsyncIterable<Uint8Array>,
-            config().maxBodyBytes,
-          ));
+        else ({ body, tooLarge: bodyTooLarge } = await readLimited(request.body, config().maxBodyBytes));
       }
       const apiRequest: ApiRequest = {
         method: request.method,

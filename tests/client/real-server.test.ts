@@ -559,7 +559,7 @@ describe("against the real server: 503 during a database outage", () => {
     expect(result).toMatchObject({ valid: true, code: "VALID" }); // online again, not from the cache
     expect(statuses("/api/license-status").slice(-3)).toEqual([503, 503, 200]);
     expect(ctx.wire.filter((w) => w.status === 503).every((w) => Number(w.retryAfter) > 0)).toBe(true);
-    expect(delays).toEqual([5_000, 5_000]); // the server's Retry-After: 5
+    expect(delays).toEqual([2_000, 2_000]); // the server's Retry-After: 2
 
     // The same for a ticket reservation: repeated after 503, counted exactly once.
     during = delays.length;
@@ -581,7 +581,7 @@ describe("against the real server: 503 during a database outage", () => {
     expect(result).toMatchObject({ valid: true, code: "OFFLINE_VALID" });
     expect(result.message).toMatch(/503 UNAVAILABLE/);
     expect(statuses("/api/license-status").slice(-3)).toEqual([503, 503, 503]);
-    expect(delays).toEqual([5_000, 5_000]);
+    expect(delays).toEqual([2_000, 2_000]);
 
     const error = await licenseError(client.recordTickets(2));
     expect(error).toMatchObject({ code: "SERVER_UNREACHABLE", status: 503, retryable: true });

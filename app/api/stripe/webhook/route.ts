@@ -3,6 +3,7 @@
  * adapter): the signature covers the exact raw body, so it is read as text
  * and verified before anything else happens.
  */
+import { readLimited } from "@ticketzero/core/http/api";
 import { handleStripeWebhook } from "@ticketzero/core/stripe/webhook";
 
 export const runtime = "nodejs";
@@ -11,27 +12,24 @@ export const dynamic = "force-dynamic";
 /** Stripe's payloads are well under this; anything larger is not from Stripe. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+const tooLarge = () =>
+  Response.json({ error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large." } }, { status: 413 });
+
 export async function POST(request: Request): Promise<Response> {
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    return Response.json(
-      { error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large." } },
-      { status: 413 },
-    );
-  }
+  if (declared > MAX_BODY_BYTES) return tooLarge();
+  // Streamed under the limit: a chunked upload stops being read at 1 MB, it is never buffered whole.
   let raw: string;
   try {
-    raw = await request.text();
+    const read = request.body
+      ? await readLimited(request.body, MAX_BODY_BYTES)
+      : { body: Buffer.alloc(0), tooLarge: false };
+    if (read.tooLarge) return tooLarge();
+    raw = read.body.toString("utf8");
   } catch {
     return Response.json(
       { error: { code: "INVALID_JSON", message: "Could not read the request body." } },
       { status: 400 },
-    );
-  }
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    return Response.json(
-      { error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large." } },
-      { status: 413 },
     );
   }
   const { status, body } = await handleStripeWebhook(raw, request.headers.get("stripe-signature"));

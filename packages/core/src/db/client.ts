@@ -21,11 +21,19 @@ export function databaseUrl(): string {
   return url;
 }
 
+/**
+ * Seconds before reconnecting after a failed attempt. postgres.js's default
+ * grows to 20 s, so after a 10-second blip the app would wait on its own
+ * backoff long after the database is back; this caps the wait at one second.
+ */
+const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, 1);
+
 export function connect(url: string, max = Number(process.env.DB_POOL_SIZE || 10)) {
   const sql = postgres(url, {
     max,
-    connect_timeout: 5,
+    connect_timeout: 2,
     idle_timeout: 60,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     connection: { application_name: "ticketzero-license-portal" },
   });
@@ -51,8 +59,9 @@ export function getSql(): postgres.Sql {
 export function getCounterSql(): postgres.Sql {
   counterPool ??= postgres(databaseUrl(), {
     max: 4,
-    connect_timeout: 5,
+    connect_timeout: 2,
     idle_timeout: 60,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     connection: { application_name: "ticketzero-license-portal-counters", synchronous_commit: "off" },
   });

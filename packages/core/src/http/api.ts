@@ -29,6 +29,13 @@ export const json = (status: number, body: unknown, headers?: Record<string, str
   headers,
 });
 
+export const unavailableResponse = (): ApiResponse =>
+  json(
+    503,
+    { error: { code: "UNAVAILABLE", message: "The license service is temporarily unavailable. Try again shortly." } },
+    { "Retry-After": "2" },
+  );
+
 export function errorResponse(error: unknown): ApiResponse {
   if (isLicenseError(error)) {
     const headers: Record<string, string> = {};
@@ -45,13 +52,7 @@ export function errorResponse(error: unknown): ApiResponse {
       headers,
     );
   }
-  if (isDatabaseUnavailable(error)) {
-    return json(
-      503,
-      { error: { code: "UNAVAILABLE", message: "The license service is temporarily unavailable. Try again shortly." } },
-      { "Retry-After": "5" },
-    );
-  }
+  if (isDatabaseUnavailable(error)) return unavailableResponse();
   console.error(
     "[api] unexpected error:",
     maskKeysIn(error instanceof Error ? (error.stack ?? error.message) : String(error)),
@@ -104,17 +105,64 @@ export function instanceIdHeader(req: ApiRequest): string | null {
   return value;
 }
 
-/** Collects a body stream up to `limit` bytes; past it, stops reading and says so. */
+/**
+ * Reads a body up to `limit` bytes and stops there: past the limit it stops
+ * reading (without draining or buffering the rest) and says so. Node streams
+ * are paused; web streams are cancelled. The launcher closes the connection
+ * once the answer is out (see `closeIfBodyUnread`).
+ */
 export async function readLimited(
-  stream: AsyncIterable<Uint8Array>,
+  stream: NodeJS.ReadableStream | ReadableStream<Uint8Array>,
   limit: number,
 ): Promise<{ body: Buffer; tooLarge: boolean }> {
+  if ("getReader" in stream) return readWebLimited(stream, limit);
+  const node = stream as NodeJS.ReadableStream & { readableEnded?: boolean };
+  if (node.readableEnded) return { body: Buffer.alloc(0), tooLarge: false };
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      node.off("data", onData);
+      node.off("end", onEnd);
+      node.off("error", onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > limit) {
+        done();
+        node.pause();
+        resolve({ body: Buffer.alloc(0), tooLarge: true });
+        return;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = () => {
+      done();
+      resolve({ body: Buffer.concat(chunks), tooLarge: false });
+    };
+    const onError = (error: unknown) => {
+      done();
+      reject(error);
+    };
+    node.on("data", onData);
+    node.on("end", onEnd);
+    node.on("error", onError);
+  });
+}
+
+async function readWebLimited(stream: ReadableStream<Uint8Array>, limit: number) {
+  const reader = stream.getReader();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > limit) return { body: Buffer.alloc(0), tooLarge: true };
-    chunks.push(Buffer.from(chunk));
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { body: Buffer.concat(chunks), tooLarge: false };
+    size += value.length;
+    if (size > limit) {
+      void reader.cancel().catch(() => {});
+      return { body: Buffer.alloc(0), tooLarge: true };
+    }
+    chunks.push(Buffer.from(value));
   }
-  return { body: Buffer.concat(chunks), tooLarge: false };
 }

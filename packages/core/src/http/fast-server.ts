@@ -13,6 +13,11 @@ import { resolveClientIp } from "./client-ip";
 import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
 
 export function send(res: ServerResponse, response: ApiResponse): void {
+  if (response.body === undefined) {
+    res.writeHead(response.status, { ...securityHeaders(), ...response.headers });
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(response.body);
   res.writeHead(response.status, {
     ...securityHeaders(),
@@ -41,7 +46,7 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
   const route = fastRoute(req, pathname);
   if (!route) return false;
   const method = req.method ?? "GET";
-  const handler = route[method];
+  const handler = route[method] ?? (method === "HEAD" ? route.GET : undefined);
   if (!handler) {
     send(res, methodNotAllowed(Object.keys(route)));
     return true;

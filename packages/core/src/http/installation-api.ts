@@ -11,6 +11,7 @@ import { parseKey } from "../license/keys";
 import { accountLicense, statusByKey } from "../license/license-status";
 import { startTrial } from "../license/trial";
 import { reserveTickets } from "../license/usage";
+import { config } from "../server/config";
 import { consumeActivationBudget, consumeKeyBudget, consumeTrialBudget, guardKeyLookup } from "../server/rate-limit";
 import {
   type ApiHandler,
@@ -22,6 +23,7 @@ import {
   instanceIdHeader,
   json,
   parseBody,
+  unavailableResponse,
 } from "./api";
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -36,13 +38,35 @@ function requireKey(req: ApiRequest): string {
   return key;
 }
 
+/**
+ * Every handler answers: its refusal as the JSON error shape, and within the
+ * request deadline. A database that stops answering (a cut link, a paused
+ * server) must not hold installations for the TCP timeout: past the deadline
+ * the answer is 503 UNAVAILABLE. The statement itself runs on (or fails) in its
+ * transaction, so nothing is half-written; clients retry idempotently. Work
+ * abandoned that way is bounded: while too much of it is still pending, new
+ * requests get 503 at once instead of queueing behind it.
+ */
+const MAX_ABANDONED = 64;
+let abandoned = 0;
+
 const guarded =
   (handler: ApiHandler): ApiHandler =>
   async (req) => {
+    if (abandoned >= MAX_ABANDONED) return unavailableResponse();
+    let timer: NodeJS.Timeout | undefined;
+    const work = handler(req).catch(errorResponse);
+    const deadline = new Promise<ApiResponse>((resolve) => {
+      timer = setTimeout(() => {
+        abandoned++;
+        void work.finally(() => abandoned--);
+        resolve(unavailableResponse());
+      }, config().requestDeadlineMs);
+    });
     try {
-      return await handler(req);
-    } catch (error) {
-      return errorResponse(error);
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   };
 

@@ -38,6 +38,8 @@ export function readConfig() {
     /** How many proxies of the operator's stand in front (X-Forwarded-For hops counted from the right); 0: none. */
     trustedProxyHops: trustedProxyHops(process.env.TRUST_PROXY),
     maxBodyBytes: int("MAX_BODY_BYTES", 16 * 1024),
+    /** An API request not answered by then gets 503 UNAVAILABLE (a database that stopped answering). */
+    requestDeadlineMs: int("REQUEST_DEADLINE_MS", 1500),
     /** Offline certificate lifetime (capped by the license's expiry). */
     certificateTtlSeconds: int("CERTIFICATE_TTL_SECONDS", 7 * 24 * 3600),
     /** How often an installation's last check-in is written, at most. */

@@ -1,0 +1,74 @@
+/**
+ * What the launcher checks before the fast path or Next.js sees a request, so
+ * that the framework path speaks the same contract as the fast path: a wrong
+ * method, an unknown API path, `TRACE`, or a cross-site form post gets the
+ * JSON error shape with a stable code, never an empty 405 or a text 500.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { config } from "../server/config";
+import { type ApiResponse, json } from "./api";
+import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
+
+/** Every JSON endpoint and its methods (the route handlers under app/ serve the same paths). */
+export const API_METHODS: Record<string, string[]> = {
+  ...Object.fromEntries(Object.entries(INSTALLATION_ROUTES).map(([path, route]) => [path, Object.keys(route)])),
+  "/api/stripe/webhook": ["POST"],
+};
+const AUTH_PREFIX = "/api/auth/"; // next-auth's own endpoints
+const PAGE_METHODS = ["GET", "HEAD", "POST"]; // POST: server actions and their no-JS form posts
+
+/** True when `origin` is this portal: PUBLIC_URL, or the Host the request was sent to. */
+export function isSameOrigin(origin: string | null | undefined, host: string | null | undefined): boolean {
+  if (!origin) return false;
+  return (
+    origin === config().publicUrl || (Boolean(host) && (origin === `http://${host}` || origin === `https://${host}`))
+  );
+}
+
+export function pathnameOf(url: string | undefined): string {
+  const raw = url ?? "/";
+  const q = raw.indexOf("?");
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+/** The refusal for a request no handler should see, or null to let it through. */
+export function preflight(req: IncomingMessage): ApiResponse | null {
+  const method = req.method ?? "GET";
+  const pathname = pathnameOf(req.url);
+  const methods = API_METHODS[pathname];
+  if (methods) {
+    const allowed = methods.includes("GET") ? [...methods, "HEAD"] : methods;
+    if (method === "OPTIONS") return { status: 204, body: undefined, headers: { Allow: allowed.join(", ") } };
+    return allowed.includes(method) ? null : methodNotAllowed(methods);
+  }
+  if (pathname.startsWith(AUTH_PREFIX)) return PAGE_METHODS.includes(method) ? null : methodNotAllowed(["GET", "POST"]);
+  if (pathname === "/api" || pathname.startsWith("/api/")) {
+    return json(404, { error: { code: "NOT_FOUND", message: "No such API endpoint." } });
+  }
+  if (!PAGE_METHODS.includes(method)) return methodNotAllowed(["GET", "POST"]);
+  // A browser always sends Origin on a POST (sandboxed or opaque ones send "null"): anything
+  // but this portal is a cross-site form post or server action call, refused here.
+  const origin = req.headers.origin;
+  if (method === "POST" && origin !== undefined && !isSameOrigin(origin, req.headers.host)) {
+    return json(403, { error: { code: "BAD_ORIGIN", message: "Cross-origin request refused." } });
+  }
+  return null;
+}
+
+/**
+ * A response that went out before its request body was read (413, an early
+ * refusal) must not leave the rest of the upload to be buffered or parsed as
+ * the next request: discard what still arrives for a moment, then close.
+ */
+export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  res.once("finish", () => {
+    if (req.complete) return;
+    req.resume(); // discard, never buffer
+    const timer = setTimeout(() => req.socket.destroy(), 1_000);
+    timer.unref();
+    req.once("end", () => {
+      clearTimeout(timer);
+      req.socket.end();
+    });
+  });
+}
