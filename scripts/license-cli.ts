@@ -18,6 +18,7 @@
  * app's embedded server (or starts one) and the CLI lets go of it when done.
  */
 import "./support/require-supported-node";
+import "./support/cli-environment";
 import { parseArgs } from "node:util";
 import { closeDb } from "@ticketzero/core/db/client";
 import { LicenseError } from "@ticketzero/core/license/errors";

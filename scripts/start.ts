@@ -36,13 +36,19 @@ async function supervise(): Promise<void> {
   // only under `npm run dev`, `npm run demo`, or an explicit APP_ENV=development.
   process.env.APP_ENV ||= dev || demo ? "development" : "production";
   (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
-  process.env.PUBLIC_URL ||= `http://localhost:${port}`;
   process.env.AUTH_TRUST_HOST ||= "true";
-  if (!process.env.AUTH_SECRET && !config().isProduction) {
+  if (process.env.APP_ENV === "development") {
+    process.env.PUBLIC_URL ||= `http://localhost:${port}`;
     // Development only: sessions last as long as this process.
-    process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
+    process.env.AUTH_SECRET ||= randomBytes(32).toString("base64url");
   }
-  assertProductionReady();
+  try {
+    assertProductionReady();
+  } catch (error) {
+    // A configuration problem is the operator's to fix: say what, without a stack trace.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
 
   const database = await bootstrapDatabase(); // sets DATABASE_URL for the worker when embedded
   if (demo) {

@@ -28,7 +28,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       id: "email",
       type: "email",
       name: "Email",
-      from: process.env.MAIL_FROM || "TicketZero <licenses@ticketzero.local>",
+      from: config().mailFrom,
       maxAge: SIGN_IN_LINK_MINUTES * 60,
       options: {},
       async sendVerificationRequest({ identifier, url }) {

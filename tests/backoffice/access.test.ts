@@ -3,10 +3,12 @@
  * signed out → sign-in with a callback, signed in but not staff → the 403
  * page, staff by users.is_staff or by STAFF_EMAILS (read fresh from the DB).
  */
+
 import { randomBytes } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
 import { users } from "@ticketzero/core/db/schema";
 import { ensureAccount } from "@ticketzero/core/license/licenses";
+import { resetConfig } from "@ticketzero/core/server/config";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
@@ -31,6 +33,7 @@ const redirectOf = (promise: Promise<unknown>) =>
 afterEach(() => {
   session.current = null;
   delete process.env.STAFF_EMAILS;
+  resetConfig();
 });
 
 describe("requireStaff", () => {
@@ -62,6 +65,7 @@ describe("requireStaff", () => {
     const id = await ensureAccount(getDb(), who);
     session.current = { id, email: who };
     process.env.STAFF_EMAILS = `someone@vendor.test, ${who.toUpperCase()}`;
+    resetConfig();
     expect((await staffAccess()).kind).toBe("staff");
     expect(await requireStaff()).toEqual({ id, email: who });
   });

@@ -3,6 +3,7 @@
  * with other suites (and kept between runs on PostgreSQL): every test makes
  * its own rows with random emails, and figures are checked as deltas.
  */
+
 import { randomBytes } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
 import { auditEvents, licenses, payments, usageMonths } from "@ticketzero/core/db/schema";
@@ -26,6 +27,7 @@ import { LicenseError } from "@ticketzero/core/license/errors";
 import { statusByKey } from "@ticketzero/core/license/license-status";
 import { issueLicense, suspendLicense } from "@ticketzero/core/license/licenses";
 import { usagePeriod } from "@ticketzero/core/license/status";
+import { resetConfig } from "@ticketzero/core/server/config";
 import { and, desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 
@@ -68,12 +70,14 @@ describe("isStaff", () => {
   it("reads STAFF_EMAILS from the environment by default", () => {
     const before = process.env.STAFF_EMAILS;
     process.env.STAFF_EMAILS = "env-staff@vendor.test";
+    resetConfig();
     try {
       expect(isStaff({ email: "ENV-staff@vendor.test" })).toBe(true);
       expect(isStaff({ email: "other@vendor.test" })).toBe(false);
     } finally {
       if (before === undefined) delete process.env.STAFF_EMAILS;
       else process.env.STAFF_EMAILS = before;
+      resetConfig();
     }
   });
 });

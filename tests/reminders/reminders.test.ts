@@ -6,13 +6,14 @@
  */
 
 import { getDb } from "@ticketzero/core/db/client";
-import { auditEvents, licenses, mailOutbox, reminders, usageMonths } from "@ticketzero/core/db/schema";
+import { auditEvents, licenses, reminders, usageMonths } from "@ticketzero/core/db/schema";
 import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@ticketzero/core/license/licenses";
 import type { PlanId } from "@ticketzero/core/license/plans";
 import { reminderMail, sendDueReminders, startReminderTimer } from "@ticketzero/core/license/reminders";
 import { usagePeriod } from "@ticketzero/core/license/status";
 import { reserveTickets } from "@ticketzero/core/license/usage";
-import { resetMailer } from "@ticketzero/core/server/mail";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { readOutbox, resetMailer } from "@ticketzero/core/server/mail";
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runLicenseCli } from "../support/cli";
@@ -49,7 +50,7 @@ async function kindsOf(licenseId: string): Promise<string[]> {
 }
 
 async function mailsTo(email: string) {
-  return getDb().select().from(mailOutbox).where(eq(mailOutbox.to, email)).orderBy(asc(mailOutbox.id));
+  return readOutbox({ to: email, order: "oldest" });
 }
 
 const mine = (run: Awaited<ReturnType<typeof sendDueReminders>>, licenseId: string) =>
@@ -197,6 +198,7 @@ describe("reminder mails", () => {
     const { license } = await issue("rem-fail", 5);
     // A real SMTP failure: nothing listens on port 1, so the connection is refused.
     process.env.SMTP_URL = "smtp://127.0.0.1:1";
+    resetConfig();
     resetMailer();
     try {
       const failed = await sendDueReminders(NOW);
@@ -205,6 +207,7 @@ describe("reminder mails", () => {
       expect(await kindsOf(license.id)).toEqual([]);
     } finally {
       delete process.env.SMTP_URL;
+      resetConfig();
       resetMailer();
     }
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual(["expiry_7d"]);

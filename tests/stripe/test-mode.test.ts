@@ -11,7 +11,7 @@ import { resetConfig } from "@ticketzero/core/server/config";
 import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { deliver, stripeEvent } from "./support/events";
 import { DAY_MS, licenseById, licensesOf, mailsTo, paymentsOf, uniqueEmail } from "./support/helpers";
 
@@ -115,9 +115,24 @@ describe("test-mode checkout", () => {
   it("is refused in production", async () => {
     const email = uniqueEmail("prod");
     const { sessionId } = await createCheckout({ plan: "starter", email });
-    process.env.APP_ENV = "production";
+    // Production with everything it requires present — except that this checkout is the test-mode one.
+    const required = {
+      PUBLIC_URL: "https://portal.example.test",
+      AUTH_SECRET: "x".repeat(32),
+      LICENSE_HMAC_SECRET: "set",
+      LICENSE_ENCRYPTION_KEYS: "set",
+      LICENSE_SIGNING_KEYS: "set",
+      STRIPE_SECRET_KEY: "sk_test_x",
+      STRIPE_WEBHOOK_SECRET: "whsec_x",
+      SMTP_URL: "smtp://127.0.0.1:1",
+    };
+    Object.assign(process.env, required, { APP_ENV: "production" });
     resetConfig();
-    await expect(createCheckout({ plan: "starter", email })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    onTestFinished(() => {
+      for (const name of Object.keys(required)) delete process.env[name];
+      process.env.APP_ENV = "development";
+      resetConfig();
+    });
     await expect(completeTestCheckout(sessionId)).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await licensesOf(email)).toHaveLength(0);
   });

@@ -1,7 +1,4 @@
-import { getDb } from "@ticketzero/core/db/client";
-import { mailOutbox } from "@ticketzero/core/db/schema";
-import { isOutboxEnabled } from "@ticketzero/core/server/mail";
-import { desc, eq } from "drizzle-orm";
+import { isOutboxEnabled, readOutbox } from "@ticketzero/core/server/mail";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
@@ -39,9 +36,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Searc
   if (!isOutboxEnabled()) notFound();
   const raw = (await searchParams).to;
   const to = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase().slice(0, 254) || "";
-  const db = getDb();
-  const query = db.select().from(mailOutbox);
-  const mails = await (to ? query.where(eq(mailOutbox.to, to)) : query).orderBy(desc(mailOutbox.id)).limit(LIMIT);
+  const mails = await readOutbox({ to: to || undefined, limit: LIMIT });
 
   return (
     <div className="container-page py-10 sm:py-14">

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
-import { auditEvents, licenses, mailOutbox, payments, processedEvents } from "@ticketzero/core/db/schema";
+import { auditEvents, licenses, payments, processedEvents } from "@ticketzero/core/db/schema";
+import { readOutbox } from "@ticketzero/core/server/mail";
 import { and, eq, sql } from "drizzle-orm";
 
 export const uniqueEmail = (tag: string) => `${tag}-${randomBytes(5).toString("hex")}@buyer.example.test`;
@@ -20,7 +21,7 @@ export async function paymentsOf(email: string) {
 }
 
 export async function mailsTo(email: string) {
-  return getDb().select().from(mailOutbox).where(eq(mailOutbox.to, email));
+  return readOutbox({ to: email, order: "oldest" });
 }
 
 export async function isEventRecorded(eventId: string) {

@@ -4,10 +4,12 @@
  * tests see exactly what the SDK sends: form-encoded params, decoded here into
  * nested objects (`metadata[plan]`, `line_items[0][price]`, `lookup_keys[0]`).
  */
+
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
+import { resetConfig } from "@ticketzero/core/server/config";
 import { priceLookupKey } from "@ticketzero/core/stripe/client";
 
 export type Recorded = {
@@ -308,6 +310,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
 export async function startSeededStripeStandin(): Promise<StripeStandin> {
   const standin = await startStripeStandin();
   process.env.STRIPE_API_BASE = standin.url;
+  resetConfig();
   for (const plan of PAID_PLAN_IDS) standin.seedPrice(priceLookupKey(plan), PLANS[plan].priceCents);
   return standin;
 }

@@ -6,6 +6,7 @@
  */
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { config } from "../server/config";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -16,7 +17,7 @@ let pool: { db: Db; sql: postgres.Sql } | null = null;
 let counterPool: postgres.Sql | null = null;
 
 export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = process.env.DATABASE_URL; // set by bootstrapDatabase() for the embedded default, after config is read
   if (!url) throw new Error("DATABASE_URL is not set: start through `npm start`/`npm run dev`, which provide it");
   return url;
 }
@@ -28,7 +29,7 @@ export function databaseUrl(): string {
  */
 const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, 1);
 
-export function connect(url: string, max = Number(process.env.DB_POOL_SIZE || 10)) {
+export function connect(url: string, max = config().poolSize) {
   const sql = postgres(url, {
     max,
     connect_timeout: 2,

@@ -7,6 +7,7 @@
 import { and, count, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
+import { config } from "../server/config";
 import { activations, auditEvents, licenses, payments, users } from "../db/schema";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
@@ -33,7 +34,7 @@ const DAY_MS = 86_400_000;
 export type StaffUser = { id: string; email: string };
 
 /** `STAFF_EMAILS`: comma separated, case-insensitive. */
-export function staffEmails(raw: string | undefined = process.env.STAFF_EMAILS): Set<string> {
+export function staffEmails(raw: string | undefined = config().staffEmails): Set<string> {
   return new Set(
     (raw ?? "")
       .split(",")
@@ -45,7 +46,7 @@ export function staffEmails(raw: string | undefined = process.env.STAFF_EMAILS):
 /** Staff: `users.is_staff`, or an email listed in `STAFF_EMAILS`. */
 export function isStaff(
   user: { email?: string | null; isStaff?: boolean | null } | null | undefined,
-  envEmails: string | undefined = process.env.STAFF_EMAILS,
+  envEmails: string | undefined = config().staffEmails,
 ): boolean {
   if (!user) return false;
   if (user.isStaff === true) return true;

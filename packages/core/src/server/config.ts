@@ -1,64 +1,143 @@
 /**
- * Every setting the server reads from the environment, read once. The README's
- * "Configuration" table documents each of them.
+ * Every setting the server reads from the environment, validated once by one
+ * zod schema. The README's "Configuration" table documents each of them.
+ *
+ * APP_ENV=production (what `npm start` means unless told otherwise) refines it:
+ * the server refuses to start without its secrets, Stripe, SMTP and
+ * PUBLIC_URL, and names every missing one. Development — the dev outbox,
+ * generated secrets, test-mode checkout — only runs when APP_ENV=development
+ * (`npm run dev`, `npm run demo`, or set explicitly).
  */
 import path from "node:path";
+import { z } from "zod";
 
-const int = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
-  return value;
-};
+/** Unset and "" both mean "use the default". */
+const blankIsUnset = (value: unknown) => (value === "" ? undefined : value);
+const count = (fallback: number) =>
+  z.preprocess(blankIsUnset, z.coerce.number().int("must be a whole number").min(0, "must be ≥ 0").default(fallback));
+const optionalText = z.preprocess(blankIsUnset, z.string().optional());
+const optionalUrl = z.preprocess(blankIsUnset, z.url().optional());
 
-function trustedProxyHops(raw: string | undefined): number {
-  if (raw === undefined || raw === "" || raw === "0" || raw === "false") return 0;
-  if (raw === "true") return 1;
-  const hops = Number(raw);
-  if (!Number.isInteger(hops) || hops < 0 || hops > 10)
-    throw new Error(`TRUST_PROXY must be a number of proxies (0-10), got "${raw}"`);
-  return hops;
+/** Settings that production cannot run without (test-mode checkout and the dev outbox are for development). */
+export const PRODUCTION_REQUIRED = [
+  "PUBLIC_URL",
+  "AUTH_SECRET",
+  "LICENSE_HMAC_SECRET",
+  "LICENSE_ENCRYPTION_KEYS",
+  "LICENSE_SIGNING_KEYS",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "SMTP_URL",
+] as const;
+
+const EnvSchema = z
+  .object({
+    APP_ENV: z.preprocess(blankIsUnset, z.enum(["production", "development"]).default("production")),
+    NODE_ENV: optionalText,
+    PORT: count(3000),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.preprocess(blankIsUnset, z.string().default(".data")),
+    DATABASE_URL: optionalUrl,
+    DB_POOL_SIZE: count(10),
+    AUTH_SECRET: optionalText,
+    LICENSE_HMAC_SECRET: optionalText,
+    LICENSE_ENCRYPTION_KEYS: optionalText,
+    LICENSE_SIGNING_KEYS: optionalText,
+    STRIPE_SECRET_KEY: optionalText,
+    STRIPE_WEBHOOK_SECRET: optionalText,
+    STRIPE_API_BASE: optionalUrl,
+    SMTP_URL: optionalUrl,
+    MAIL_FROM: z.preprocess(blankIsUnset, z.string().default("TicketZero <licenses@ticketzero.local>")),
+    STAFF_EMAILS: optionalText,
+    TRUST_PROXY: z.preprocess(
+      (value) => (value === "" || value === undefined || value === "false" ? "0" : value === "true" ? "1" : value),
+      z.coerce.number().int().min(0).max(10, "is a number of proxies (0-10)"),
+    ),
+    MAX_BODY_BYTES: count(16 * 1024),
+    REQUEST_DEADLINE_MS: count(1500),
+    CERTIFICATE_TTL_SECONDS: count(7 * 24 * 3600),
+    CHECK_IN_WRITE_SECONDS: count(60),
+    UPGRADE_GRACE_DAYS: count(14),
+    REMINDERS_INTERVAL_MINUTES: count(60),
+    RATE_LIMIT_KEY_PER_MINUTE: count(600),
+    RATE_LIMIT_FAILED_LOOKUPS: count(20),
+    RATE_LIMIT_FAILED_LOOKUPS_WINDOW: count(600),
+    RATE_LIMIT_FAILED_LOOKUPS_BLOCK: count(900),
+    RATE_LIMIT_TRIALS_PER_HOUR: count(5),
+    RATE_LIMIT_ACTIVATIONS_PER_HOUR: count(60),
+  })
+  .superRefine((env, ctx) => {
+    if (env.APP_ENV !== "production") return;
+    for (const name of PRODUCTION_REQUIRED) {
+      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production" });
+    }
+    if (env.AUTH_SECRET && env.AUTH_SECRET.length < 32) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "needs at least 32 characters" });
+    }
+  });
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
 }
 
-export type AppConfig = ReturnType<typeof readConfig>;
-
-export function readConfig() {
-  const appEnv = process.env.APP_ENV === "production" ? "production" : "development";
+export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")} ${issue.message}`);
+    const production = env.APP_ENV === undefined || env.APP_ENV === "" || env.APP_ENV === "production";
+    throw new ConfigError(
+      `The TicketZero License Portal cannot start with this configuration${production ? " (APP_ENV=production)" : ""}:\n${problems.join("\n")}\n` +
+        (production ? "For a local run use `npm run dev` or `npm run demo`, or set APP_ENV=development.\n" : ""),
+    );
+  }
+  const e = parsed.data;
+  const isProduction = e.APP_ENV === "production";
   return {
-    /** `production` demands real secrets, Stripe keys and SMTP, and hides the dev outbox. */
-    appEnv,
-    isProduction: appEnv === "production",
+    appEnv: e.APP_ENV,
+    isProduction,
     /** `next dev` (the launcher's --dev): its CSP needs eval and a websocket. */
-    devServer: process.env.NODE_ENV === "development",
+    devServer: e.NODE_ENV === "development",
+    port: e.PORT,
     // Runtime data, not source: keep it out of the build's file tracing.
-    dataDir: path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || ".data"),
-    databaseUrl: process.env.DATABASE_URL || null,
-    publicUrl: (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`).replace(/\/$/, ""),
+    dataDir: path.resolve(/*turbopackIgnore: true*/ e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL ?? null,
+    poolSize: e.DB_POOL_SIZE,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    authSecret: e.AUTH_SECRET ?? null,
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY ?? null,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
+      apiBase: e.STRIPE_API_BASE ?? null,
+    },
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    staffEmails: e.STAFF_EMAILS ?? "",
     /** How many proxies of the operator's stand in front (X-Forwarded-For hops counted from the right); 0: none. */
-    trustedProxyHops: trustedProxyHops(process.env.TRUST_PROXY),
-    maxBodyBytes: int("MAX_BODY_BYTES", 16 * 1024),
+    trustedProxyHops: e.TRUST_PROXY,
+    maxBodyBytes: e.MAX_BODY_BYTES,
     /** An API request not answered by then gets 503 UNAVAILABLE (a database that stopped answering). */
-    requestDeadlineMs: int("REQUEST_DEADLINE_MS", 1500),
+    requestDeadlineMs: e.REQUEST_DEADLINE_MS,
     /** Offline certificate lifetime (capped by the license's expiry). */
-    certificateTtlSeconds: int("CERTIFICATE_TTL_SECONDS", 7 * 24 * 3600),
+    certificateTtlSeconds: e.CERTIFICATE_TTL_SECONDS,
     /** How often an installation's last check-in is written, at most. */
-    checkInWriteSeconds: int("CHECK_IN_WRITE_SECONDS", 60),
-    upgradeGraceDays: int("UPGRADE_GRACE_DAYS", 14),
+    checkInWriteSeconds: e.CHECK_IN_WRITE_SECONDS,
+    upgradeGraceDays: e.UPGRADE_GRACE_DAYS,
     /** Minutes between reminder-mail runs in each app process (0: none; the first runs a minute after start). */
-    remindersIntervalMinutes: int("REMINDERS_INTERVAL_MINUTES", 60),
+    remindersIntervalMinutes: e.REMINDERS_INTERVAL_MINUTES,
     rateLimits: {
       /** Requests per key per minute, all installation endpoints together. */
-      perKeyPerMinute: int("RATE_LIMIT_KEY_PER_MINUTE", 600),
+      perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE,
       /** Failed key lookups (unknown or malformed keys) per IP before a block. */
-      failedLookupsPerIp: int("RATE_LIMIT_FAILED_LOOKUPS", 20),
-      failedLookupsWindowSeconds: int("RATE_LIMIT_FAILED_LOOKUPS_WINDOW", 600),
-      failedLookupsBlockSeconds: int("RATE_LIMIT_FAILED_LOOKUPS_BLOCK", 900),
-      trialsPerIpPerHour: int("RATE_LIMIT_TRIALS_PER_HOUR", 5),
-      activationsPerLicensePerHour: int("RATE_LIMIT_ACTIVATIONS_PER_HOUR", 60),
+      failedLookupsPerIp: e.RATE_LIMIT_FAILED_LOOKUPS,
+      failedLookupsWindowSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_WINDOW,
+      failedLookupsBlockSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_BLOCK,
+      trialsPerIpPerHour: e.RATE_LIMIT_TRIALS_PER_HOUR,
+      activationsPerLicensePerHour: e.RATE_LIMIT_ACTIVATIONS_PER_HOUR,
     },
   };
 }
+
+export type AppConfig = ReturnType<typeof readConfig>;
 
 let cached: AppConfig | null = null;
 export function config(): AppConfig {

@@ -15,7 +15,7 @@ let current: { signature: string; client: Stripe } | null = null;
 
 /** True when no Stripe key is configured: checkout runs in test mode and charges nothing. */
 export function isTestMode(): boolean {
-  return !process.env.STRIPE_SECRET_KEY;
+  return !config().stripe.secretKey;
 }
 
 /** Test-mode checkout never runs in production, whatever else is configured. */
@@ -30,7 +30,7 @@ export function assertTestModeAllowed(): void {
 
 /** Host, port and protocol options for the SDK from `STRIPE_API_BASE`, if set. */
 export function apiBaseOptions(
-  base = process.env.STRIPE_API_BASE,
+  base = config().stripe.apiBase ?? undefined,
 ): Pick<Stripe.StripeConfig, "host" | "port" | "protocol"> {
   if (!base) return {};
   const url = new URL(base);
@@ -44,9 +44,9 @@ export function apiBaseOptions(
 
 /** The process's Stripe client (rebuilt if the key or base changes, e.g. between tests). */
 export function stripeClient(): Stripe {
-  const key = process.env.STRIPE_SECRET_KEY;
+  const key = config().stripe.secretKey;
   if (!key) throw new Error("STRIPE_SECRET_KEY is not set (test mode has no Stripe client)");
-  const signature = `${key}\n${process.env.STRIPE_API_BASE ?? ""}`;
+  const signature = `${key}\n${config().stripe.apiBase ?? ""}`;
   if (current?.signature !== signature) {
     const client = new Stripe(key, {
       ...apiBaseOptions(),
@@ -61,7 +61,7 @@ export function stripeClient(): Stripe {
 }
 
 export function webhookSecret(): string | null {
-  return process.env.STRIPE_WEBHOOK_SECRET || null;
+  return config().stripe.webhookSecret;
 }
 
 /** The lookup key of a paid plan's yearly price (scripts/stripe-setup.ts creates them). */
