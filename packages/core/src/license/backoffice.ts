@@ -7,8 +7,8 @@
 import { and, count, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
-import { config } from "../server/config";
 import { activations, auditEvents, licenses, payments, users } from "../db/schema";
+import { config } from "../server/config";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
