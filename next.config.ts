@@ -4,7 +4,7 @@ import { securityHeaders } from "./lib/server/security-headers";
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "rate-limiter-flexible", "nodemailer"],
+  serverExternalPackages: ["postgres", "rate-limiter-flexible", "nodemailer"],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

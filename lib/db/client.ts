@@ -1,6 +1,6 @@
 /**
  * The app's one database path: postgres.js through Drizzle, to PostgreSQL or
- * to the embedded server (which speaks the same protocol). One pool per
+ * to the embedded PostgreSQL server (lib/db/embedded.ts). One pool per
  * process, shared through globalThis by the fast server and the Next.js
  * bundle, which otherwise would each load their own copy of this module.
  */
