@@ -337,6 +337,38 @@ describe("one embedded server per data folder, through restarts and kills", () =
     expect(postmastersOf(cluster)).toEqual([]);
   });
 
+  it("a guest whose owner stops takes over within seconds, on the same port, so its URL keeps working", async () => {
+    const { dir, cluster } = tempDir();
+    const owner = await otherProcess(dir);
+    const guest = await ensure(dir);
+    expect(guest.owner).toBe(false);
+    const [before] = postmastersOf(cluster);
+    await owner.stop(); // the owner stops the server as it exits
+    await waitFor("the guest to take over", () => guest.owner, 20_000);
+    expect(guest.url).toBe(owner.url);
+    expect(await query(guest.url, "select 1 as one")).toEqual([{ one: 1 }]);
+    const [after] = postmastersOf(cluster);
+    expect(after).not.toBe(before);
+    await guest.stop();
+    expect(postmastersOf(cluster)).toEqual([]);
+  });
+
+  it("an owner whose postmaster is SIGKILLed restarts it on the same port", async () => {
+    const { dir, cluster } = tempDir();
+    const owner = await ensure(dir);
+    const [server] = postmastersOf(cluster);
+    const everything = [server!, ...childrenOf(server!)];
+    for (const pid of everything) killHard(pid);
+    await waitFor("the server to die", () => everything.every((pid) => !alive(pid)));
+    const recorded = () => JSON.parse(readFileSync(path.join(dir, "postgres.json"), "utf8")).pid as number;
+    await waitFor("the owner to restart it and record it", () => recorded() !== server, 20_000);
+    expect(postmastersOf(cluster)).toEqual([recorded()]);
+    expect(await query(owner.url, "select 1 as one")).toEqual([{ one: 1 }]);
+    expect(owner.owner).toBe(true);
+    await owner.stop();
+    expect(postmastersOf(cluster)).toEqual([]);
+  });
+
   it("a postmaster.pid naming a live process that is not this cluster's postgres (a reused pid) is cleared", async () => {
     const { dir, cluster } = tempDir();
     await (await ensure(dir)).stop();
