@@ -200,7 +200,7 @@ async function measure(server: Server, backend: string, scenario: Scenario): Pro
 
 async function benchBackend(backend: "embedded" | "postgres"): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `tz-bench-${backend}-`));
-  const label = backend === "embedded" ? "embedded (PGlite)" : "PostgreSQL";
+  const label = backend === "embedded" ? "embedded (PostgreSQL 18)" : "PostgreSQL";
   console.log(`\n${label}: starting the production server …`);
   const server = await startServer(backend, dataDir);
   try {

@@ -35,7 +35,11 @@ describe("configuration", () => {
   });
 
   it("npm start without its production settings exits 1 and names them (no stack trace)", () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "1" };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "1",
+    } as unknown as NodeJS.ProcessEnv;
     const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
       cwd: root,
       env,

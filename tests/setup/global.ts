@@ -23,7 +23,7 @@ export default async function setup(_project: TestProject) {
     process.env.DATABASE_URL = handle.url;
     process.env.TZ_TEST_EMBEDDED = "1";
     stop = handle.stop;
-    console.info("[tests] embedded PGlite");
+    console.info(`[tests] embedded PostgreSQL on ${new URL(handle.url).host}`);
   }
   return async () => {
     await stop();

@@ -80,7 +80,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+export function readConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")} ${issue.message}`);

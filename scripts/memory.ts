@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:memory`: what the app costs in memory on the embedded
+ * database, as the PSS (proportional set size, /proc/<pid>/smaps_rollup: shared
+ * pages split between the processes that share them) of the app process plus
+ * every process of its PostgreSQL server (postmaster, backends, helpers).
+ *
+ * Starts the server (`scripts/start.ts`, the production build when there is
+ * one, else `--api-only`; `-- --api-only` forces it) on a fresh temporary
+ * DATA_DIR, measures after start, starts a trial and activates an installation,
+ * sends MEMORY_REQUESTS (default 5000) `GET /api/license-status` calls (10 at a
+ * time), and measures again. Exits 1 when the total passes MEMORY_BUDGET_MB
+ * (default 400). Linux only (it reads /proc); talks to localhost only.
+ */
+import "./support/require-supported-node";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  amount: number;
+  headers: Record<string, string>;
+}) => Promise<{ non2xx: number; errors: number; timeouts: number; requests: { total: number } }>;
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+const root = path.resolve(import.meta.dirname, "..");
+const REQUESTS = Number(process.env.MEMORY_REQUESTS || 5000);
+const BUDGET_MB = Number(process.env.MEMORY_BUDGET_MB || 400);
+const apiOnly = process.argv.includes("--api-only") || !existsSync(path.join(root, ".next/BUILD_ID"));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** PSS in kB, 0 for a process that is gone. */
+function pssKb(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
+
+const title = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ").slice(0, 60);
+  } catch {
+    return "?";
+  }
+};
+
+function measure(label: string, appPid: number, dataDir: string): number {
+  const postmaster = (JSON.parse(readFileSync(path.join(dataDir, "postgres.json"), "utf8")) as { pid: number }).pid;
+  const backends = childrenOf(postmaster);
+  const app = pssKb(appPid);
+  const server = pssKb(postmaster);
+  const helpers = backends.map(pssKb).reduce((a, b) => a + b, 0);
+  const total = app + server + helpers;
+  const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+  const row = (what: string, kb: number) => console.log(`  ${what.padEnd(44)}${mb(kb).padStart(10)}`);
+  console.log(`\n${label}:`);
+  row(`app process (pid ${appPid})`, app);
+  row(`postmaster (pid ${postmaster})`, server);
+  row(`${backends.length} postgres backends and helpers`, helpers);
+  for (const pid of backends) console.log(`      ${mb(pssKb(pid)).padStart(9)}  ${title(pid)}`);
+  row("total", total);
+  return total / 1024;
+}
+
+async function post(url: string, body: unknown) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function main(): Promise<number> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-memory-"));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "scripts/start.ts"), ...(apiOnly ? ["--api-only"] : [])],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        APP_ENV: "development",
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        REMINDERS_INTERVAL_MINUTES: "0",
+        RATE_LIMIT_KEY_PER_MINUTE: "100000000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const killer = setTimeout(() => child.kill("SIGKILL"), 10 * 60_000);
+  try {
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start in 180 s:\n${output}`)), 180_000);
+      child.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes(`on http://localhost:${port}`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    });
+    console.log(
+      `Server on port ${port} (${apiOnly ? "--api-only" : "production build"}), embedded database in ${dataDir}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const atStart = measure("After start", child.pid!, dataDir);
+
+    const base = `http://127.0.0.1:${port}`;
+    const trial = await post(`${base}/admin/generate-trial`, { email: `memory-${Date.now()}@example.test` });
+    if (trial.status !== 201) throw new Error(`trial: ${trial.status} ${JSON.stringify(trial.json)}`);
+    const key = trial.json.licenseKey as string;
+    const activated = await post(`${base}/admin/activate-license`, { licenseKey: key, instanceId: "memory-1" });
+    if (activated.status !== 201) throw new Error(`activation: ${activated.status}`);
+    const result = await autocannon({
+      url: `${base}/api/license-status`,
+      connections: 10,
+      amount: REQUESTS,
+      headers: { Authorization: `Bearer ${key}`, "X-Instance-Id": "memory-1" },
+    });
+    console.log(
+      `\n${result.requests.total} GET /api/license-status calls: non-2xx ${result.non2xx}, errors ${result.errors + result.timeouts}`,
+    );
+    const after = measure(`After ${REQUESTS} status calls`, child.pid!, dataDir);
+    const worst = Math.max(atStart, after);
+    console.log(`\nBudget ${BUDGET_MB} MB: ${worst <= BUDGET_MB ? "within" : "OVER"} (${worst.toFixed(1)} MB at most)`);
+    return worst <= BUDGET_MB && result.non2xx === 0 ? 0 : 1;
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+process.exit(await main());
