@@ -12,14 +12,7 @@ import "./support/require-supported-node";
 import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { errorResponse, json } from "@ticketzero/core/http/api";
-import { resolveClientIp, withClientIp } from "@ticketzero/core/http/client-ip";
-import { handleFast, send } from "@ticketzero/core/http/fast-server";
-import { closeIfBodyUnread, preflight } from "@ticketzero/core/http/front-door";
-import { assertProductionReady, bootstrapDatabase } from "@ticketzero/core/server/bootstrap";
 import { config } from "@ticketzero/core/server/config";
-import { installProcessGuards } from "@ticketzero/core/server/process-guards";
-import { securityHeaders } from "@ticketzero/core/server/security-headers";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
@@ -31,7 +24,9 @@ const port = Number(process.env.PORT || 3000);
 if (cluster.isPrimary) await supervise();
 else await serveHttp();
 
+// The supervisor loads only what it needs (config, database bootstrap); the app process the rest.
 async function supervise(): Promise<void> {
+  const { assertProductionReady, bootstrapDatabase } = await import("@ticketzero/core/server/bootstrap");
   // `npm start` is production. Development (dev outbox, generated secrets, test-mode checkout)
   // only under `npm run dev`, `npm run demo`, or an explicit APP_ENV=development.
   process.env.APP_ENV ||= dev || demo ? "development" : "production";
@@ -90,6 +85,12 @@ async function supervise(): Promise<void> {
 }
 
 async function serveHttp(): Promise<void> {
+  const { installProcessGuards } = await import("@ticketzero/core/server/process-guards");
+  const { errorResponse, json } = await import("@ticketzero/core/http/api");
+  const { resolveClientIp, withClientIp } = await import("@ticketzero/core/http/client-ip");
+  const { handleFast, send } = await import("@ticketzero/core/http/fast-server");
+  const { closeIfBodyUnread, preflight } = await import("@ticketzero/core/http/front-door");
+  const { securityHeaders } = await import("@ticketzero/core/server/security-headers");
   installProcessGuards();
   // The supervisor may be killed outright (SIGKILL): an app without it has no one to answer to.
   process.on("disconnect", () => process.exit(0));

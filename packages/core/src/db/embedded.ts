@@ -60,7 +60,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
-import { runMigrations } from "./migrate";
+import { runMigrationsInChild } from "./migrations-process";
 
 export type EmbeddedHandle = {
   url: string;
@@ -577,7 +577,7 @@ async function serve(f: Files): Promise<{ server: Server; password: string }> {
     server = await startServer(f, password!, previous?.port ?? null);
   }
   try {
-    await runMigrations(embeddedUrl(server.port, password!));
+    await runMigrationsInChild(embeddedUrl(server.port, password!));
   } catch (error) {
     await stopServer(server);
     throw error;

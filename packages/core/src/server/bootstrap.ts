@@ -4,7 +4,7 @@
  * either way. Used by the app, the CLI, the tests and the benchmark.
  */
 import { ensureEmbeddedDatabase } from "../db/embedded";
-import { runMigrations } from "../db/migrate";
+import { runMigrationsInChild } from "../db/migrations-process";
 import { config } from "./config";
 import { secrets } from "./secrets";
 
@@ -14,7 +14,7 @@ export async function bootstrapDatabase(): Promise<Database> {
   secrets(); // fail fast on missing or malformed secrets
   const given = config().databaseUrl;
   if (given) {
-    await runMigrations(given);
+    await runMigrationsInChild(given);
     return { url: given, embedded: false, stop: async () => {} };
   }
   const handle = await ensureEmbeddedDatabase(config().dataDir);
