@@ -4,6 +4,7 @@
  * after 15 minutes. Mail goes over SMTP when SMTP_URL is set; otherwise to the
  * dev outbox, and the link is printed to the server log.
  */
+import "server-only";
 import { DrizzleAdapter } from "@auth/drizzle-adapter";
 import { getDb } from "@ticketzero/core/db/client";
 import { accounts, sessions, users, verificationTokens } from "@ticketzero/core/db/schema";

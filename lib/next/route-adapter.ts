@@ -3,6 +3,7 @@
  * what only the framework knows: the signed-in account. A request that rides
  * on the session cookie must come from our own origin (CSRF).
  */
+import "server-only";
 
 import { type ApiHandler, type ApiRequest, errorResponse, json, readLimited } from "@ticketzero/core/http/api";
 import { currentClientIp } from "@ticketzero/core/http/client-ip";

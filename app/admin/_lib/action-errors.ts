@@ -2,6 +2,7 @@
  * Turns anything a server action may throw into an ActionResult: a stable
  * code and a sentence a person can act on. Never a stack trace.
  */
+import "server-only";
 
 import { isDatabaseUnavailable } from "@ticketzero/core/db/client";
 import { isLicenseError } from "@ticketzero/core/license/errors";

@@ -2,6 +2,7 @@
  * Session checks for the Admin Panel: every page and every server action
  * calls one of these on the server, whatever the layout or proxy did.
  */
+import "server-only";
 import { redirect } from "next/navigation";
 import type { ActionResult } from "@/components/license/action-result";
 import { sessionUser } from "@/lib/auth/session";

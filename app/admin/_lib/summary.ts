@@ -1,3 +1,4 @@
+import "server-only";
 import { statusOfLicense } from "@ticketzero/core/license/license-status";
 import type { LicenseRow } from "@ticketzero/core/license/licenses";
 import type { ActionResult } from "@/components/license/action-result";
