@@ -70,7 +70,6 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
     accountId: null,
   };
   const response = await handler(apiRequest);
-  if (bodyTooLarge) response.headers = { ...response.headers, Connection: "close" };
   send(res, response);
   return true;
 }
