@@ -11,7 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["tests/**/*.test.ts"],
-    exclude: ["tests/e2e/**", "node_modules/**"],
+    // tests/blackbox needs a Next.js build: `npm run test:blackbox` (vitest.blackbox.config.ts).
+    exclude: ["tests/e2e/**", "tests/blackbox/**", "node_modules/**"],
     pool: "forks",
     globalSetup: ["tests/setup/global.ts"],
     testTimeout: 60_000,
