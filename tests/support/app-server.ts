@@ -1,9 +1,12 @@
 /**
  * Starts the real server as a separate process on a free local port, on the
  * test run's database. `apiOnly` serves the installation API without a
- * Next.js build (the same handlers `npm start` serves on its fast path).
+ * Next.js build (the same handlers `npm start` serves on its fast path);
+ * `apiOnly: false` loads the production build in `.next/` and refuses to
+ * start without one.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
@@ -24,6 +27,24 @@ type StartOptions = { apiOnly?: boolean; env?: Record<string, string>; port?: nu
 
 class KilledDuringStartup extends Error {}
 
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** Servers still running when this process exits (a crashed or timed-out test file) are killed with it. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** The production build Next.js would load, or a clear refusal: without it the launcher cannot serve pages. */
+export function assertNextBuild(): void {
+  const buildId = path.join(root, ".next/BUILD_ID");
+  if (!existsSync(buildId) || !statSync(buildId).isFile()) {
+    throw new Error(
+      `No Next.js production build: ${buildId} is missing. Run \`npm run build\` first (this server loads .next/, not --api-only).`,
+    );
+  }
+}
+
 export async function startAppServer(options: StartOptions = {}): Promise<AppServer> {
   try {
     return await startOnce(options);
@@ -36,8 +57,8 @@ export async function startAppServer(options: StartOptions = {}): Promise<AppSer
 }
 
 async function startOnce(options: StartOptions): Promise<AppServer> {
+  if (options.apiOnly === false) assertNextBuild();
   const port = options.port ?? (await freePort());
-  const root = path.resolve(import.meta.dirname, "../..");
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(root, "scripts/start.ts"), ...(options.apiOnly === false ? [] : ["--api-only"])],
@@ -47,6 +68,8 @@ async function startOnce(options: StartOptions): Promise<AppServer> {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let output = "";
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -74,8 +97,13 @@ async function startOnce(options: StartOptions): Promise<AppServer> {
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        // A server that does not stop on SIGTERM within 10 s is killed: no test leaves a process behind.
+        const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
         child.kill("SIGTERM");
       }),
   };
