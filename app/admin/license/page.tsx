@@ -160,14 +160,12 @@ export default async function LicenseBillingPage() {
         </>
       ) : null}
 
-      {paid && usable ? (
-        activateCard
-      ) : (
-        <div className="grid gap-6 lg:grid-cols-2">
-          {activateCard}
-          {trialCard}
-        </div>
-      )}
+      {/* One place in the tree whatever the license: activating a first paid key changes the layout,
+          and a remounted form would drop its "License activated" confirmation. */}
+      <div className={paid && usable ? "" : "grid gap-6 lg:grid-cols-2"}>
+        {activateCard}
+        {paid && usable ? null : trialCard}
+      </div>
 
       <section aria-labelledby="plans-heading" id="plans" className="scroll-mt-24">
         <h2 id="plans-heading" className="text-xl font-semibold">

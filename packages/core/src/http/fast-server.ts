@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../server/config";
 import { securityHeaders } from "../server/security-headers";
 import { type ApiRequest, type ApiResponse, readLimited } from "./api";
-import { resolveClientIp } from "./client-ip";
+import { currentClientIp } from "./client-ip";
 import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
 
 export function send(res: ServerResponse, response: ApiResponse): void {
@@ -66,7 +66,7 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
     },
     body,
     bodyTooLarge,
-    ip: resolveClientIp(req),
+    ip: currentClientIp(), // resolved once by the launcher, before the body was read
     accountId: null,
   };
   const response = await handler(apiRequest);

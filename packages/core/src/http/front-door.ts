@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../server/config";
+import { isOutboxEnabled } from "../server/mail";
 import { type ApiResponse, json } from "./api";
 import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
 
@@ -46,6 +47,11 @@ export function preflight(req: IncomingMessage): ApiResponse | null {
     return json(404, { error: { code: "NOT_FOUND", message: "No such API endpoint." } });
   }
   if (!PAGE_METHODS.includes(method)) return methodNotAllowed(["GET", "POST"]);
+  // The dev outbox shows sign-in links and keys: outside development it does not exist, decided
+  // here before any page shell streams a 200.
+  if ((pathname === "/dev" || pathname.startsWith("/dev/")) && !isOutboxEnabled()) {
+    return json(404, { error: { code: "NOT_FOUND", message: "Not found." } });
+  }
   // A browser always sends Origin on a POST (sandboxed or opaque ones send "null"): anything
   // but this portal is a cross-site form post or server action call, refused here.
   const origin = req.headers.origin;
@@ -61,14 +67,15 @@ export function preflight(req: IncomingMessage): ApiResponse | null {
  * the next request: discard what still arrives for a moment, then close.
  */
 export function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket; // Node detaches it from req and res once the exchange is over
   res.once("finish", () => {
     if (req.complete) return;
     req.resume(); // discard, never buffer
-    const timer = setTimeout(() => req.socket.destroy(), 1_000);
+    const timer = setTimeout(() => socket.destroy(), 1_000);
     timer.unref();
     req.once("end", () => {
       clearTimeout(timer);
-      req.socket.end();
+      socket.end();
     });
   });
 }
