@@ -14,11 +14,11 @@
  * Prints req/s, p50, p99 and non-2xx per run, and the fast path / Next.js
  * ratios. Talks to localhost only; every step is bounded in time.
  */
+import { freePort } from "@ticketzero/core/server/free-port";
 import "./support/require-supported-node";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -64,17 +64,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     for (const child of children) child.kill("SIGKILL");
     process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

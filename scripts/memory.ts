@@ -11,11 +11,11 @@
  * time), and measures again. Exits 1 when the total passes MEMORY_BUDGET_MB
  * (default 400). Linux only (it reads /proc); talks to localhost only.
  */
+import { freePort } from "@ticketzero/core/server/free-port";
 import "./support/require-supported-node";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -31,17 +31,6 @@ const root = path.resolve(import.meta.dirname, "..");
 const REQUESTS = Number(process.env.MEMORY_REQUESTS || 5000);
 const BUDGET_MB = Number(process.env.MEMORY_BUDGET_MB || 400);
 const apiOnly = process.argv.includes("--api-only") || !existsSync(path.join(root, ".next/BUILD_ID"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** PSS in kB, 0 for a process that is gone. */
 function pssKb(pid: number): number {

@@ -7,21 +7,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 
 export type AppServer = { url: string; port: number; process: ChildProcess; stop(): Promise<void>; output(): string };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "@ticketzero/core/server/free-port";
+
+export { freePort };
 
 type StartOptions = { apiOnly?: boolean; env?: Record<string, string>; port?: number };
 

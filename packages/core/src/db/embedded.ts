@@ -37,6 +37,7 @@
  * folder; `<dataDir>` itself gets group `postgres` with search permission
  * (0710) so that user can reach it.
  */
+
 import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
@@ -60,6 +61,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { freePort } from "../server/free-port";
 import { runMigrationsInChild } from "./migrations-process";
 
 export type EmbeddedHandle = {
@@ -264,17 +266,6 @@ function portFree(port: number): Promise<boolean> {
     const server = net.createServer();
     server.once("error", () => resolve(false));
     server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
