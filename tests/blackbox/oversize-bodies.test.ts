@@ -66,6 +66,8 @@ describe("oversize chunked bodies (production server)", () => {
   const targets: [string, string, Record<string, string>][] = [
     ["fast path /api/usage", "/api/usage", { Authorization: "Bearer TZ-PRO-AAAA-BBBB-CCCC-DDDD" }],
     ["fast path /admin/generate-trial", "/admin/generate-trial", {}],
+    ["fast path /admin/activate-license", "/admin/activate-license", {}],
+    ["fast path /api/deactivate", "/api/deactivate", { Authorization: "Bearer TZ-PRO-AAAA-BBBB-CCCC-DDDD" }],
     ["Next.js /admin/generate-trial (session path)", "/admin/generate-trial", { Cookie: "tz=1" }],
     ["Next.js /admin/activate-license (session path)", "/admin/activate-license", { Cookie: "tz=1" }],
     ["Stripe webhook", "/api/stripe/webhook", { "Stripe-Signature": "t=1,v1=00" }],
