@@ -2,9 +2,9 @@
  * End-to-end tests against the production build, started the way operators
  * start it (scripts/start.ts), on an embedded database in a fresh folder.
  *
- * Prerequisite: a production build (`npx next build`); this file refuses to
+ * Prerequisite: a production build (`npm run build`: the core, then Next.js); this file refuses to
  * run without `.next/BUILD_ID` rather than time out waiting for the server.
- * Run: `npx next build && npx playwright test`.
+ * Run: `npm run build && npm run test:e2e`.
  */
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,12 +12,12 @@ import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 
 if (!existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-  throw new Error("No production build: run `npx next build` before `npx playwright test`.");
+  throw new Error("No production build: run `npm run build` before `npm run test:e2e`.");
 }
 
 const PORT = Number(process.env.E2E_PORT || 3210);
 const baseURL = `http://localhost:${PORT}`;
-// One fresh data folder per run; workers inherit it through the environment.
+// One fresh data folder per run, removed by tests/e2e/web-server.ts; workers inherit it through the environment.
 process.env.TZ_E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), "tz-e2e-"));
 
 export default defineConfig({
@@ -41,7 +41,8 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 900 } } }],
   webServer: {
-    command: "node --import tsx scripts/start.ts",
+    command: "node --import tsx tests/e2e/web-server.ts", // the launcher; removes the data folder after it
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     url: `${baseURL}/plans`,
     timeout: 180_000,
     reuseExistingServer: false,

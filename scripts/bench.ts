@@ -14,13 +14,14 @@
  * Prints req/s, p50, p99 and non-2xx per run, and the fast path / Next.js
  * ratios. Talks to localhost only; every step is bounded in time.
  */
-import { freePort } from "@ticketzero/core/server/free-port";
 import "./support/require-supported-node";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@ticketzero/core/server/free-port";
+import { postJson } from "./support/processes";
 
 type Histogram = { average: number; mean: number; p50: number; p99: number; max: number };
 type Result = {
@@ -137,24 +138,14 @@ async function startServer(backend: "embedded" | "postgres", dataDir: string): P
   };
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
 /** A license and an activated installation, over HTTP like any installation. */
 async function prepare(server: Server): Promise<{ key: string; instanceId: string }> {
   const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const trial = await post(`${server.url}/admin/generate-trial`, { email });
+  const trial = await postJson(`${server.url}/admin/generate-trial`, { email });
   if (trial.status !== 201) throw new Error(`trial: ${trial.status} ${JSON.stringify(trial.json)}`);
   const key = trial.json.licenseKey as string;
   const instanceId = "bench-instance-1";
-  const activated = await post(`${server.url}/admin/activate-license`, { licenseKey: key, instanceId });
+  const activated = await postJson(`${server.url}/admin/activate-license`, { licenseKey: key, instanceId });
   if (activated.status !== 201) throw new Error(`activation: ${activated.status} ${JSON.stringify(activated.json)}`);
   return { key, instanceId };
 }

@@ -11,13 +11,14 @@
  * time), and measures again. Exits 1 when the total passes MEMORY_BUDGET_MB
  * (default 400). Linux only (it reads /proc); talks to localhost only.
  */
-import { freePort } from "@ticketzero/core/server/free-port";
 import "./support/require-supported-node";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@ticketzero/core/server/free-port";
+import { childrenOf, postJson, pssKb } from "./support/processes";
 
 type Autocannon = (options: {
   url: string;
@@ -31,28 +32,6 @@ const root = path.resolve(import.meta.dirname, "..");
 const REQUESTS = Number(process.env.MEMORY_REQUESTS || 5000);
 const BUDGET_MB = Number(process.env.MEMORY_BUDGET_MB || 400);
 const apiOnly = process.argv.includes("--api-only") || !existsSync(path.join(root, ".next/BUILD_ID"));
-
-/** PSS in kB, 0 for a process that is gone. */
-function pssKb(pid: number): number {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry));
-    } catch {}
-  }
-  return found;
-}
 
 const title = (pid: number) => {
   try {
@@ -80,16 +59,6 @@ function measure(label: string, appPid: number, dataDir: string): number {
   for (const pid of backends) console.log(`      ${mb(pssKb(pid)).padStart(9)}  ${title(pid)}`);
   row("total", total);
   return total / 1024;
-}
-
-async function post(url: string, body: unknown) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 async function main(): Promise<number> {
@@ -137,10 +106,10 @@ async function main(): Promise<number> {
     const atStart = measure("After start", child.pid!, dataDir);
 
     const base = `http://127.0.0.1:${port}`;
-    const trial = await post(`${base}/admin/generate-trial`, { email: `memory-${Date.now()}@example.test` });
+    const trial = await postJson(`${base}/admin/generate-trial`, { email: `memory-${Date.now()}@example.test` });
     if (trial.status !== 201) throw new Error(`trial: ${trial.status} ${JSON.stringify(trial.json)}`);
     const key = trial.json.licenseKey as string;
-    const activated = await post(`${base}/admin/activate-license`, { licenseKey: key, instanceId: "memory-1" });
+    const activated = await postJson(`${base}/admin/activate-license`, { licenseKey: key, instanceId: "memory-1" });
     if (activated.status !== 201) throw new Error(`activation: ${activated.status}`);
     const result = await autocannon({
       url: `${base}/api/license-status`,

@@ -26,9 +26,11 @@ export function nextRoute(handler: ApiHandler) {
       let body: Buffer | null = null;
       let bodyTooLarge = false;
       if (request.method !== "GET" && request.body) {
-        const declared = Number(request.headers.get("content-length") ?? 0);
-        if (declared > config().maxBodyBytes) bodyTooLarge = true;
-        else ({ body, tooLarge: bodyTooLarge } = await readLimited(request.body, config().maxBodyBytes));
+        ({ body, tooLarge: bodyTooLarge } = await readLimited(
+          request.body,
+          config().maxBodyBytes,
+          request.headers.get("content-length"),
+        ));
       }
       const apiRequest: ApiRequest = {
         method: request.method,

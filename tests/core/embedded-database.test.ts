@@ -7,6 +7,7 @@
  * DATABASE_URL is given); the second starts servers of its own in temporary
  * data folders, and removes every folder and process it made.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import path from "node:path";
 import { alive, type EmbeddedHandle, ensureEmbeddedDatabase } from "@ticketzero/core/db/embedded";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childrenOf } from "../../scripts/support/processes";
 import { suffix } from "../support/http";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -81,20 +83,6 @@ function postmastersOf(cluster: string): number[] {
       if (path.basename(argv[0] ?? "") === "postgres" && d >= 0 && argv[d + 1] === cluster && alive(Number(entry))) {
         found.push(Number(entry));
       }
-    } catch {}
-  }
-  return found;
-}
-
-/** The processes whose parent is `pid` (a postmaster's backends and helpers). */
-function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) found.push(Number(entry));
     } catch {}
   }
   return found;

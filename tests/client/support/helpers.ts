@@ -1,12 +1,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { createLicenseClient, type LicenseClientOptions } from "../../../lib/client";
 
 export const DAY = 86_400_000;
 
+const created: string[] = [];
+// Registered while a test file imports this module: runs after that file's own afterAll hooks.
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp dir, removed when the test file is done. */
 export function tempDir(prefix = "tz-client-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** A controllable clock: starts at real time, moved explicitly by tests (no sleeping). */

@@ -16,16 +16,14 @@ const tooLarge = () =>
   Response.json({ error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large." } }, { status: 413 });
 
 export async function POST(request: Request): Promise<Response> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) return tooLarge();
   // Streamed under the limit: a chunked upload stops being read at 1 MB, it is never buffered whole.
-  let raw: string;
+  let raw = "";
   try {
-    const read = request.body
-      ? await readLimited(request.body, MAX_BODY_BYTES)
-      : { body: Buffer.alloc(0), tooLarge: false };
-    if (read.tooLarge) return tooLarge();
-    raw = read.body.toString("utf8");
+    if (request.body) {
+      const read = await readLimited(request.body, MAX_BODY_BYTES, request.headers.get("content-length"));
+      if (read.tooLarge) return tooLarge();
+      raw = read.body.toString("utf8");
+    }
   } catch {
     return Response.json(
       { error: { code: "INVALID_JSON", message: "Could not read the request body." } },

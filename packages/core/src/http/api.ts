@@ -114,7 +114,10 @@ export function instanceIdHeader(req: ApiRequest): string | null {
 export async function readLimited(
   stream: NodeJS.ReadableStream | ReadableStream<Uint8Array>,
   limit: number,
+  /** The request's Content-Length header, if any: over the limit, nothing is read at all. */
+  declaredLength?: string | null,
 ): Promise<{ body: Buffer; tooLarge: boolean }> {
+  if (Number(declaredLength ?? 0) > limit) return { body: Buffer.alloc(0), tooLarge: true };
   if ("getReader" in stream) return readWebLimited(stream, limit);
   const node = stream as NodeJS.ReadableStream & { readableEnded?: boolean };
   if (node.readableEnded) return { body: Buffer.alloc(0), tooLarge: false };

@@ -7,20 +7,20 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../server/config";
-import { securityHeaders } from "../server/security-headers";
 import { type ApiRequest, type ApiResponse, readLimited } from "./api";
 import { currentClientIp } from "./client-ip";
+import { pathnameOf } from "./front-door";
 import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
 
+/** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
 export function send(res: ServerResponse, response: ApiResponse): void {
   if (response.body === undefined) {
-    res.writeHead(response.status, { ...securityHeaders(), ...response.headers });
+    res.writeHead(response.status, response.headers);
     res.end();
     return;
   }
   const payload = JSON.stringify(response.body);
   res.writeHead(response.status, {
-    ...securityHeaders(),
     "Content-Type": "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(payload),
     ...response.headers,
@@ -40,9 +40,7 @@ function fastRoute(req: IncomingMessage, pathname: string) {
 
 /** Handles the request and returns true, or returns false to let Next.js have it. */
 export async function handleFast(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  const pathname = q === -1 ? url : url.slice(0, q);
+  const pathname = pathnameOf(req.url);
   const route = fastRoute(req, pathname);
   if (!route) return false;
   const method = req.method ?? "GET";
@@ -54,9 +52,7 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
   let body: Buffer | null = null;
   let bodyTooLarge = false;
   if (method !== "GET" && method !== "HEAD") {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > config().maxBodyBytes) bodyTooLarge = true;
-    else ({ body, tooLarge: bodyTooLarge } = await readLimited(req, config().maxBodyBytes));
+    ({ body, tooLarge: bodyTooLarge } = await readLimited(req, config().maxBodyBytes, req.headers["content-length"]));
   }
   const apiRequest: ApiRequest = {
     method,

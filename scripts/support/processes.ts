@@ -1,0 +1,36 @@
+/** Linux /proc readings shared by the memory benchmark and the embedded-database tests. */
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The processes whose parent is `pid` (e.g. a postmaster's backends and helpers). */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
+
+/** PSS in kB, 0 for a process that is gone. */
+export function pssKb(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** POST a JSON body, read a JSON answer (30 s timeout). */
+export async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
