@@ -91,6 +91,8 @@ describe("oversize chunked bodies (production server)", () => {
     console.info(
       `[oversize] app RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after ${targets.length * 3} uploads of up to ${UPLOAD_MB} MB\n  ${lines.join("\n  ")}`,
     );
-    expect(after - before).toBeLessThan(40);
+    // Had the server buffered even one upload whole, it would have grown by UPLOAD_MB; RSS itself
+    // moves by a few tens of MB with garbage collection (seen here: -32 to +41 MB over 21 uploads).
+    expect(after - before).toBeLessThan(UPLOAD_MB);
   });
 });
