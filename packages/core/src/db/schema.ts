@@ -100,8 +100,10 @@ export const licenses = pgTable(
     /** Set when an upgrade replaced this license; it keeps working until then. */
     graceEndsAt: tz("grace_ends_at"),
     supersededBy: uuid("superseded_by"),
-    /** Clients the installation last reported (PRODUCT.md `usage.clients`). */
-    clients: integer("clients").notNull().default(0),
+    /** Deactivations that free a slot at once, per 30 days (the swap allowance); null: `maxActivations`. */
+    swapsPer30Days: integer("swaps_per_30_days"),
+    /** An installation silent for this long is deactivated; null: the certificate lifetime. */
+    heartbeatWindowSeconds: integer("heartbeat_window_seconds"),
     stripeSubscriptionId: text("stripe_subscription_id"),
     cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
     updatedAt: tz("updated_at").notNull().defaultNow(),
@@ -116,6 +118,12 @@ export const licenses = pgTable(
   ],
 );
 
+/**
+ * Installations of a license. A row stays after deactivation: its slot is
+ * held until `slotFreesAt` (the last certificate issued to it expires)
+ * unless a swap freed it at once. A slot is taken while
+ * `deactivated_at is null or slot_frees_at > now()`; see license/slots.ts.
+ */
 export const activations = pgTable(
   "activations",
   {
@@ -127,8 +135,41 @@ export const activations = pgTable(
     instanceName: varchar("instance_name", { length: 200 }),
     activatedAt: tz("activated_at").notNull().defaultNow(),
     lastSeenAt: tz("last_seen_at").notNull().defaultNow(),
+    /** Clients this installation last reported; the license's clients are the sum over active rows. */
+    clients: integer("clients").notNull().default(0),
+    /** The latest `exp` of any certificate issued to this installation: certificates never outlive it. */
+    certificateExpiresAt: tz("certificate_expires_at"),
+    /** Null while active. */
+    deactivatedAt: tz("deactivated_at"),
+    /** installation | account | staff | cli | heartbeat */
+    deactivatedBy: text("deactivated_by"),
+    /** When a deactivated row's slot is free again (at once for a swap, else its certificate's expiry). */
+    slotFreesAt: tz("slot_frees_at"),
   },
-  (t) => [uniqueIndex("activations_license_instance_idx").on(t.licenseId, t.instanceId)],
+  (t) => [
+    uniqueIndex("activations_license_instance_idx").on(t.licenseId, t.instanceId),
+    // The heartbeat job looks for active installations by their last check-in.
+    index("activations_heartbeat_idx").on(t.lastSeenAt).where(sql`${t.deactivatedAt} is null`),
+  ],
+);
+
+/**
+ * Deactivations that freed a slot before the installation's certificate
+ * expired. Counted per license over 30 days against the swap allowance;
+ * staff releases (`override`) are recorded here too but do not use it.
+ */
+export const slotSwaps = pgTable(
+  "slot_swaps",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    licenseId: uuid("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    instanceId: varchar("instance_id", { length: 128 }).notNull(),
+    at: tz("at").notNull().defaultNow(),
+    override: boolean("override").notNull().default(false),
+  },
+  (t) => [index("slot_swaps_license_idx").on(t.licenseId, t.at)],
 );
 
 export const usageMonths = pgTable(
