@@ -51,7 +51,8 @@ const PREVIEW: LicenseStatusBody = {
   warnings: [],
   upgrade: null,
   activation: null,
-  certificate: null,
+  slots: null,
+  replacement: null,
 };
 
 const VALUE_PROPS = [

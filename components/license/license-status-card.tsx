@@ -10,10 +10,11 @@ import { DaysRing } from "./days-ring";
 import { formatDate, termDays } from "./format";
 
 const STATUS_WORDS: Partial<Record<LicenseStatusBody["code"], string>> = {
-  SUSPENDED: "Suspended",
-  REVOKED: "Revoked",
-  SUPERSEDED: "Superseded",
-  NOT_FOUND: "Not found",
+  LICENSE_SUSPENDED: "Suspended",
+  LICENSE_REVOKED: "Revoked",
+  LICENSE_SUPERSEDED: "Superseded",
+  SUPERSEDED_GRACE: "Replaced by an upgrade",
+  LICENSE_NOT_FOUND: "Not found",
 };
 
 const MESSAGE_TONE: Record<LicenseStatusBody["status"], string> = {

@@ -151,7 +151,7 @@ describe("suspend / revoke / reinstate / extend by id", () => {
     const { license, key } = await issueLicense({ plan: "professional", email: email("suspend") }, { actor: "test" });
     await suspendById(license.id, ctx, "unpaid invoice");
     let status = await statusByKey(key, null);
-    expect(status.code).toBe("SUSPENDED");
+    expect(status.code).toBe("LICENSE_SUSPENDED");
     expect(status.valid).toBe(false);
     await reinstateById(license.id, ctx);
     status = await statusByKey(key, null);
@@ -168,16 +168,16 @@ describe("suspend / revoke / reinstate / extend by id", () => {
   it("revoke makes the key invalid; a change from the wrong state is a CONFLICT that changes nothing", async () => {
     const { license, key } = await issueLicense({ plan: "starter", email: email("revoke") }, { actor: "test" });
     await revokeById(license.id, ctx);
-    expect((await statusByKey(key, null)).code).toBe("REVOKED");
+    expect((await statusByKey(key, null)).code).toBe("LICENSE_REVOKED");
     expect(await codeOf(suspendById(license.id, ctx))).toBe("CONFLICT");
     expect(await codeOf(revokeById(license.id, ctx))).toBe("CONFLICT");
-    expect((await statusByKey(key, null)).code).toBe("REVOKED");
+    expect((await statusByKey(key, null)).code).toBe("LICENSE_REVOKED");
     const rows = await auditRows(license.id);
     expect(rows.filter((r) => r.action === "license.revoked")).toHaveLength(1);
     // The by-key exports keep working on the same shared code.
     const other = await issueLicense({ plan: "starter", email: email("bykey") }, { actor: "test" });
     await suspendLicense(other.key, { actor: "cli" });
-    expect((await statusByKey(other.key, null)).code).toBe("SUSPENDED");
+    expect((await statusByKey(other.key, null)).code).toBe("LICENSE_SUSPENDED");
     expect(await codeOf(reinstateById("00000000-0000-4000-8000-000000000000", ctx))).toBe("LICENSE_NOT_FOUND");
   });
 
@@ -343,7 +343,7 @@ describe("issueCustom and licenseDetail", () => {
     expect(detail?.payments).toHaveLength(1);
     expect(detail?.payments[0]).toMatchObject({ amountCents: 450_000, kind: "purchase" });
     expect(detail?.audit.map((a) => a.action).slice(0, 2)).toEqual(["license.suspended", "license.issued"]);
-    expect(detail?.status.code).toBe("SUSPENDED");
+    expect(detail?.status.code).toBe("LICENSE_SUSPENDED");
   });
 });
 

@@ -64,17 +64,35 @@ describe("certificate", () => {
     expect(payload.exp).toBeLessThanOrEqual(Math.floor(license.expiresAt.getTime() / 1000));
   });
 
-  it("never outlives the license, and names no instance that is not activated", async () => {
+  it("never outlives the license", async () => {
     const expiresAt = new Date(Date.now() + 2 * DAY);
     const { key } = await issueLicense(
       { plan: "starter", email: testEmail("cert-short"), expiresAt },
       { actor: "test" },
     );
-    const status = await call(server.url, "/api/license-status", { key, instanceId: "not-activated" });
+    await activateLicense({ licenseKey: key, instanceId: "short-lived" }, { actor: "test" });
+    const status = await call(server.url, "/api/license-status", { key, instanceId: "short-lived" });
     const { payload } = await verify(status.body.certificate);
     expect(payload.exp).toBe(Math.floor(expiresAt.getTime() / 1000));
-    expect(payload.instanceId).toBeNull();
+    expect(payload.instanceId).toBe("short-lived");
     expect(payload.plan).toBe("starter");
+  });
+
+  it("goes only to an activated installation: none without an instance id, or for one without a slot", async () => {
+    const { key } = await issueLicense(
+      { plan: "starter", email: testEmail("cert-unactivated"), limits: { maxActivations: 1 } },
+      { actor: "test" },
+    );
+    const anonymous = await call(server.url, "/api/license-status", { key });
+    expect(anonymous.body).toMatchObject({ valid: true, activation: null });
+    expect(anonymous.body).not.toHaveProperty("certificate");
+    await activateLicense({ licenseKey: key, instanceId: "holder" }, { actor: "test" });
+    const refused = await call(server.url, "/admin/activate-license", { body: { licenseKey: key, instanceId: "sixth" } });
+    expect(refused.status).toBe(409);
+    const outsider = await call(server.url, "/api/license-status", { key, instanceId: "sixth" });
+    expect(outsider.body).toMatchObject({ valid: true, activation: null });
+    expect(outsider.body).not.toHaveProperty("certificate");
+    expect(outsider.body.warnings.map((w: { code: string }) => w.code)).toContain("INSTANCE_NOT_ACTIVATED");
   });
 
   it("an unusable license gets no certificate", async () => {
@@ -82,13 +100,17 @@ describe("certificate", () => {
       { plan: "starter", email: testEmail("cert-expired"), expiresAt: new Date(Date.now() - DAY) },
       { actor: "test" },
     );
-    const status = await call(server.url, "/api/license-status", { key });
-    expect(status.body).toMatchObject({ valid: false, certificate: null });
+    await activateLicense({ licenseKey: key, instanceId: "too-late" }, { actor: "test" }).catch(() => {});
+    const status = await call(server.url, "/api/license-status", { key, instanceId: "too-late" });
+    expect(status.body).toMatchObject({ valid: false });
+    expect(status.body).not.toHaveProperty("certificate");
   });
 
   it("changing one character of the payload or the signature makes verification fail", async () => {
     const { key } = await issueLicense({ plan: "enterprise", email: testEmail("cert-tamper") }, { actor: "test" });
-    const token: string = (await call(server.url, "/api/license-status", { key })).body.certificate;
+    await activateLicense({ licenseKey: key, instanceId: "tamper" }, { actor: "test" });
+    const token: string = (await call(server.url, "/api/license-status", { key, instanceId: "tamper" })).body
+      .certificate;
     await expect(verify(token)).resolves.toBeTruthy();
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const payloadStart = header.length + 1;

@@ -41,11 +41,11 @@ describe("license CLI", () => {
 
     const after = await runLicenseCli("status", "--key", licenseKey, "--json");
     expect(after.code).toBe(1);
-    expect(JSON.parse(after.stdout)).toMatchObject({ valid: false, status: "invalid", code: "REVOKED" });
+    expect(JSON.parse(after.stdout)).toMatchObject({ valid: false, status: "invalid", code: "LICENSE_REVOKED" });
 
     const validate = await runLicenseCli("validate", "--key", licenseKey);
     expect(validate.code).toBe(1);
-    expect(validate.stdout).toMatch(/NOT VALID \(REVOKED\)/);
+    expect(validate.stdout).toMatch(/NOT VALID \(LICENSE_REVOKED\)/);
   });
 
   it("usage errors exit 2, refusals exit 1", async () => {

@@ -73,8 +73,9 @@ describe("concurrency, one pool (core functions in this process)", () => {
       { plan: "professional", email: testEmail("conc3"), limits: { maxTicketsPerMonth: limit } },
       ctx,
     );
+    await activateLicense({ licenseKey: key, instanceId: "reporter" }, ctx);
     const { ok, codes } = await settle(
-      Array.from({ length: 50 }, () => reserveTickets({ licenseKey: key, tickets: n }, ctx)),
+      Array.from({ length: 50 }, () => reserveTickets({ licenseKey: key, instanceId: "reporter", tickets: n }, ctx)),
     );
     const stored = (await footprint(license.id)).tickets;
     expect(stored).toBeLessThanOrEqual(limit);
@@ -134,8 +135,11 @@ describe("concurrency, two pools (two server processes)", () => {
       { plan: "professional", email: testEmail("conc7"), limits: { maxTicketsPerMonth: limit } },
       ctx,
     );
+    await activateLicense({ licenseKey: key, instanceId: "reporter" }, ctx);
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => call(urlFor(i), "/api/usage", { key, body: { tickets: n } })),
+      Array.from({ length: 50 }, (_, i) =>
+        call(urlFor(i), "/api/usage", { key, instanceId: "reporter", body: { tickets: n } }),
+      ),
     );
     const successes = results.filter((r) => r.status === 200);
     const failures = results.filter((r) => r.status !== 200);
@@ -147,6 +151,25 @@ describe("concurrency, two pools (two server processes)", () => {
       expect(r.status).toBe(409);
       expect(errorCode(r)).toBe("USAGE_LIMIT_EXCEEDED");
     }
+  });
+
+  it("clients are summed over installations: 10 installations reporting at once over two processes never pass maxClients", async () => {
+    const { license, key } = await issueLicense(
+      { plan: "enterprise", email: testEmail("conc-clients"), limits: { maxClients: 20, maxActivations: 10 } },
+      ctx,
+    );
+    const ids = Array.from({ length: 10 }, (_, i) => `clients-${i}`);
+    for (const id of ids) await activateLicense({ licenseKey: key, instanceId: id }, ctx);
+    // Each asks for 3 clients: at most six fit in 20, whatever the interleaving.
+    const results = await Promise.all(
+      ids.map((id, i) => call(urlFor(i), "/api/usage", { key, instanceId: id, body: { tickets: 0, clients: 3 } })),
+    );
+    const accepted = results.filter((r) => r.status === 200);
+    expect(accepted).toHaveLength(6);
+    for (const r of results.filter((r) => r.status !== 200)) expect(errorCode(r)).toBe("CLIENT_LIMIT_EXCEEDED");
+    expect((await footprint(license.id)).clients).toBe(18);
+    const status = await call(urlFor(0), "/api/license-status", { key, instanceId: "clients-0" });
+    expect(status.body.usage.clients).toBe(18);
   });
 
   it("20 parallel trials for one email over two processes: one 201, nineteen TRIAL_ALREADY_USED", async () => {

@@ -26,18 +26,21 @@ function facts(overrides: Partial<LicenseFacts> = {}): LicenseFacts {
     issuedAt: days(-100),
     expiresAt: days(200),
     graceEndsAt: null,
-    clients: 0,
     cancelAtPeriodEnd: false,
     ...overrides,
   };
 }
 
-function status(license: LicenseFacts, usage: { tickets?: number; activations?: number } = {}) {
+function status(license: LicenseFacts, usage: { tickets?: number; activations?: number; clients?: number } = {}) {
+  const used = usage.activations ?? 0;
   return computeStatus({
     license,
     ticketsThisMonth: usage.tickets ?? 0,
-    activationCount: usage.activations ?? 0,
+    clients: usage.clients ?? 0,
+    slots: { used, max: license.maxActivations, held: 0, nextFreesAt: null, swapsLeft: 5, swapsPer30Days: 5 },
     activation: null,
+    askedAsInstallation: false,
+    replacement: null,
     now: NOW,
   });
 }
@@ -78,27 +81,39 @@ describe("status indicator", () => {
   it("expired: past expiry, paid or trial", () => {
     for (const plan of ["starter", "trial"] as const) {
       const body = status(facts({ plan, expiresAt: days(-1) }));
-      expect(body).toMatchObject({ valid: false, status: "expired", code: "EXPIRED", certificate: null });
+      expect(body).toMatchObject({ valid: false, status: "expired", code: "LICENSE_EXPIRED" });
+      expect(body).not.toHaveProperty("certificate");
       expect(body.license?.daysRemaining).toBe(0);
       expect(body.warnings).toEqual([]);
     }
-    expect(classify(facts({ expiresAt: NOW }), NOW).code).toBe("EXPIRED");
+    expect(classify(facts({ expiresAt: NOW }), NOW).code).toBe("LICENSE_EXPIRED");
   });
 
   it("suspended and revoked are invalid whatever the expiry", () => {
-    expect(status(facts({ state: "suspended" }))).toMatchObject({ valid: false, status: "invalid", code: "SUSPENDED" });
-    expect(status(facts({ state: "revoked" }))).toMatchObject({ valid: false, status: "invalid", code: "REVOKED" });
-    expect(status(facts({ state: "revoked", expiresAt: days(-5) })).code).toBe("REVOKED");
+    expect(status(facts({ state: "suspended" }))).toMatchObject({
+      valid: false,
+      status: "invalid",
+      code: "LICENSE_SUSPENDED",
+    });
+    expect(status(facts({ state: "revoked" }))).toMatchObject({
+      valid: false,
+      status: "invalid",
+      code: "LICENSE_REVOKED",
+    });
+    expect(status(facts({ state: "revoked", expiresAt: days(-5) })).code).toBe("LICENSE_REVOKED");
   });
 
   it("superseded: works within the grace period (with a warning), expired past it", () => {
     const within = status(facts({ state: "superseded", graceEndsAt: days(10) }));
-    expect(within).toMatchObject({ valid: true, status: "expiring_soon" });
+    expect(within).toMatchObject({ valid: true, status: "expiring_soon", code: "SUPERSEDED_GRACE" });
+    expect(within.message).not.toMatch(/Renew/);
+    expect(within.message).toContain("keeps working until");
+    expect(warningCodes(within)).not.toContain("RENEWAL_DUE");
     expect(within.license?.daysRemaining).toBe(10);
     expect(warningCodes(within)).toContain("UPGRADE_GRACE_PERIOD");
     expect(within.upgrade).toBeNull();
     const past = status(facts({ state: "superseded", graceEndsAt: days(-1) }));
-    expect(past).toMatchObject({ valid: false, status: "expired", code: "SUPERSEDED" });
+    expect(past).toMatchObject({ valid: false, status: "expired", code: "LICENSE_SUPERSEDED" });
     // A grace period never extends a license past its own expiry.
     expect(status(facts({ state: "superseded", graceEndsAt: days(20), expiresAt: days(-1) }))).toMatchObject({
       valid: false,
@@ -107,7 +122,12 @@ describe("status indicator", () => {
   });
 
   it("not found is invalid with no license", () => {
-    expect(notFoundStatus()).toMatchObject({ valid: false, status: "invalid", code: "NOT_FOUND", license: null });
+    expect(notFoundStatus()).toMatchObject({
+      valid: false,
+      status: "invalid",
+      code: "LICENSE_NOT_FOUND",
+      license: null,
+    });
   });
 
   it("daysRemaining rounds up and never goes negative", () => {
@@ -128,9 +148,9 @@ describe("warnings", () => {
   });
 
   it("clients at 80% warn near the limit, at 100% reached", () => {
-    expect(warningCodes(status(facts({ clients: 11 })))).toEqual([]);
-    expect(warningCodes(status(facts({ clients: 12 })))).toEqual(["CLIENTS_NEAR_LIMIT"]);
-    expect(warningCodes(status(facts({ clients: 15 })))).toEqual(["CLIENTS_LIMIT_REACHED"]);
+    expect(warningCodes(status(facts(), { clients: 11 }))).toEqual([]);
+    expect(warningCodes(status(facts(), { clients: 12 }))).toEqual(["CLIENTS_NEAR_LIMIT"]);
+    expect(warningCodes(status(facts(), { clients: 15 }))).toEqual(["CLIENTS_LIMIT_REACHED"]);
   });
 
   it("activations all used", () => {
@@ -145,7 +165,7 @@ describe("warnings", () => {
   });
 
   it("everything at once", () => {
-    const body = status(facts({ clients: 15, expiresAt: days(5) }), { tickets: 5000, activations: 5 });
+    const body = status(facts({ expiresAt: days(5) }), { tickets: 5000, activations: 5, clients: 15 });
     expect(warningCodes(body).sort()).toEqual(
       ["ACTIVATIONS_ALL_USED", "CLIENTS_LIMIT_REACHED", "RENEWAL_DUE", "TICKETS_LIMIT_REACHED"].sort(),
     );
@@ -155,7 +175,7 @@ describe("warnings", () => {
 describe("upgrade recommendation", () => {
   it("recommends the next plan up when close to a limit", () => {
     expect(status(facts({ plan: "starter" }), { tickets: 800 }).upgrade?.plan).toBe("professional");
-    expect(status(facts({ plan: "starter", clients: 4 })).upgrade?.plan).toBe("professional");
+    expect(status(facts({ plan: "starter" }), { clients: 4 }).upgrade?.plan).toBe("professional");
     expect(status(facts(), { activations: 5 }).upgrade?.plan).toBe("enterprise");
     expect(status(facts(), { tickets: 4500 }).upgrade?.reason).toMatch(/Enterprise/);
   });

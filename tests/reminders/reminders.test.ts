@@ -7,6 +7,7 @@
 
 import { getDb } from "@ticketzero/core/db/client";
 import { auditEvents, licenses, reminders, usageMonths } from "@ticketzero/core/db/schema";
+import { activateLicense } from "@ticketzero/core/license/activations";
 import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@ticketzero/core/license/licenses";
 import type { PlanId } from "@ticketzero/core/license/plans";
 import { reminderMail, sendDueReminders, startReminderTimer } from "@ticketzero/core/license/reminders";
@@ -23,6 +24,12 @@ const DAY = 86_400_000;
 const NOW = new Date();
 const at = (days: number) => new Date(NOW.getTime() + days * DAY);
 const CTX = { actor: "test", now: NOW };
+
+/** Tickets reported by the license's one activated installation. */
+async function report(key: string, tickets: number) {
+  await activateLicense({ licenseKey: key, instanceId: "reminder-test-installation" }, CTX);
+  await reserveTickets({ licenseKey: key, instanceId: "reminder-test-installation", tickets }, CTX);
+}
 
 async function issue(
   what: string,
@@ -99,7 +106,7 @@ describe("reminder mails", () => {
   it("tickets at 85% get tickets_80 once; reaching 100% gets tickets_100 once", async () => {
     const { license, key } = await issue("rem-tickets", 200, { maxTicketsPerMonth: 100 });
     const period = usagePeriod(NOW);
-    await reserveTickets({ licenseKey: key, tickets: 85 }, CTX);
+    await report(key, 85);
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual([`tickets_80_${period}`]);
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual([]);
     let mails = await mailsTo(license.email);
@@ -109,7 +116,7 @@ describe("reminder mails", () => {
     expect(mails[0]!.text).toContain(license.keyMasked);
     expect(mails[0]!.text).not.toContain(key);
 
-    await reserveTickets({ licenseKey: key, tickets: 15 }, CTX);
+    await report(key, 15);
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual([`tickets_100_${period}`]);
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual([]);
     mails = await mailsTo(license.email);
@@ -120,14 +127,14 @@ describe("reminder mails", () => {
 
   it("tickets straight to 100% get only tickets_100", async () => {
     const { license, key } = await issue("rem-tickets-full", 200, { maxTicketsPerMonth: 50 });
-    await reserveTickets({ licenseKey: key, tickets: 50 }, CTX);
+    await report(key, 50);
     expect(mine(await sendDueReminders(NOW), license.id)).toEqual([`tickets_100_${usagePeriod(NOW)}`]);
     expect(await mailsTo(license.email)).toHaveLength(1);
   });
 
   it("a revoked (or suspended) license gets nothing", async () => {
     const { license, key } = await issue("rem-revoked", 5, { maxTicketsPerMonth: 10 });
-    await reserveTickets({ licenseKey: key, tickets: 10 }, CTX);
+    await report(key, 10);
     await revokeLicense(key, CTX, "test");
     const suspended = await issue("rem-suspended", 5);
     await getDb().update(licenses).set({ state: "suspended" }).where(eq(licenses.id, suspended.license.id));

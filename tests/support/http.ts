@@ -103,13 +103,18 @@ export async function footprint(licenseId: string) {
     state: string;
     updated_at: string;
     expires_at: string;
+    deactivated: number;
+    swaps: number;
     clients: number;
   }>(sql`
     select
-      (select count(*)::int from activations where license_id = ${licenseId}) as activations,
+      (select count(*)::int from activations where license_id = ${licenseId} and deactivated_at is null) as activations,
+      (select count(*)::int from activations where license_id = ${licenseId} and deactivated_at is not null) as deactivated,
+      (select count(*)::int from slot_swaps where license_id = ${licenseId}) as swaps,
+      (select coalesce(sum(clients), 0)::int from activations where license_id = ${licenseId} and deactivated_at is null) as clients,
       (select count(*)::int from usage_months where license_id = ${licenseId}) as usage_rows,
       (select coalesce(sum(tickets), 0)::int from usage_months where license_id = ${licenseId}) as tickets,
-      l.state, l.updated_at::text as updated_at, l.expires_at::text as expires_at, l.clients
+      l.state, l.updated_at::text as updated_at, l.expires_at::text as expires_at
     from licenses l where l.id = ${licenseId}`);
   return { ...rows[0]! };
 }

@@ -125,7 +125,7 @@ export async function changeStateAction(licenseId: string, _prev: StaffActionRes
       refresh();
       return {
         ok: true,
-        code: op === "suspend" ? "SUSPENDED" : "REVOKED",
+        code: op === "suspend" ? "LICENSE_SUSPENDED" : "LICENSE_REVOKED",
         message:
           op === "suspend"
             ? `License ${row.keyMasked} is suspended. Installations are refused until it is reinstated.`

@@ -28,7 +28,7 @@ const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD",
 function backofficeStatus(state: string, code: string, status: string): StatusFilter {
   if (state === "revoked") return "revoked";
   if (state === "suspended") return "suspended";
-  if (code === "EXPIRED" || code === "SUPERSEDED") return "expired";
+  if (code === "LICENSE_EXPIRED" || code === "LICENSE_SUPERSEDED") return "expired";
   return status as StatusFilter;
 }
 
@@ -126,7 +126,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
             </dl>
             <div className="mt-6 grid gap-5 border-t border-slate-100 pt-5 sm:grid-cols-3">
               <UsageBar label="Tickets this month" used={ticketsThisMonth} limit={license.maxTicketsPerMonth} />
-              <UsageBar label="Clients" used={license.clients} limit={license.maxClients} />
+              <UsageBar label="Clients" used={status.usage?.clients ?? 0} limit={license.maxClients} />
               <UsageBar label="Activations" used={installations.length} limit={license.maxActivations} />
             </div>
           </Card>

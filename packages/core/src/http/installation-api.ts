@@ -135,17 +135,18 @@ export const generateTrial = guarded(async (req) => {
 });
 
 const UsageBody = z.strictObject({
-  tickets: z.number().int().min(1).max(1_000_000),
+  tickets: z.number().int().min(0).max(1_000_000),
   clients: z.number().int().min(0).max(100_000).optional(),
 });
 
 export const usage = guarded(async (req) => {
   const key = requireKey(req);
   const body = parseBody(req, UsageBody);
+  const instanceId = instanceIdHeader(req);
   const result = await withKey(req, key, () =>
     reserveTickets(
-      { licenseKey: key, tickets: body.tickets, clients: body.clients },
-      { actor: "installation", ip: req.ip },
+      { licenseKey: key, instanceId, tickets: body.tickets, clients: body.clients },
+      { actor: `installation:${instanceId ?? "unknown"}`, ip: req.ip },
     ),
   );
   return json(200, result, NO_STORE);
@@ -156,10 +157,20 @@ const DeactivateBody = z.strictObject({ instanceId: INSTANCE_ID });
 export const deactivate = guarded(async (req) => {
   const key = requireKey(req);
   const { instanceId } = parseBody(req, DeactivateBody);
-  await withKey(req, key, () =>
+  const result = await withKey(req, key, () =>
     deactivateInstallation({ licenseKey: key }, instanceId, { actor: `installation:${instanceId}`, ip: req.ip }),
   );
-  return json(200, { deactivated: true, instanceId }, NO_STORE);
+  return json(
+    200,
+    {
+      deactivated: true,
+      instanceId,
+      slotFreesAt: result.slotFreesAt.toISOString(),
+      swapUsed: result.swapUsed,
+      swapsLeft: result.slots.swapsLeft,
+    },
+    NO_STORE,
+  );
 });
 
 export const publicKey = guarded(async () => json(200, publicJwks(), { "Cache-Control": "public, max-age=300" }));

@@ -1,28 +1,53 @@
 /**
  * Activating and deactivating installations. The license row is locked for
- * the duration, so `maxActivations` holds exactly however many requests race,
- * in however many processes.
+ * the duration, so `maxActivations` and the swap allowance hold exactly
+ * however many requests race, in however many processes. The invariant and
+ * why it holds: slots.ts.
  */
 import { randomUUID } from "node:crypto";
-import { and, count, eq } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { activations, licenses } from "../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { getDb, type Tx } from "../db/client";
+import { activations, licenses, slotSwaps } from "../db/schema";
+import { config } from "../server/config";
 import { type Context, recordAudit } from "./audit";
-import { LicenseError } from "./errors";
+import { isLicenseError, LicenseError } from "./errors";
 import { parseKey } from "./keys";
-import { assertUsable, attachToAccount, findByKey, type LicenseRow } from "./licenses";
+import { assertUsable, attachToAccount, findById, findByKey, type LicenseRow } from "./licenses";
+import { retryAfterSeconds, type SlotFactsRow, slotFactsOf, slotFactsSql, slotSummary } from "./slots";
+import type { SlotSummary } from "./types";
 
 export type ActivationRow = typeof activations.$inferSelect;
 export type ActivateInput = { licenseKey: string; instanceId?: string; instanceName?: string };
 export type ActivateResult = { license: LicenseRow; activation: ActivationRow; created: boolean };
+/** Who deactivated an installation (stored in `deactivated_by`). */
+export type DeactivatedBy = "installation" | "account" | "staff" | "cli" | "heartbeat";
 
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
+/** The slots of a license at `now`, read inside `tx` (after the license row is locked, exact). */
+export async function slotsOf(tx: Tx, license: LicenseRow, now: Date): Promise<SlotSummary> {
+  const [row] = await tx.execute<SlotFactsRow>(
+    sql.raw(`select ${slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`)}`),
+  );
+  return slotSummary(license, slotFactsOf(row!), config().certificateTtlSeconds);
+}
+
+/**
+ * Hook for a per-license budget of new slots (rate-limit.ts), called only
+ * when a slot is about to be created, so refused retries never spend it.
+ */
+type NewSlotBudget = (normalisedKey: string) => Promise<void>;
+
+export async function activateLicense(
+  input: ActivateInput,
+  ctx: Context,
+  newSlotBudget?: NewSlotBudget,
+): Promise<ActivateResult> {
   const now = ctx.now ?? new Date();
   const instanceId = input.instanceId ?? `inst-${randomUUID()}`;
   const parsed = parseKey(input.licenseKey);
   let refusedLicenseId: string | null = null;
+  const certificateUntil = new Date(now.getTime() + config().certificateTtlSeconds * 1000);
   try {
     return await getDb().transaction(async (tx) => {
       const license = await findByKey(input.licenseKey, tx, true);
@@ -31,42 +56,71 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
       if (ctx.accountId) await attachToAccount(tx, license, ctx.accountId, ctx);
 
       const [existing] = await tx
-        .update(activations)
-        .set({ lastSeenAt: now, ...(input.instanceName ? { instanceName: input.instanceName } : {}) })
-        .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
-        .returning();
-      if (existing) return { license, activation: existing, created: false };
-
-      const [{ used } = { used: 0 }] = await tx
-        .select({ used: count() })
+        .select()
         .from(activations)
-        .where(eq(activations.licenseId, license.id));
-      if (used >= license.maxActivations) {
-        throw new LicenseError(
-          "ACTIVATION_LIMIT_REACHED",
-          `All ${license.maxActivations} activations of this license are in use. Deactivate an installation first.`,
-        );
+        .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)));
+      const name = input.instanceName ? { instanceName: input.instanceName } : {};
+
+      if (existing && existing.deactivatedAt === null) {
+        const [again] = await tx
+          .update(activations)
+          .set({ lastSeenAt: now, ...name })
+          .where(eq(activations.id, existing.id))
+          .returning();
+        return { license, activation: again!, created: false };
       }
-      const [activation] = await tx
-        .insert(activations)
-        .values({
-          licenseId: license.id,
-          instanceId,
-          instanceName: input.instanceName ?? null,
-          activatedAt: now,
-          lastSeenAt: now,
-        })
-        .returning();
+
+      // A deactivated installation whose slot is still held takes that slot back: nothing new runs.
+      const reclaim = existing?.slotFreesAt && existing.slotFreesAt > now;
+      if (!reclaim) {
+        const slots = await slotsOf(tx, license, now);
+        if (slots.used >= license.maxActivations) {
+          const wait = retryAfterSeconds(slots, now);
+          throw new LicenseError(
+            "ACTIVATION_LIMIT_REACHED",
+            `All ${license.maxActivations} activations of this license are in use.${slots.nextFreesAt ? ` The next slot frees by ${slots.nextFreesAt}.` : ""} Deactivate an installation first.`,
+            {
+              retryAfterSeconds: wait,
+              details: { nextSlotFreesAt: slots.nextFreesAt, swapsLeft: slots.swapsLeft, retryAfterSeconds: wait },
+            },
+          );
+        }
+        if (newSlotBudget && parsed) await newSlotBudget(parsed.key);
+      }
+
+      const fresh = {
+        instanceName: input.instanceName ?? existing?.instanceName ?? null,
+        activatedAt: now,
+        lastSeenAt: now,
+        clients: 0,
+        deactivatedAt: null,
+        deactivatedBy: null,
+        slotFreesAt: null,
+      };
+      const [activation] = existing
+        ? await tx
+            .update(activations)
+            .set({
+              ...fresh,
+              // A reclaimed slot keeps the later of the certificates: the one it may still hold.
+              certificateExpiresAt: sql`greatest(${activations.certificateExpiresAt}, ${certificateUntil.toISOString()}::timestamptz)`,
+            })
+            .where(eq(activations.id, existing.id))
+            .returning()
+        : await tx
+            .insert(activations)
+            .values({ licenseId: license.id, instanceId, ...fresh, certificateExpiresAt: certificateUntil })
+            .returning();
       await recordAudit(tx, ctx, {
         licenseId: license.id,
-        action: "activation.created",
-        detail: { instanceId, instanceName: input.instanceName ?? null, slot: used + 1 },
+        action: reclaim ? "activation.reclaimed" : "activation.created",
+        detail: { instanceId, instanceName: activation!.instanceName },
       });
       await tx.update(licenses).set({ updatedAt: now }).where(eq(licenses.id, license.id));
       return { license, activation: activation!, created: true };
     });
   } catch (error) {
-    if (error instanceof LicenseError) {
+    if (isLicenseError(error)) {
       // The transaction rolled back; the refusal itself is still recorded.
       await recordAudit(getDb(), ctx, {
         licenseId: refusedLicenseId,
@@ -78,18 +132,94 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
   }
 }
 
+export type DeactivateResult = {
+  instanceId: string;
+  /** When the slot is free for another installation (now, or when its certificate expires). */
+  slotFreesAt: Date;
+  swapUsed: boolean;
+  alreadyDeactivated: boolean;
+  slots: SlotSummary;
+};
+
+/**
+ * Deactivates an installation. Its slot frees at once when its certificate
+ * has expired, or by a swap while the license has swaps left; otherwise it
+ * stays taken until that certificate expires (the installation can run
+ * until then). A heartbeat deactivation never spends a swap. Idempotent:
+ * an installation already deactivated answers its earlier result.
+ */
 export async function deactivateInstallation(
   target: { licenseKey: string } | { licenseId: string },
   instanceId: string,
   ctx: Context,
-): Promise<void> {
-  await getDb().transaction(async (tx) => {
-    const licenseId = "licenseId" in target ? target.licenseId : (await findByKey(target.licenseKey, tx)).id;
-    const [removed] = await tx
-      .delete(activations)
-      .where(and(eq(activations.licenseId, licenseId), eq(activations.instanceId, instanceId)))
-      .returning({ id: activations.id });
-    if (!removed) throw new LicenseError("INSTANCE_NOT_ACTIVATED", `Installation "${instanceId}" is not activated.`);
-    await recordAudit(tx, ctx, { licenseId, action: "activation.removed", detail: { instanceId } });
+  by: DeactivatedBy = "installation",
+): Promise<DeactivateResult> {
+  const now = ctx.now ?? new Date();
+  return getDb().transaction(async (tx) => {
+    const license =
+      "licenseId" in target ? await findById(target.licenseId, tx, true) : await findByKey(target.licenseKey, tx, true);
+    const [row] = await tx
+      .select()
+      .from(activations)
+      .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)));
+    if (!row) throw new LicenseError("INSTANCE_NOT_ACTIVATED", `Installation "${instanceId}" is not activated.`);
+    if (row.deactivatedAt) {
+      return {
+        instanceId,
+        slotFreesAt: row.slotFreesAt ?? row.deactivatedAt,
+        swapUsed: false,
+        alreadyDeactivated: true,
+        slots: await slotsOf(tx, license, now),
+      };
+    }
+    const certificateEnd = row.certificateExpiresAt && row.certificateExpiresAt > now ? row.certificateExpiresAt : null;
+    const before = await slotsOf(tx, license, now);
+    const swapUsed = certificateEnd !== null && by !== "heartbeat" && before.swapsLeft > 0;
+    const slotFreesAt = certificateEnd && !swapUsed ? certificateEnd : now;
+    await tx
+      .update(activations)
+      .set({ deactivatedAt: now, deactivatedBy: by, slotFreesAt })
+      .where(eq(activations.id, row.id));
+    if (swapUsed) await tx.insert(slotSwaps).values({ licenseId: license.id, instanceId, at: now });
+    const slots = await slotsOf(tx, license, now);
+    await recordAudit(tx, ctx, {
+      licenseId: license.id,
+      action: "activation.removed",
+      detail: { instanceId, by, slotFreesAt: slotFreesAt.toISOString(), swapUsed, swapsLeft: slots.swapsLeft },
+    });
+    return { instanceId, slotFreesAt, swapUsed, alreadyDeactivated: false, slots };
+  });
+}
+
+/**
+ * Staff override: frees a deactivated installation's held slot now. Recorded
+ * as a staff swap (it does not spend the customer's allowance) and audited
+ * with the reason; see the invariant in slots.ts.
+ */
+export async function releaseHeldSlot(licenseId: string, instanceId: string, reason: string, ctx: Context) {
+  const now = ctx.now ?? new Date();
+  return getDb().transaction(async (tx) => {
+    const license = await findById(licenseId, tx, true);
+    const [released] = await tx
+      .update(activations)
+      .set({ slotFreesAt: now })
+      .where(
+        and(
+          eq(activations.licenseId, license.id),
+          eq(activations.instanceId, instanceId),
+          sql`${activations.deactivatedAt} is not null and ${activations.slotFreesAt} > ${now.toISOString()}::timestamptz`,
+        ),
+      )
+      .returning({ heldUntil: activations.certificateExpiresAt });
+    if (!released) {
+      throw new LicenseError("CONFLICT", `Installation "${instanceId}" does not hold a slot to release.`);
+    }
+    await tx.insert(slotSwaps).values({ licenseId: license.id, instanceId, at: now, override: true });
+    await recordAudit(tx, ctx, {
+      licenseId: license.id,
+      action: "activation.slot_released",
+      detail: { instanceId, reason, heldUntil: released.heldUntil?.toISOString() ?? null },
+    });
+    return slotsOf(tx, license, now);
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The status of a license, as installations and people see it. The hot path
  * (`statusByKey`) is one SQL statement: the license by its indexed key hash,
- * this month's tickets, the activation count, this installation's activation,
- * and, at most once a minute per installation, its check-in time.
+ * this month's tickets, its slots and clients, this installation's
+ * activation, the key that replaced it, and, at most once a minute per
+ * installation, its check-in time.
  */
 import { sql } from "drizzle-orm";
 import { getDb, getSql } from "../db/client";
@@ -11,12 +12,13 @@ import { signCertificate } from "./certificate";
 import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
 import { factsOf, installationsOf, type LicenseRow, licensesOfAccount } from "./licenses";
-import type { PlanId } from "./plans";
+import { PLANS, type PlanId } from "./plans";
+import { type SlotFactsRow, slotFactsOf, slotFactsSql, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
-import type { LicenseStatusBody } from "./types";
+import type { LicenseStatusBody, Replacement } from "./types";
 import { hashKey } from "./vault";
 
-type StatusRow = {
+type StatusRow = SlotFactsRow & {
   id: string;
   plan: string;
   state: string;
@@ -24,15 +26,20 @@ type StatusRow = {
   max_clients: number;
   max_tickets_per_month: number;
   max_activations: number;
+  swaps_per_30_days: number | null;
+  heartbeat_window_seconds: number | null;
   features: string[];
   issued_at: Date | string;
   expires_at: Date | string;
   grace_ends_at: Date | string | null;
-  clients: number;
   cancel_at_period_end: boolean;
   tickets: number;
-  activation_count: number;
+  clients: number;
   activated_at: Date | string | null;
+  my_clients: number | null;
+  certificate_expires_at: Date | string | null;
+  replacement_key: string | null;
+  replacement_plan: string | null;
 };
 
 const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
@@ -50,16 +57,40 @@ function factsFromRow(row: StatusRow): LicenseFacts {
     issuedAt: asDate(row.issued_at),
     expiresAt: asDate(row.expires_at),
     graceEndsAt: row.grace_ends_at ? asDate(row.grace_ends_at) : null,
-    clients: row.clients,
     cancelAtPeriodEnd: row.cancel_at_period_end,
   };
 }
 
-/** Adds the offline certificate when the license is usable; it never outlives the license. */
-export function withCertificate(body: LicenseStatusBody, license: LicenseFacts, instanceId: string | null, now: Date) {
-  if (!body.valid) return body;
+function replacementOf(license: LicenseFacts, key: string | null, plan: string | null): Replacement | null {
+  if (license.state !== "superseded" || !key || !plan) return null;
+  return {
+    key,
+    plan: plan as PlanId,
+    planName: PLANS[plan as PlanId]?.name ?? plan,
+    graceEndsAt: effectiveEnd(license).toISOString(),
+  };
+}
+
+/**
+ * Signs the offline certificate for an activated installation of a usable
+ * license. It names that installation and never outlives the license nor
+ * the installation's recorded `certificate_expires_at` (which deactivation
+ * reads to know how long the installation can still run).
+ */
+export function withCertificate(
+  body: LicenseStatusBody,
+  license: LicenseFacts,
+  instanceId: string,
+  certificateExpiresAt: Date,
+  now: Date,
+) {
+  if (!body.valid || !body.activation) return body;
   const iat = Math.floor(now.getTime() / 1000);
-  const exp = Math.min(iat + config().certificateTtlSeconds, Math.floor(effectiveEnd(license).getTime() / 1000));
+  const exp = Math.min(
+    Math.floor(certificateExpiresAt.getTime() / 1000),
+    Math.floor(effectiveEnd(license).getTime() / 1000),
+  );
+  if (exp <= iat) return body;
   body.certificate = signCertificate({
     iss: "ticketzero-license-portal",
     sub: license.id,
@@ -67,7 +98,7 @@ export function withCertificate(body: LicenseStatusBody, license: LicenseFacts, 
     plan: license.plan,
     features: license.features,
     limits: body.limits!,
-    instanceId: body.activation ? instanceId : null,
+    instanceId,
     status: body.status,
     iat,
     exp,
@@ -78,66 +109,118 @@ export function withCertificate(body: LicenseStatusBody, license: LicenseFacts, 
 /**
  * Raw SQL run as a named prepared statement: one round trip per request (an
  * unprepared query costs postgres.js a second one to describe its parameters).
- * $1 key hash, $2 now, $3 instance id, $4 check-in write threshold, $5 period.
+ * $1 key hash, $2 now, $3 instance id, $4 check-in write threshold, $5 period,
+ * $6 certificate lifetime in seconds.
+ *
+ * At most once per check-in interval an active installation's check-in is
+ * written, and with it how long its certificates may now last; between
+ * writes, certificates reuse the stored expiry, so none outlives it.
  */
 const STATUS_QUERY = `
   with l as (select * from licenses where key_hash = $1),
   touched as (
-    update activations a set last_seen_at = $2::timestamptz
+    update activations a
+      set last_seen_at = $2::timestamptz,
+          certificate_expires_at = greatest(a.certificate_expires_at, $2::timestamptz + make_interval(secs => $6::int))
     from l
-    where a.license_id = l.id and a.instance_id = $3::text and a.last_seen_at < $4::timestamptz
-    returning a.id
+    where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null
+      and a.last_seen_at < $4::timestamptz
+    returning a.certificate_expires_at
+  ),
+  mine as (
+    select a.activated_at, a.clients, a.certificate_expires_at from activations a, l
+    where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null
   )
   select l.id, l.plan, l.state, l.key_masked, l.max_clients, l.max_tickets_per_month, l.max_activations,
-    l.features, l.issued_at, l.expires_at, l.grace_ends_at, l.clients, l.cancel_at_period_end,
+    l.swaps_per_30_days, l.heartbeat_window_seconds,
+    l.features, l.issued_at, l.expires_at, l.grace_ends_at, l.cancel_at_period_end,
     coalesce((select u.tickets from usage_months u where u.license_id = l.id and u.period = $5), 0) as tickets,
-    (select count(*)::int from activations a where a.license_id = l.id) as activation_count,
-    (select a.activated_at from activations a where a.license_id = l.id and a.instance_id = $3::text) as activated_at
-  from l`;
+    (select coalesce(sum(a.clients), 0)::int from activations a where a.license_id = l.id and a.deactivated_at is null) as clients,
+    ${slotFactsSql("l.id", "$2::timestamptz")},
+    mine.activated_at, mine.clients as my_clients,
+    coalesce((select t.certificate_expires_at from touched t), mine.certificate_expires_at) as certificate_expires_at,
+    r.key_masked as replacement_key, r.plan as replacement_plan
+  from l
+  left join mine on true
+  left join licenses r on r.id = l.superseded_by`;
 
 /**
  * `GET /api/license-status` with a key. Throws INVALID_FORMAT / LICENSE_NOT_FOUND;
- * an expired or revoked license is a 200 whose body says so.
+ * an expired or revoked license is a 200 whose body says so. Only an
+ * activated installation (`instanceId`) gets a certificate.
  */
 export async function statusByKey(rawKey: unknown, instanceId: string | null, now = new Date()) {
   const parsed = parseKey(rawKey);
   if (!parsed) throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key.");
-  const period = usagePeriod(now);
-  const touchAfter = new Date(now.getTime() - config().checkInWriteSeconds * 1000);
+  const { checkInWriteSeconds, certificateTtlSeconds } = config();
+  const touchAfter = new Date(now.getTime() - checkInWriteSeconds * 1000);
   const rows = await getSql().unsafe<StatusRow[]>(
     STATUS_QUERY,
-    [hashKey(parsed.key), now.toISOString(), instanceId, touchAfter.toISOString(), period],
+    [
+      hashKey(parsed.key),
+      now.toISOString(),
+      instanceId,
+      touchAfter.toISOString(),
+      usagePeriod(now),
+      certificateTtlSeconds,
+    ],
     { prepare: true },
   );
   const row = rows[0];
   if (!row) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
   const license = factsFromRow(row);
+  const limits = {
+    maxActivations: row.max_activations,
+    swapsPer30Days: row.swaps_per_30_days,
+    heartbeatWindowSeconds: row.heartbeat_window_seconds,
+  };
+  const activation =
+    row.activated_at && instanceId
+      ? { instanceId, activatedAt: asDate(row.activated_at).toISOString(), clients: row.my_clients ?? 0 }
+      : null;
   const body = computeStatus({
     license,
     ticketsThisMonth: row.tickets,
-    activationCount: row.activation_count,
-    activation: row.activated_at && instanceId ? { instanceId, activatedAt: asDate(row.activated_at) } : null,
+    clients: row.clients,
+    slots: slotSummary(limits, slotFactsOf(row), certificateTtlSeconds),
+    activation,
+    askedAsInstallation: true,
+    replacement: replacementOf(license, row.replacement_key, row.replacement_plan),
     now,
   });
-  return withCertificate(body, license, instanceId, now);
+  if (!activation || !instanceId || !row.certificate_expires_at) return body;
+  return withCertificate(body, license, instanceId, asDate(row.certificate_expires_at), now);
 }
 
-/** The status of one stored license (admin panel, CLI), with its installations. */
+/** The status of one stored license (admin panel, CLI), with its installations (active and holding a slot). */
 export async function statusOfLicense(license: LicenseRow, now = new Date()) {
-  const [installations, usage] = await Promise.all([
+  const [installations, usage, facts, replacement] = await Promise.all([
     installationsOf(license.id),
     getDb().execute<{ tickets: number }>(
       sql`select tickets from usage_months where license_id = ${license.id} and period = ${usagePeriod(now)}`,
     ),
+    getDb().execute<SlotFactsRow>(
+      sql.raw(`select ${slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`)}`),
+    ),
+    license.supersededBy
+      ? getDb().execute<{ key_masked: string; plan: string }>(
+          sql`select key_masked, plan from licenses where id = ${license.supersededBy}`,
+        )
+      : Promise.resolve([]),
   ]);
+  const facts0 = factsOf(license);
   const status = computeStatus({
-    license: factsOf(license),
+    license: facts0,
     ticketsThisMonth: usage[0]?.tickets ?? 0,
-    activationCount: installations.length,
+    clients: installations.filter((i) => i.deactivatedAt === null).reduce((sum, i) => sum + i.clients, 0),
+    slots: slotSummary(license, slotFactsOf(facts[0]!), config().certificateTtlSeconds),
     activation: null,
+    askedAsInstallation: false,
+    replacement: replacementOf(facts0, replacement[0]?.key_masked ?? null, replacement[0]?.plan ?? null),
     now,
   });
-  return { status, installations };
+  const visible = installations.filter((i) => i.deactivatedAt === null || (i.slotFreesAt && i.slotFreesAt > now));
+  return { status, installations: visible };
 }
 
 /** The license an account admin sees: the newest usable one, else the newest of any kind. */

@@ -9,7 +9,7 @@ import { type Context, recordAudit } from "./audit";
 import { isLicenseError, LicenseError } from "./errors";
 import { generateKey, KEY_FORMAT_MESSAGE, maskKey, parseKey } from "./keys";
 import { PLANS, type PlanId, type PlanLimits } from "./plans";
-import { classify, type LicenseFacts } from "./status";
+import { classify, type LicenseFacts, statusMessage } from "./status";
 import { encryptKey, hashKey } from "./vault";
 
 export type LicenseRow = typeof licenses.$inferSelect;
@@ -103,16 +103,17 @@ export async function findByKey(rawKey: unknown, db: DbOrTx = getDb(), forUpdate
   return row;
 }
 
-/** Throws the documented 403 when a license cannot be used right now. */
+/** Throws the documented 403 when a license cannot be used right now: its status code is the error code. */
 export function assertUsable(row: LicenseRow, now: Date): void {
-  const { code } = classify(factsOf(row), now);
-  if (code === "REVOKED") throw new LicenseError("LICENSE_REVOKED", "This license has been revoked.");
-  if (code === "SUSPENDED") throw new LicenseError("LICENSE_SUSPENDED", "This license is suspended. Contact support.");
-  if (code === "EXPIRED") {
-    throw new LicenseError("LICENSE_EXPIRED", `This license expired on ${row.expiresAt.toISOString().slice(0, 10)}.`);
-  }
-  if (code === "SUPERSEDED") {
-    throw new LicenseError("LICENSE_EXPIRED", "This license was replaced by an upgrade; use the new key.");
+  const facts = factsOf(row);
+  const { code } = classify(facts, now);
+  if (
+    code === "LICENSE_REVOKED" ||
+    code === "LICENSE_SUSPENDED" ||
+    code === "LICENSE_EXPIRED" ||
+    code === "LICENSE_SUPERSEDED"
+  ) {
+    throw new LicenseError(code, statusMessage(facts, code, 0));
   }
 }
 
@@ -199,6 +200,11 @@ export async function installationsOf(licenseId: string, db: DbOrTx = getDb()) {
       instanceName: activations.instanceName,
       activatedAt: activations.activatedAt,
       lastSeenAt: activations.lastSeenAt,
+      clients: activations.clients,
+      deactivatedAt: activations.deactivatedAt,
+      deactivatedBy: activations.deactivatedBy,
+      slotFreesAt: activations.slotFreesAt,
+      certificateExpiresAt: activations.certificateExpiresAt,
     })
     .from(activations)
     .where(eq(activations.licenseId, licenseId))

@@ -5,7 +5,16 @@
  */
 import { maskKey } from "./keys";
 import { featureList, nextPlanUp, PLANS, type PlanId, type PlanLimits } from "./plans";
-import type { LicenseStatusBody, StatusCode, StatusIndicator, Usage, Warning } from "./types";
+import type {
+  ActivationSummary,
+  LicenseStatusBody,
+  Replacement,
+  SlotSummary,
+  StatusCode,
+  StatusIndicator,
+  Usage,
+  Warning,
+} from "./types";
 
 const DAY_MS = 86_400_000;
 export const EXPIRING_SOON_DAYS = 30;
@@ -24,7 +33,6 @@ export type LicenseFacts = {
   issuedAt: Date;
   expiresAt: Date;
   graceEndsAt: Date | null;
-  clients: number;
   cancelAtPeriodEnd: boolean;
 };
 
@@ -43,10 +51,12 @@ export function effectiveEnd(license: Pick<LicenseFacts, "expiresAt" | "graceEnd
 }
 
 export function classify(license: LicenseFacts, now: Date): { status: StatusIndicator; code: StatusCode } {
-  if (license.state === "revoked") return { status: "invalid", code: "REVOKED" };
-  if (license.state === "suspended") return { status: "invalid", code: "SUSPENDED" };
+  if (license.state === "revoked") return { status: "invalid", code: "LICENSE_REVOKED" };
+  if (license.state === "suspended") return { status: "invalid", code: "LICENSE_SUSPENDED" };
   const end = effectiveEnd(license);
-  if (end <= now) return { status: "expired", code: license.state === "superseded" ? "SUPERSEDED" : "EXPIRED" };
+  const superseded = license.state === "superseded";
+  if (end <= now) return { status: "expired", code: superseded ? "LICENSE_SUPERSEDED" : "LICENSE_EXPIRED" };
+  if (superseded) return { status: "expiring_soon", code: "SUPERSEDED_GRACE" };
   if (license.plan === "trial") return { status: "trial", code: "TRIAL" };
   if (daysRemaining(end, now) <= EXPIRING_SOON_DAYS) return { status: "expiring_soon", code: "EXPIRING_SOON" };
   return { status: "valid", code: "VALID" };
@@ -54,7 +64,14 @@ export function classify(license: LicenseFacts, now: Date): { status: StatusIndi
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
-function message(license: LicenseFacts, code: StatusCode, days: number): string {
+const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+
+export function statusMessage(
+  license: LicenseFacts,
+  code: StatusCode,
+  days: number,
+  replacement: Replacement | null = null,
+): string {
   const plan = PLANS[license.plan].name;
   switch (code) {
     case "VALID":
@@ -63,15 +80,17 @@ function message(license: LicenseFacts, code: StatusCode, days: number): string 
       return `${plan} license expires in ${plural(days, "day")}. Renew to keep TicketZero running.`;
     case "TRIAL":
       return `Trial license is active, ${plural(days, "day")} remaining.`;
-    case "EXPIRED":
-      return `${plan} license expired on ${license.expiresAt.toISOString().slice(0, 10)}. Renew to continue.`;
-    case "SUPERSEDED":
-      return `This ${plan} license was replaced by an upgrade and its grace period has ended. Use the new key.`;
-    case "SUSPENDED":
+    case "SUPERSEDED_GRACE":
+      return `This ${plan} key was replaced by ${replacement ? `an upgrade to ${replacement.planName} (${replacement.key})` : "an upgrade"}; it keeps working until ${isoDay(effectiveEnd(license))} (${plural(days, "day")}). Switch to the new key.`;
+    case "LICENSE_EXPIRED":
+      return `${plan} license expired on ${isoDay(license.expiresAt)}. Renew to continue.`;
+    case "LICENSE_SUPERSEDED":
+      return `This ${plan} key was replaced by ${replacement ? `${replacement.key} (${replacement.planName})` : "an upgrade"} and its grace period ended on ${isoDay(effectiveEnd(license))}. Use the new key.`;
+    case "LICENSE_SUSPENDED":
       return "This license is suspended. Contact TicketZero support.";
-    case "REVOKED":
+    case "LICENSE_REVOKED":
       return "This license has been revoked.";
-    case "NOT_FOUND":
+    case "LICENSE_NOT_FOUND":
       return "License not found.";
   }
 }
@@ -112,7 +131,7 @@ export function warningsFor(license: LicenseFacts, usage: Usage, code: StatusCod
   if (code === "TRIAL" && days <= 7) {
     warnings.push({ code: "TRIAL_ENDING", message: `Your trial ends in ${plural(days, "day")}.` });
   }
-  if (license.state === "superseded" && (code === "VALID" || code === "EXPIRING_SOON")) {
+  if (code === "SUPERSEDED_GRACE") {
     warnings.push({
       code: "UPGRADE_GRACE_PERIOD",
       message: `This key was replaced by an upgrade and works for ${plural(days, "more day")}. Switch to the new key.`,
@@ -154,27 +173,46 @@ export function limitsOf(license: LicenseFacts): PlanLimits {
 export type StatusInput = {
   license: LicenseFacts;
   ticketsThisMonth: number;
-  activationCount: number;
-  activation: { instanceId: string; activatedAt: Date } | null;
+  /** Clients summed over the license's active installations. */
+  clients: number;
+  slots: SlotSummary;
+  /** This installation's activation, when it asked with an activated instance id. */
+  activation: ActivationSummary | null;
+  /** Whether the caller named an installation (X-Instance-Id) or is one (no session). */
+  askedAsInstallation: boolean;
+  replacement: Replacement | null;
   now: Date;
 };
 
-/** The status body without its certificate (the caller signs one when the license is usable). */
-export function computeStatus({ license, ticketsThisMonth, activationCount, activation, now }: StatusInput) {
+const isValid = (status: StatusIndicator) => status === "valid" || status === "expiring_soon" || status === "trial";
+
+/** The status body without its certificate (the caller signs one for an activated installation). */
+export function computeStatus(input: StatusInput): LicenseStatusBody {
+  const { license, ticketsThisMonth, clients, slots, activation, askedAsInstallation, replacement, now } = input;
   const { status, code } = classify(license, now);
-  const valid = status === "valid" || status === "expiring_soon" || status === "trial";
+  const valid = isValid(status);
   const days = valid ? daysRemaining(effectiveEnd(license), now) : 0;
   const usage: Usage = {
     period: usagePeriod(now),
     ticketsThisMonth,
-    clients: license.clients,
-    activations: activationCount,
+    clients,
+    activations: slots.used,
   };
-  const body: LicenseStatusBody = {
+  const warnings = valid ? warningsFor(license, usage, code, days) : [];
+  if (valid && askedAsInstallation && !activation) {
+    warnings.push({
+      code: "INSTANCE_NOT_ACTIVATED",
+      message:
+        slots.used < slots.max
+          ? "This installation is not activated: activate it to get a certificate."
+          : `This installation is not activated and all ${slots.max} activations are in use${slots.nextFreesAt ? `; the next slot frees by ${slots.nextFreesAt}` : ""}.`,
+    });
+  }
+  return {
     valid,
     code,
     status,
-    message: message(license, code, days),
+    message: statusMessage(license, code, days, replacement),
     license: {
       key: license.keyMasked,
       plan: license.plan,
@@ -186,20 +224,18 @@ export function computeStatus({ license, ticketsThisMonth, activationCount, acti
     limits: limitsOf(license),
     usage,
     features: featureList(license.features),
-    warnings: valid ? warningsFor(license, usage, code, days) : [],
+    warnings,
     upgrade: upgradeFor(license, usage, valid),
-    activation: activation
-      ? { instanceId: activation.instanceId, activatedAt: activation.activatedAt.toISOString() }
-      : null,
-    certificate: null,
+    activation,
+    slots,
+    replacement,
   };
-  return body;
 }
 
 export function notFoundStatus(): LicenseStatusBody {
   return {
     valid: false,
-    code: "NOT_FOUND",
+    code: "LICENSE_NOT_FOUND",
     status: "invalid",
     message: "No license found. Activate a key or start a trial.",
     license: null,
@@ -209,7 +245,8 @@ export function notFoundStatus(): LicenseStatusBody {
     warnings: [],
     upgrade: null,
     activation: null,
-    certificate: null,
+    slots: null,
+    replacement: null,
   };
 }
 

@@ -1,65 +1,130 @@
 /**
- * Ticket reservations: one conditional upsert per request, so the monthly
- * count can never pass the limit, whatever the concurrency.
+ * Usage reports from activated installations: tickets reserved by one
+ * conditional upsert (the monthly count can never pass the limit, whatever
+ * the concurrency) and the installation's client count, summed over the
+ * license's active installations against `maxClients` under the license
+ * row's lock. A refused report changes nothing: both happen in one
+ * transaction.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { activations, licenses, usageMonths } from "../db/schema";
+import { activations, usageMonths } from "../db/schema";
 import type { Context } from "./audit";
 import { LicenseError } from "./errors";
 import { assertUsable, findByKey } from "./licenses";
 import { usagePeriod } from "./status";
 import type { Usage } from "./types";
 
-export type ReserveInput = { licenseKey: string; tickets: number; clients?: number };
+/** `instanceId`: the reporting installation (`X-Instance-Id`); checked after the license, like activation. */
+export type ReserveInput = { licenseKey: string; instanceId: string | null; tickets: number; clients?: number };
 export type ReserveResult = { usage: Usage; remaining: number };
 
 export async function reserveTickets(input: ReserveInput, ctx: Context): Promise<ReserveResult> {
   const now = ctx.now ?? new Date();
-  const db = getDb();
-  const license = await findByKey(input.licenseKey, db);
-  assertUsable(license, now);
-  if (input.clients !== undefined && input.clients > license.maxClients) {
-    throw new LicenseError(
-      "CLIENT_LIMIT_EXCEEDED",
-      `${input.clients} clients is over this license's limit of ${license.maxClients}.`,
-    );
-  }
   const period = usagePeriod(now);
-  if (input.tickets > license.maxTicketsPerMonth) {
-    throw new LicenseError(
-      "USAGE_LIMIT_EXCEEDED",
-      `That is more than the ${license.maxTicketsPerMonth} tickets a month this license allows.`,
-    );
-  }
-  const [row] = await db
-    .insert(usageMonths)
-    .values({ licenseId: license.id, period, tickets: input.tickets })
-    .onConflictDoUpdate({
-      target: [usageMonths.licenseId, usageMonths.period],
-      set: { tickets: sql`${usageMonths.tickets} + excluded.tickets` },
-      setWhere: sql`${usageMonths.tickets} + excluded.tickets <= ${license.maxTicketsPerMonth}`,
-    })
-    .returning({ tickets: usageMonths.tickets });
-  if (!row) {
-    throw new LicenseError(
-      "USAGE_LIMIT_EXCEEDED",
-      `The monthly limit of ${license.maxTicketsPerMonth.toLocaleString("en-US")} tickets would be exceeded; nothing was counted.`,
-    );
-  }
-  let clients = license.clients;
-  if (input.clients !== undefined && input.clients !== license.clients) {
-    await db.update(licenses).set({ clients: input.clients }).where(eq(licenses.id, license.id));
-    clients = input.clients;
-  }
-  const [{ n } = { n: 0 }] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(activations)
-    .where(eq(activations.licenseId, license.id));
-  return {
-    usage: { period, ticketsThisMonth: row.tickets, clients, activations: n },
-    remaining: license.maxTicketsPerMonth - row.tickets,
-  };
+  return getDb().transaction(async (tx) => {
+    // The row lock only when clients are reported: they are checked against the sum over installations.
+    const license = await findByKey(input.licenseKey, tx, input.clients !== undefined);
+    assertUsable(license, now);
+    const instanceId = input.instanceId;
+    if (!instanceId) {
+      throw new LicenseError("VALIDATION_FAILED", "Send the reporting installation's id as X-Instance-Id.", {
+        details: [{ path: "X-Instance-Id", message: "required" }],
+      });
+    }
+    // A report is a check-in too; only an active installation may make one.
+    const [activation] = await tx
+      .update(activations)
+      .set({ lastSeenAt: now })
+      .where(
+        and(
+          eq(activations.licenseId, license.id),
+          eq(activations.instanceId, instanceId),
+          sql`${activations.deactivatedAt} is null`,
+        ),
+      )
+      .returning({ id: activations.id, clients: activations.clients });
+    if (!activation) {
+      throw new LicenseError(
+        "INSTANCE_NOT_ACTIVATED",
+        `Installation "${instanceId}" is not activated on this license; activate it before reporting usage.`,
+      );
+    }
+
+    const [others] = await tx
+      .select({
+        clients: sql<number>`coalesce(sum(${activations.clients}), 0)::int`,
+        count: sql<number>`count(*)::int`,
+      })
+      .from(activations)
+      .where(
+        and(
+          eq(activations.licenseId, license.id),
+          ne(activations.id, activation.id),
+          sql`${activations.deactivatedAt} is null`,
+        ),
+      );
+    const otherClients = others?.clients ?? 0;
+    let clients = activation.clients;
+    if (input.clients !== undefined) {
+      if (otherClients + input.clients > license.maxClients) {
+        throw new LicenseError(
+          "CLIENT_LIMIT_EXCEEDED",
+          `${input.clients} clients here and ${otherClients} on this license's other installations is over its limit of ${license.maxClients}.`,
+          { details: { maxClients: license.maxClients, otherInstallations: otherClients, requested: input.clients } },
+        );
+      }
+      if (input.clients !== activation.clients) {
+        await tx.update(activations).set({ clients: input.clients }).where(eq(activations.id, activation.id));
+      }
+      clients = input.clients;
+    }
+
+    if (input.tickets > license.maxTicketsPerMonth) {
+      throw new LicenseError(
+        "USAGE_LIMIT_EXCEEDED",
+        `That is more than the ${license.maxTicketsPerMonth} tickets a month this license allows.`,
+      );
+    }
+    let tickets: number;
+    if (input.tickets === 0) {
+      const [row] = await tx
+        .select({ tickets: usageMonths.tickets })
+        .from(usageMonths)
+        .where(and(eq(usageMonths.licenseId, license.id), eq(usageMonths.period, period)));
+      tickets = row?.tickets ?? 0;
+    } else {
+      const [row] = await tx
+        .insert(usageMonths)
+        .values({ licenseId: license.id, period, tickets: input.tickets })
+        .onConflictDoUpdate({
+          target: [usageMonths.licenseId, usageMonths.period],
+          set: { tickets: sql`${usageMonths.tickets} + excluded.tickets` },
+          setWhere: sql`${usageMonths.tickets} + excluded.tickets <= ${license.maxTicketsPerMonth}`,
+        })
+        .returning({ tickets: usageMonths.tickets });
+      if (!row) {
+        throw new LicenseError(
+          "USAGE_LIMIT_EXCEEDED",
+          `The monthly limit of ${license.maxTicketsPerMonth.toLocaleString("en-US")} tickets would be exceeded; nothing was counted.`,
+        );
+      }
+      tickets = row.tickets;
+    }
+    const [{ used } = { used: 0 }] = await tx
+      .select({ used: sql<number>`count(*)::int` })
+      .from(activations)
+      .where(
+        and(
+          eq(activations.licenseId, license.id),
+          sql`(${activations.deactivatedAt} is null or ${activations.slotFreesAt} > ${now.toISOString()}::timestamptz)`,
+        ),
+      );
+    return {
+      usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: used },
+      remaining: license.maxTicketsPerMonth - tickets,
+    };
+  });
 }
 
 export async function usageHistory(licenseId: string, months = 6) {

@@ -1,0 +1,120 @@
+/**
+ * Activation slots and the churn invariant (PRODUCT.md "Activation rules").
+ *
+ * Invariant: at any moment the installations able to run — activated, or
+ * holding an unexpired certificate — are at most
+ *   maxActivations + swapsPer30Days + staff releases of the last 30 days.
+ *
+ * Why it holds:
+ * - A slot is taken by an active installation, and by a deactivated one
+ *   until `slot_frees_at`. Activation refuses past `maxActivations` taken
+ *   slots (the license row is locked), so taken slots ≤ maxActivations.
+ * - Certificates go only to active installations and never outlive the
+ *   row's `certificate_expires_at`. A deactivation without a swap sets
+ *   `slot_frees_at` to that time, so the installation keeps its slot for as
+ *   long as it can run.
+ * - Only a swap (at most `swapsPer30Days` per 30 days, counted in
+ *   `slot_swaps`) or a staff release frees a slot while its installation
+ *   can still run; each such installation runs at most one certificate
+ *   lifetime (≤ 30 days) past its deactivation. So the installations
+ *   running beyond the taken slots are at most the swaps and releases of
+ *   the last 30 days.
+ * tests/core/churn.property.test.ts checks this against random histories.
+ */
+import type { PlanLimits } from "./plans";
+import type { SlotSummary } from "./types";
+
+export const SWAP_WINDOW_DAYS = 30;
+const SWAP_WINDOW_MS = SWAP_WINDOW_DAYS * 86_400_000;
+
+/** The swap allowance of a license: its own setting, else one swap per slot. */
+export const swapAllowance = (license: { swapsPer30Days: number | null; maxActivations: number }) =>
+  license.swapsPer30Days ?? license.maxActivations;
+
+/** The heartbeat window of a license in seconds: its own setting, else the certificate lifetime. */
+export const heartbeatWindowSeconds = (
+  license: { heartbeatWindowSeconds: number | null },
+  certificateTtlSeconds: number,
+) => license.heartbeatWindowSeconds ?? certificateTtlSeconds;
+
+export const swapWindowStart = (now: Date) => new Date(now.getTime() - SWAP_WINDOW_MS);
+
+/** What the database says about a license's slots at `now` (one query; see SLOT_FACTS_SQL). */
+export type SlotFacts = {
+  used: number;
+  held: number;
+  nextHeldFreesAt: Date | null;
+  /** The active installation silent longest: when it last checked in. */
+  oldestLastSeenAt: Date | null;
+  swapsUsed: number;
+};
+
+/**
+ * The slot facts of license `$license` at `$now`, as columns of one row.
+ * Used by the status query and by activation, so both count the same way.
+ */
+export const slotFactsSql = (license: string, now: string) => `
+  (select count(*)::int from activations a
+     where a.license_id = ${license} and (a.deactivated_at is null or a.slot_frees_at > ${now})) as slots_used,
+  (select count(*)::int from activations a
+     where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as slots_held,
+  (select min(a.slot_frees_at) from activations a
+     where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
+  (select min(a.last_seen_at) from activations a
+     where a.license_id = ${license} and a.deactivated_at is null) as oldest_last_seen_at,
+  (select count(*)::int from slot_swaps s
+     where s.license_id = ${license} and not s.override and s.at > ${now} - interval '${SWAP_WINDOW_DAYS} days') as swaps_used`;
+
+export type SlotFactsRow = {
+  slots_used: number;
+  slots_held: number;
+  next_held_frees_at: Date | string | null;
+  oldest_last_seen_at: Date | string | null;
+  swaps_used: number;
+};
+
+const asDate = (value: Date | string | null) =>
+  value === null ? null : value instanceof Date ? value : new Date(value);
+
+export const slotFactsOf = (row: SlotFactsRow): SlotFacts => ({
+  used: row.slots_used,
+  held: row.slots_held,
+  nextHeldFreesAt: asDate(row.next_held_frees_at),
+  oldestLastSeenAt: asDate(row.oldest_last_seen_at),
+  swapsUsed: row.swaps_used,
+});
+
+export function slotSummary(
+  license: Pick<PlanLimits, "maxActivations"> & {
+    swapsPer30Days: number | null;
+    heartbeatWindowSeconds: number | null;
+  },
+  facts: SlotFacts,
+  certificateTtlSeconds: number,
+): SlotSummary {
+  const allowance = swapAllowance(license);
+  // With every slot taken by a live installation, the next one frees when the heartbeat deactivates the quietest.
+  const heartbeatDeadline =
+    facts.used >= license.maxActivations && facts.oldestLastSeenAt
+      ? new Date(facts.oldestLastSeenAt.getTime() + heartbeatWindowSeconds(license, certificateTtlSeconds) * 1000)
+      : null;
+  const candidates = [facts.nextHeldFreesAt, heartbeatDeadline].filter((d): d is Date => d !== null);
+  const next = candidates.length ? new Date(Math.min(...candidates.map((d) => d.getTime()))) : null;
+  return {
+    used: facts.used,
+    max: license.maxActivations,
+    held: facts.held,
+    nextFreesAt: next?.toISOString() ?? null,
+    swapsLeft: Math.max(0, allowance - facts.swapsUsed),
+    swapsPer30Days: allowance,
+  };
+}
+
+/** Seconds an installation refused a slot should wait before asking again (the Retry-After of ACTIVATION_LIMIT_REACHED). */
+export function retryAfterSeconds(slots: SlotSummary, now: Date): number {
+  const MIN = 60;
+  const MAX = 24 * 3600;
+  if (!slots.nextFreesAt) return 3600;
+  const seconds = Math.ceil((Date.parse(slots.nextFreesAt) - now.getTime()) / 1000);
+  return Math.min(MAX, Math.max(MIN, seconds));
+}
