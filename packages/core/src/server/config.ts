@@ -55,7 +55,8 @@ const EnvSchema = z
     ),
     MAX_BODY_BYTES: count(16 * 1024),
     REQUEST_DEADLINE_MS: count(1500),
-    CERTIFICATE_TTL_SECONDS: count(7 * 24 * 3600),
+    // At most 30 days: the swap allowance is counted over 30 days (see license/slots.ts).
+    CERTIFICATE_TTL_SECONDS: count(7 * 24 * 3600).pipe(z.number().max(30 * 24 * 3600, "is at most 30 days (2592000)")),
     CHECK_IN_WRITE_SECONDS: count(60),
     UPGRADE_GRACE_DAYS: count(14),
     REMINDERS_INTERVAL_MINUTES: count(60),
