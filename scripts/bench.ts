@@ -91,6 +91,7 @@ async function startServer(backend: "embedded" | "postgres", dataDir: string): P
     RATE_LIMIT_KEY_PER_MINUTE: "100000000",
     RATE_LIMIT_TRIALS_PER_HOUR: "100000",
     RATE_LIMIT_ACTIVATIONS_PER_HOUR: "100000",
+    RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: "100000",
     TRUST_PROXY: "",
     DATABASE_URL: backend === "postgres" ? PG_URL : "",
   };

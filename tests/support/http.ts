@@ -20,6 +20,7 @@ export function serverEnv(overrides: Record<string, string> = {}): Record<string
     TRUST_PROXY: "1",
     DB_POOL_SIZE: "5",
     RATE_LIMIT_ACTIVATIONS_PER_HOUR: "100000",
+    RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: "100000",
     RATE_LIMIT_TRIALS_PER_HOUR: "100000",
     RATE_LIMIT_KEY_PER_MINUTE: "100000",
     RATE_LIMIT_FAILED_LOOKUPS: "100000",

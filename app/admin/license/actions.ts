@@ -58,15 +58,13 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
   try {
     const ip = currentClientIp();
     const ctx = { actor: `user:${user.id}`, ip, accountId: user.id };
-    const { license, activation, created } = await guardKeyLookup(ip, rawKey, consumeActivationBudget, (licenseKey) =>
-      activateLicense(
-        {
-          licenseKey,
-          instanceId: portalInstanceId(user.id, instanceName),
-          instanceName: instanceName ?? "Admin Panel",
-        },
-        ctx,
-      ),
+    const instanceId = portalInstanceId(user.id, instanceName);
+    const { license, activation, created } = await guardKeyLookup(
+      ip,
+      rawKey,
+      (licenseKey) => consumeActivationBudget(licenseKey, instanceId),
+      (licenseKey) => activateLicense({ licenseKey, instanceId, instanceName: instanceName ?? "Admin Panel" }, ctx),
+      instanceId,
     );
     refresh();
     const where = activation.instanceName ?? "Admin Panel";

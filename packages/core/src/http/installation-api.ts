@@ -28,9 +28,14 @@ import {
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
-/** An installation's key-bearing request: the shared guard with the key's per-minute budget. */
+/**
+ * An installation's key-bearing request: the shared guard with the key's per-minute budget. A key
+ * with the id of an activated installation of it (X-Instance-Id; for activate, the body's) is never IP-blocked.
+ */
+const withKeyFor = <T>(req: ApiRequest, rawKey: string, instanceId: string | null, work: () => Promise<T>) =>
+  guardKeyLookup(req.ip, rawKey, consumeKeyBudget, work, instanceId);
 const withKey = <T>(req: ApiRequest, rawKey: string, work: () => Promise<T>): Promise<T> =>
-  guardKeyLookup(req.ip, rawKey, consumeKeyBudget, work);
+  withKeyFor(req, rawKey, instanceIdHeader(req), work);
 
 function requireKey(req: ApiRequest): string {
   const key = bearerKey(req);
@@ -95,8 +100,9 @@ export const activate = guarded(async (req) => {
   const key = body.licenseKey ?? bearerKey(req);
   if (!key) throw new LicenseError("UNAUTHENTICATED", "Send licenseKey in the body or as Authorization: Bearer <key>.");
   const instanceId = body.instanceId ?? instanceIdHeader(req) ?? undefined;
-  const result = await withKey(req, key, async () => {
-    await consumeActivationBudget(parseKey(key)!.key);
+  const result = await withKeyFor(req, key, instanceId ?? null, async () => {
+    // Every attempt counts against (license, instance) only; new slots per license: activateLicense.
+    await consumeActivationBudget(parseKey(key)!.key, instanceId);
     return activateLicense(
       { licenseKey: key, instanceId, instanceName: body.instanceName },
       {

@@ -64,8 +64,11 @@ const EnvSchema = z
     RATE_LIMIT_FAILED_LOOKUPS: count(20),
     RATE_LIMIT_FAILED_LOOKUPS_WINDOW: count(600),
     RATE_LIMIT_FAILED_LOOKUPS_BLOCK: count(900),
+    RATE_LIMIT_FAILED_LOOKUPS_FIRST_BLOCK: count(60),
+    RATE_LIMIT_FAILED_LOOKUPS_REPEAT_WINDOW: count(24 * 3600),
     RATE_LIMIT_TRIALS_PER_HOUR: count(5),
     RATE_LIMIT_ACTIVATIONS_PER_HOUR: count(60),
+    RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: count(30),
   })
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== "production") return;
@@ -128,12 +131,19 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     rateLimits: {
       /** Requests per key per minute, all installation endpoints together. */
       perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE,
-      /** Failed key lookups (unknown or malformed keys) per IP before a block. */
+      /** Failed key lookups (unknown or malformed keys) answered per IP per window; the next one blocks the IP. */
       failedLookupsPerIp: e.RATE_LIMIT_FAILED_LOOKUPS,
       failedLookupsWindowSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_WINDOW,
+      /** The first block's length; each further block within the repeat window doubles it… */
+      failedLookupsFirstBlockSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_FIRST_BLOCK,
+      /** …up to this cap. */
       failedLookupsBlockSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_BLOCK,
+      failedLookupsRepeatWindowSeconds: e.RATE_LIMIT_FAILED_LOOKUPS_REPEAT_WINDOW,
       trialsPerIpPerHour: e.RATE_LIMIT_TRIALS_PER_HOUR,
-      activationsPerLicensePerHour: e.RATE_LIMIT_ACTIVATIONS_PER_HOUR,
+      /** New slots (installations) created per license per hour (consumeNewSlotBudget). */
+      newSlotsPerLicensePerHour: e.RATE_LIMIT_ACTIVATIONS_PER_HOUR,
+      /** Activation attempts per (license, instance id) per hour. */
+      activationAttemptsPerInstancePerHour: e.RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR,
     },
   };
 }
