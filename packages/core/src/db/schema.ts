@@ -303,8 +303,13 @@ export const mailOutbox = pgTable("mail_outbox", {
 });
 
 /** rate-limiter-flexible's PostgreSQL store (its own shape; created here, not at run time). */
-export const rateLimits = pgTable("rate_limits", {
-  key: varchar("key", { length: 255 }).primaryKey(),
-  points: integer("points").notNull().default(0),
-  expire: bigint("expire", { mode: "number" }),
-});
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: varchar("key", { length: 255 }).primaryKey(),
+    points: integer("points").notNull().default(0),
+    expire: bigint("expire", { mode: "number" }),
+  },
+  // The pruning job deletes expired rows in batches.
+  (t) => [index("rate_limits_expire_idx").on(t.expire)],
+);

@@ -163,7 +163,8 @@ const DeactivateBody = z.strictObject({ instanceId: INSTANCE_ID });
 export const deactivate = guarded(async (req) => {
   const key = requireKey(req);
   const { instanceId } = parseBody(req, DeactivateBody);
-  const result = await withKey(req, key, () =>
+  // A blocked address may still deactivate one of its own activated installations.
+  const result = await withKeyFor(req, key, instanceId, () =>
     deactivateInstallation({ licenseKey: key }, instanceId, { actor: `installation:${instanceId}`, ip: req.ip }),
   );
   return json(

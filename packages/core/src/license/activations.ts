@@ -9,6 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { getDb, type Tx } from "../db/client";
 import { activations, licenses, slotSwaps } from "../db/schema";
 import { config } from "../server/config";
+import { consumeNewSlotBudget } from "../server/rate-limit";
 import { type Context, recordAudit } from "./audit";
 import { isLicenseError, LicenseError } from "./errors";
 import { parseKey } from "./keys";
@@ -32,17 +33,7 @@ export async function slotsOf(tx: Tx, license: LicenseRow, now: Date): Promise<S
   return slotSummary(license, slotFactsOf(row!), config().certificateTtlSeconds);
 }
 
-/**
- * Hook for a per-license budget of new slots (rate-limit.ts), called only
- * when a slot is about to be created, so refused retries never spend it.
- */
-type NewSlotBudget = (normalisedKey: string) => Promise<void>;
-
-export async function activateLicense(
-  input: ActivateInput,
-  ctx: Context,
-  newSlotBudget?: NewSlotBudget,
-): Promise<ActivateResult> {
+export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
   const now = ctx.now ?? new Date();
   const instanceId = input.instanceId ?? `inst-${randomUUID()}`;
   const parsed = parseKey(input.licenseKey);
@@ -85,7 +76,8 @@ export async function activateLicense(
             },
           );
         }
-        if (newSlotBudget && parsed) await newSlotBudget(parsed.key);
+        // The license's hourly budget of new slots: spent only here, so a refused installation's retries never touch it.
+        if (parsed) await consumeNewSlotBudget(parsed.key);
       }
 
       const fresh = {

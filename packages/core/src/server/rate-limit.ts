@@ -217,15 +217,13 @@ async function countMiss(ip: string): Promise<void> {
 /**
  * The lookup before any work: does the key exist, is `instanceId` an activated installation of it,
  * is the IP blocked — one round trip, on indexed columns.
- *
- * TODO(merge): once `activations.deactivated_at` exists, add `and a.deactivated_at is null`.
  */
 const LOOKUP_QUERY = `
   select
     (select l.id from licenses l where l.key_hash = $1) as license_id,
     exists(
       select 1 from licenses l join activations a on a.license_id = l.id
-      where l.key_hash = $1 and a.instance_id = $2::text
+      where l.key_hash = $1 and a.instance_id = $2::text and a.deactivated_at is null
     ) as activated,
     (select r.expire from rate_limits r where r.key = $3 and r.points > $4::int and r.expire > $5::bigint) as blocked_until`;
 
