@@ -1,3 +1,4 @@
+import type { SlotSummary } from "@ticketzero/core/license/types";
 import { useId } from "react";
 import { DataTable } from "@/components/ui/data-table";
 import { Badge } from "../ui/badge";
@@ -6,13 +7,15 @@ import { cn } from "../ui/cn";
 import { EmptyState } from "../ui/empty-state";
 import { ServerIcon } from "../ui/icons";
 import { SubmitButton } from "../ui/submit-button";
-import { formatDateTime, formatRelative } from "./format";
+import { formatDate, formatDateTime, formatRelative } from "./format";
 
 export type Installation = {
   instanceId: string;
   instanceName: string | null;
   activatedAt: string;
   lastSeenAt: string;
+  /** Set for a deactivated installation that still holds its slot (its certificate is valid until then). */
+  heldUntil?: string | null;
 };
 
 export type InstallationsTableProps = {
@@ -21,6 +24,10 @@ export type InstallationsTableProps = {
   deactivateAction?: (formData: FormData) => Promise<void>;
   /** Shown as "2 of 5 activations used" in the header. */
   maxActivations?: number;
+  /** Slots, swaps left and the next slot to free: shown in the header and in the deactivation confirmation. */
+  slots?: SlotSummary | null;
+  /** Days without a check-in after which an installation is deactivated automatically. */
+  heartbeatDays?: number;
   /** Reference time for "last seen" (defaults to now). */
   now?: Date;
   title?: string;
@@ -35,7 +42,14 @@ function seenRecently(lastSeenAt: string, now: Date): boolean {
   return Number.isFinite(t) && now.getTime() - t <= ONLINE_HOURS * 3_600_000;
 }
 
-function CheckInBadge({ recent }: { recent: boolean }) {
+function CheckInBadge({ recent, heldUntil }: { recent: boolean; heldUntil?: string | null }) {
+  if (heldUntil) {
+    return (
+      <Badge tone="warning" icon={<span className="size-1.5 rounded-full bg-amber-500" aria-hidden="true" />}>
+        Deactivated · slot frees {formatDate(heldUntil)}
+      </Badge>
+    );
+  }
   return recent ? (
     <Badge tone="success" icon={<span className="size-1.5 rounded-full bg-emerald-500" aria-hidden="true" />}>
       Checking in
@@ -52,6 +66,8 @@ export function InstallationsTable({
   installations,
   deactivateAction,
   maxActivations,
+  slots,
+  heartbeatDays,
   now = new Date(),
   title = "Installations",
   className,
@@ -59,16 +75,40 @@ export function InstallationsTable({
   const uid = useId();
   const headingId = `${uid}-heading`;
   const nameId = (i: number) => `${uid}-name-${i}`;
-  const count = installations.length;
+  const count = slots?.used ?? installations.length;
+  const max = slots?.max ?? maxActivations;
 
+  // What deactivating does to the slot, said before it happens.
+  const consequence = !slots
+    ? "Its slot becomes free for another installation."
+    : slots.swapsLeft > 0
+      ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
+      : "No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires (at most 7 days).";
+
+  // A disclosure, so the confirmation works without JavaScript and is announced as expanded.
   const deactivate = (inst: Installation, describedBy: string, fullWidth = false) =>
-    deactivateAction ? (
-      <form action={deactivateAction}>
-        <input type="hidden" name="instanceId" value={inst.instanceId} />
-        <SubmitButton variant="danger" size="sm" aria-describedby={describedBy} fullWidth={fullWidth}>
-          Deactivate
-        </SubmitButton>
-      </form>
+    deactivateAction && !inst.heldUntil ? (
+      <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
+        <summary
+          className={cn(
+            "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600",
+            fullWidth && "w-full",
+          )}
+          aria-describedby={describedBy}
+        >
+          Deactivate…
+        </summary>
+        <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
+          <p className="text-sm font-semibold text-slate-900">Deactivate {name(inst)}?</p>
+          <p className="mt-1 text-sm text-slate-600">{consequence}</p>
+          <form action={deactivateAction} className="mt-3">
+            <input type="hidden" name="instanceId" value={inst.instanceId} />
+            <SubmitButton variant="danger" size="sm" fullWidth>
+              Deactivate installation
+            </SubmitButton>
+          </form>
+        </div>
+      </details>
     ) : null;
 
   const name = (inst: Installation) => inst.instanceName?.trim() || "Unnamed installation";
@@ -78,19 +118,32 @@ export function InstallationsTable({
       <CardHeader
         id={headingId}
         title={title}
-        description="TicketZero AI servers activated with this license. Deactivate one to free its slot."
+        description={
+          <>
+            TicketZero AI servers activated with this license. Deactivate one to free its slot.
+            {slots ? (
+              <span className="mt-1 block text-slate-500">
+                {slots.swapsLeft} of {slots.swapsPer30Days} swaps left this 30 days
+                {slots.nextFreesAt && slots.used >= slots.max
+                  ? ` · next slot frees by ${formatDate(slots.nextFreesAt)}`
+                  : ""}
+                {heartbeatDays ? ` · silent for ${heartbeatDays} days: deactivated automatically` : ""}
+              </span>
+            ) : null}
+          </>
+        }
         action={
-          maxActivations !== undefined ? (
-            <Badge tone={count >= maxActivations ? "warning" : "brand"}>
+          max !== undefined ? (
+            <Badge tone={count >= max ? "warning" : "brand"}>
               <span className="tabular">
-                {count} of {maxActivations}
+                {count} of {max}
               </span>{" "}
               activations used
             </Badge>
           ) : null
         }
       />
-      {count === 0 ? (
+      {installations.length === 0 ? (
         <EmptyState
           icon={<ServerIcon />}
           title="No installations yet"
@@ -142,7 +195,7 @@ export function InstallationsTable({
                         >
                           {formatRelative(inst.lastSeenAt, now)}
                         </time>
-                        <CheckInBadge recent={recent} />
+                        <CheckInBadge recent={recent} heldUntil={inst.heldUntil} />
                       </span>
                     </td>
                     {deactivateAction ? (
@@ -167,7 +220,7 @@ export function InstallationsTable({
                       </p>
                       <p className="truncate font-mono text-xs text-slate-500">{inst.instanceId}</p>
                     </div>
-                    <CheckInBadge recent={recent} />
+                    <CheckInBadge recent={recent} heldUntil={inst.heldUntil} />
                   </div>
                   <dl className="mt-3 grid grid-cols-2 gap-3 text-sm">
                     <div>
