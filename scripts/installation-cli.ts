@@ -7,6 +7,7 @@
  * Exit codes: 0 valid / done, 2 license invalid or refused, 1 usage or unexpected error.
  */
 import "./support/require-supported-node";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   type ClientLicenseStatus,
@@ -31,7 +32,12 @@ Commands:
 Options:
   --server URL        License server (env TZ_SERVER_URL, default http://localhost:3000)
   --key KEY           License key (env TZ_LICENSE_KEY)
-  --data-dir DIR      Where instance-id, license.json and license.key live (default ./.tz-installation)
+  --data-dir DIR      Where instance-id and license.json live (default ./.tz-installation)
+  --jwks FILE         Trust these signing keys (a JWKS file, e.g. saved from GET /api/public-key over a
+                      channel you trust; env TZ_JWKS_FILE). Default: the keys shipped in lib/client/vendor-keys.ts
+  --trust-on-first-use  Development only: trust the keys the server publishes at first contact
+                      (env TZ_TRUST_ON_FIRST_USE=1); refused when NODE_ENV=production
+                      (the cache key may also mix in env TZ_CACHE_SECRET, e.g. from an OS keyring)
   --instance-id ID    Use this instance id instead of the stored/generated one
   --name NAME         Instance name sent at activation
   --grace-days N      Offline grace period (default 7)
@@ -136,16 +142,44 @@ async function main(argv: string[]): Promise<number> {
     console.error("--grace-days must be a non-negative number");
     return EXIT_ERROR;
   }
-  const client = createLicenseClient({
-    serverUrl: server,
-    licenseKey: key,
-    dataDir: values["data-dir"] ?? "./.tz-installation",
-    instanceId: values["instance-id"],
-    instanceName: values.name,
-    graceDays,
-    maxRetries: 2,
-    timeoutMs: 8_000,
-  });
+  const jwksFile = values.jwks ?? process.env.TZ_JWKS_FILE;
+  let jwks: unknown;
+  if (jwksFile) {
+    try {
+      jwks = JSON.parse(readFileSync(jwksFile, "utf8"));
+    } catch (err) {
+      console.error(`--jwks ${jwksFile}: ${(err as Error).message}`);
+      return EXIT_ERROR;
+    }
+  }
+  const envTofu = process.env.TZ_TRUST_ON_FIRST_USE;
+  const trustOnFirstUse = values["trust-on-first-use"] === true || envTofu === "1" || envTofu === "true";
+  const licenseKey: string = key;
+  let client: ReturnType<typeof createLicenseClient>;
+  try {
+    client = makeClient();
+  } catch (err) {
+    if (err instanceof TypeError) {
+      console.error(`${err.message}\n(use --jwks FILE, or --trust-on-first-use for development)`);
+      return EXIT_ERROR;
+    }
+    throw err;
+  }
+  function makeClient() {
+    return createLicenseClient({
+      ...(jwks !== undefined ? { jwks: jwks as { keys: Array<Record<string, unknown>> } } : {}),
+      ...(trustOnFirstUse ? { trustOnFirstUse } : {}),
+      ...(process.env.TZ_CACHE_SECRET ? { cacheSecret: process.env.TZ_CACHE_SECRET } : {}),
+      serverUrl: server,
+      licenseKey,
+      dataDir: values["data-dir"] ?? "./.tz-installation",
+      instanceId: values["instance-id"],
+      instanceName: values.name,
+      graceDays,
+      maxRetries: 2,
+      timeoutMs: 8_000,
+    });
+  }
   const json = values.json === true;
   const out = (data: unknown, text: string) => console.log(json ? JSON.stringify(data, null, 2) : text);
 
@@ -223,6 +257,8 @@ function parseOptions(argv: string[]) {
       "instance-id": { type: "string" },
       name: { type: "string" },
       "grace-days": { type: "string" },
+      jwks: { type: "string" },
+      "trust-on-first-use": { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

@@ -126,9 +126,17 @@ async function main() {
 
   // ------------------------------------------------------------ pre-flight
   const pre = performance.now();
+  // The simulator's explicit trust anchor: the key set of the (local) server it load-tests.
+  let serverJwks: { keys: Array<Record<string, unknown>> } | undefined;
   try {
     const res = await fetch(`${server}/api/public-key`, { signal: AbortSignal.timeout(5000) });
-    await res.text();
+    const text = await res.text();
+    try {
+      const body = JSON.parse(text) as { keys?: unknown };
+      if (res.ok && Array.isArray(body.keys)) serverJwks = body as { keys: Array<Record<string, unknown>> };
+    } catch {
+      // reported below as a client setup failure
+    }
     record({
       method: "GET",
       path: "/api/public-key",
@@ -231,6 +239,7 @@ async function main() {
     try {
       client = createLicenseClient({
         serverUrl: server,
+        ...(serverJwks ? { jwks: serverJwks } : {}),
         licenseKey: key,
         dataDir,
         instanceId: `sim-${runId}-${index}`,

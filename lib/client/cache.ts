@@ -1,22 +1,32 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { JsonWebKeySet, LicenseStatusBody } from "./types";
 
 /**
- * The offline cache: the guide's `license.json` (AES-256-GCM ciphertext, authenticated) and its
- * `license.key` (32 random bytes, mode 0600). A file that does not decrypt is reported as
- * invalid and treated as absent; it is overwritten at the next successful server contact.
+ * The offline cache: the guide's `license.json`, AES-256-GCM (authenticated). There is no key
+ * file: the key is derived with HKDF-SHA256 from the license key and the instance id (plus the
+ * optional `cacheSecret`, e.g. from an OS keyring), and the AAD binds the ciphertext to the
+ * instance id and the license key's hash. A cache copied to another instance, written for
+ * another key, re-encrypted under another secret or modified fails authentication and is
+ * reported as invalid (treated as absent; overwritten at the next successful server contact).
+ *
+ * The encryption keeps the cache private from other users and detects accidents and copies; it
+ * is NOT what makes offline operation unforgeable (whoever knows the license key and the
+ * instance id can re-encrypt anything). That rests on the certificate's signature, verified
+ * against the shipped or configured vendor keys on every load (see docs/INTEGRATION.md,
+ * "Threat model").
  */
 
 export const CACHE_FILE = "license.json";
-export const KEY_FILE = "license.key";
+/** Written by clients before v2; removed at the next save (the key is derived now). */
+export const LEGACY_KEY_FILE = "license.key";
 export const INSTANCE_FILE = "instance-id";
 
-const AAD = Buffer.from("ticketzero-license-cache:v1");
+const CACHE_VERSION = 2;
 
 export type CacheData = {
-  v: 1;
+  v: 2;
   serverUrl: string;
   /** SHA-256 of the license key: a cache written for another key is ignored. */
   keyHash: string;
@@ -28,12 +38,22 @@ export type CacheData = {
   /** Last status body from the server (certificate removed when the server said invalid). */
   status: LicenseStatusBody | null;
   certificate: string | null;
-  /** Key set pinned at first contact. */
-  pinnedJwks: JsonWebKeySet | null;
-  /** Server clock at the last successful contact (ISO). */
-  lastServerContact: string | null;
-  /** Highest time seen (server time at contact, local time offline since): clock-rollback guard. */
-  highWater: string | null;
+  /**
+   * Key-set proofs (`keySetTokens` of `GET /api/public-key`) that chain from the trust anchors
+   * to newer signing keys. Never trusted as they are: re-verified from the anchors at every use.
+   */
+  keySetTokens: string[];
+  /** Only with `trustOnFirstUse`: the key set the server published at first contact. */
+  tofuJwks: JsonWebKeySet | null;
+  /**
+   * Newest certificate `iat` seen (ISO; signed by the server): the clock-rollback high-water
+   * mark and the start of the offline grace period. Never raised from the local clock.
+   */
+  signedHighWater: string | null;
+  /** After 409 ACTIVATION_LIMIT_REACHED: no automatic activation before this time (ISO). */
+  activationRetryAt: string | null;
+  /** The refusal to repeat until `activationRetryAt`. */
+  activationRefusal: { code: string; message: string } | null;
 };
 
 export type CacheLoad = { kind: "ok"; data: CacheData } | { kind: "missing" } | { kind: "invalid"; message: string };
@@ -48,33 +68,41 @@ function writeAtomic(file: string, data: string | Buffer, mode: number): void {
   fs.renameSync(tmp, file);
 }
 
+/** HKDF-SHA256(ikm = license key [+ secret], salt, info = instance id) → 32-byte AES key. */
+export function deriveCacheKey(licenseKey: string, instanceId: string, secret?: string | Buffer | null): Buffer {
+  const normalised = licenseKey.trim().toUpperCase();
+  const extra = secret === undefined || secret === null ? Buffer.alloc(0) : Buffer.from(secret);
+  const ikm = Buffer.concat([Buffer.from(normalised, "utf8"), Buffer.from([0]), extra]);
+  return Buffer.from(
+    hkdfSync(
+      "sha256",
+      ikm,
+      Buffer.from("ticketzero-license-cache:v2"),
+      Buffer.from(`instance:${instanceId}`, "utf8"),
+      32,
+    ),
+  );
+}
+
+export function cacheAad(instanceId: string, keyHash: string): Buffer {
+  return Buffer.from(`ticketzero-license-cache:v2|instance=${instanceId}|key=${keyHash}`, "utf8");
+}
+
 export class CacheStore {
   readonly dir: string;
   readonly cacheFile: string;
-  readonly keyFile: string;
+  private readonly key: Buffer;
+  private readonly aad: Buffer;
+  private readonly instanceId: string;
+  private readonly keyHash: string;
 
-  constructor(dir: string) {
+  constructor(dir: string, binding: { licenseKey: string; instanceId: string; secret?: string | Buffer | null }) {
     this.dir = dir;
     this.cacheFile = path.join(dir, CACHE_FILE);
-    this.keyFile = path.join(dir, KEY_FILE);
-  }
-
-  /** Reads `license.key`, creating it (0600, exclusive) when absent. */
-  private key(create: boolean): Buffer | null {
-    try {
-      const key = fs.readFileSync(this.keyFile);
-      return key.length === 32 ? key : null;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !create) return null;
-    }
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    try {
-      fs.writeFileSync(this.keyFile, randomBytes(32), { mode: 0o600, flag: "wx" });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const key = fs.readFileSync(this.keyFile);
-    return key.length === 32 ? key : null;
+    this.instanceId = binding.instanceId;
+    this.keyHash = hashKey(binding.licenseKey);
+    this.key = deriveCacheKey(binding.licenseKey, binding.instanceId, binding.secret);
+    this.aad = cacheAad(binding.instanceId, this.keyHash);
   }
 
   load(): CacheLoad {
@@ -85,50 +113,57 @@ export class CacheStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
       return { kind: "invalid", message: `cannot read ${CACHE_FILE}: ${(err as Error).message}` };
     }
-    const key = this.key(false);
-    if (!key) {
-      return { kind: "invalid", message: `${KEY_FILE} is missing or malformed, ${CACHE_FILE} cannot be decrypted` };
-    }
     try {
       const envelope = JSON.parse(raw) as { v?: unknown; iv?: unknown; tag?: unknown; data?: unknown };
+      if (envelope.v === 1) throw new Error("v1");
       if (
-        envelope.v !== 1 ||
+        envelope.v !== CACHE_VERSION ||
         typeof envelope.iv !== "string" ||
         typeof envelope.tag !== "string" ||
         typeof envelope.data !== "string"
       ) {
         throw new Error("unexpected format");
       }
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(envelope.iv, "base64"));
-      decipher.setAAD(AAD);
+      const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(envelope.iv, "base64"));
+      decipher.setAAD(this.aad);
       decipher.setAuthTag(Buffer.from(envelope.tag, "base64"));
       const plain = Buffer.concat([decipher.update(Buffer.from(envelope.data, "base64")), decipher.final()]);
       const data = JSON.parse(plain.toString("utf8")) as CacheData;
-      if (data.v !== 1 || typeof data.keyHash !== "string") throw new Error("unexpected content");
-      return { kind: "ok", data };
-    } catch {
+      if (data.v !== CACHE_VERSION || data.keyHash !== this.keyHash || data.instanceId !== this.instanceId) {
+        throw new Error("unexpected content");
+      }
+      return { kind: "ok", data: { ...data, keySetTokens: Array.isArray(data.keySetTokens) ? data.keySetTokens : [] } };
+    } catch (err) {
+      if ((err as Error).message === "v1") {
+        return {
+          kind: "invalid",
+          message: `${CACHE_FILE} was written by an older client (encrypted under ${LEGACY_KEY_FILE}); ignoring it until the server is reached`,
+        };
+      }
       return {
         kind: "invalid",
-        message: `${CACHE_FILE} failed authentication (tampered, corrupted or encrypted under another ${KEY_FILE}); ignoring it`,
+        message: `${CACHE_FILE} failed authentication (tampered, corrupted, copied from another instance, or written for another license key); ignoring it`,
       };
     }
   }
 
   save(data: CacheData): void {
-    const key = this.key(true);
-    if (!key) throw new Error(`${KEY_FILE} is malformed`);
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", key, iv);
-    cipher.setAAD(AAD);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    cipher.setAAD(this.aad);
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(data), "utf8"), cipher.final()]);
     const envelope = {
-      v: 1,
+      v: CACHE_VERSION,
       alg: "A256GCM",
+      kdf: "HKDF-SHA256",
       iv: iv.toString("base64"),
       tag: cipher.getAuthTag().toString("base64"),
       data: ciphertext.toString("base64"),
     };
     writeAtomic(this.cacheFile, `${JSON.stringify(envelope)}\n`, 0o600);
+    // The key file of older clients is no longer used: do not leave it beside the cache.
+    fs.rmSync(path.join(this.dir, LEGACY_KEY_FILE), { force: true });
   }
 }
 

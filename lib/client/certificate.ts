@@ -1,10 +1,10 @@
-import { createLocalJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import type { CertificateClaims, JsonWebKeySet, UsageLimits } from "./types";
 
 export type CertificateCheck =
   | { ok: true; claims: CertificateClaims }
   | { ok: false; reason: "expired"; message: string; claims: CertificateClaims }
-  | { ok: false; reason: "invalid"; message: string };
+  | { ok: false; reason: "invalid"; message: string; untrustedKid?: string };
 
 function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
@@ -102,12 +102,20 @@ export async function verifyCertificate(
     return { ok: false, reason: "invalid", message: "certificate is not a compact JWS" };
   }
   const kids = jwksKids(jwks);
-  if (kids.length === 0) return { ok: false, reason: "invalid", message: "no trusted signing keys available" };
+  if (kids.length === 0) {
+    return {
+      ok: false,
+      reason: "invalid",
+      message: "no trusted signing keys available",
+      ...(kid === null ? {} : { untrustedKid: kid }),
+    };
+  }
   if (kid === null || !kids.includes(kid)) {
     return {
       ok: false,
       reason: "invalid",
       message: `certificate signed with key "${kid ?? "(no kid)"}", which is not trusted (trusted: ${kids.join(", ")})`,
+      ...(kid === null ? {} : { untrustedKid: kid }),
     };
   }
   let payload: JWTPayload;
@@ -121,6 +129,9 @@ export async function verifyCertificate(
   } catch (err) {
     if (err instanceof errors.JWTExpired) {
       const claims = normaliseClaims(err.payload, kid);
+      if (claims && opts.expectedInstanceId !== undefined && claims.instanceId !== opts.expectedInstanceId) {
+        return { ok: false, reason: "invalid", message: "expired certificate does not name this instance" };
+      }
       if (claims) {
         return {
           ok: false,
@@ -137,12 +148,78 @@ export async function verifyCertificate(
   }
   const claims = normaliseClaims(payload, kid);
   if (!claims) return { ok: false, reason: "invalid", message: "certificate has no exp claim" };
-  if (opts.expectedInstanceId && claims.instanceId && claims.instanceId !== opts.expectedInstanceId) {
+  if (opts.expectedInstanceId !== undefined && claims.instanceId !== opts.expectedInstanceId) {
     return {
       ok: false,
       reason: "invalid",
-      message: `certificate was issued to instance ${claims.instanceId}, not ${opts.expectedInstanceId}`,
+      message:
+        claims.instanceId === null
+          ? `certificate names no instance (it must name this one, ${opts.expectedInstanceId})`
+          : `certificate was issued to instance ${claims.instanceId}, not ${opts.expectedInstanceId}`,
     };
   }
   return { ok: true, claims };
+}
+
+/** Whether a verification failure was only "this kid is not trusted" (worth learning keys for). */
+export function isUnknownKid(check: CertificateCheck): boolean {
+  return !check.ok && check.reason === "invalid" && check.untrustedKid !== undefined;
+}
+
+/**
+ * Key rotation: `keySetTokens` from `GET /api/public-key` are compact EdDSA JWS over
+ * `{keys, iat}`, one per signing key. Starting from `anchors` (shipped or configured keys,
+ * never keys merely read from the cache), every token whose `kid` is already trusted and whose
+ * signature verifies adds its keys; repeated until nothing changes, so a chain of rotations
+ * (A vouches for B, B vouches for C) is followed. Returns the trusted set and the tokens that
+ * proved something (the ones worth keeping in the cache).
+ */
+export async function proveKeys(
+  anchors: JsonWebKeySet,
+  tokens: readonly string[],
+): Promise<{ jwks: JsonWebKeySet; proofs: string[] }> {
+  let trusted = mergeJwks(anchors);
+  const pending = [...new Set(tokens.filter((t) => typeof t === "string" && t.length < 65_536))].slice(0, 64);
+  const proofs: string[] = [];
+  let progress = true;
+  while (progress && pending.length > 0) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      const token = pending[i] as string;
+      const learned = await verifyKeySetToken(token, trusted);
+      if (learned === null) continue;
+      pending.splice(i, 1);
+      i--;
+      proofs.push(token);
+      const before = jwksKids(trusted).length;
+      trusted = mergeJwks(trusted, learned);
+      if (jwksKids(trusted).length > before) progress = true;
+    }
+  }
+  return { jwks: trusted, proofs };
+}
+
+/** The keys a key-set token vouches for, when it is signed by a key in `trusted`; else null. */
+export async function verifyKeySetToken(token: string, trusted: JsonWebKeySet): Promise<JsonWebKeySet | null> {
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== "EdDSA" && header.alg !== "Ed25519") return null;
+    if (typeof header.kid !== "string" || !jwksKids(trusted).includes(header.kid)) return null;
+    const { payload } = await compactVerify(
+      token,
+      createLocalJWKSet(trusted as Parameters<typeof createLocalJWKSet>[0]),
+      {
+        algorithms: ["EdDSA", "Ed25519"],
+      },
+    );
+    return sanitiseJwks(JSON.parse(new TextDecoder().decode(payload)));
+  } catch {
+    return null;
+  }
+}
+
+/** The `keySetTokens` member of a `GET /api/public-key` answer (absent on older servers). */
+export function keySetTokensOf(value: unknown): string[] {
+  const tokens = (value as { keySetTokens?: unknown } | null)?.keySetTokens;
+  return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === "string") : [];
 }

@@ -1,7 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache";
-import { mergeJwks, sanitiseJwks, verifyCertificate } from "./certificate";
+import {
+  type CertificateCheck,
+  isUnknownKid,
+  keySetTokensOf,
+  proveKeys,
+  sanitiseJwks,
+  verifyCertificate,
+} from "./certificate";
 import { CLIENT_CODES, LicenseError } from "./errors";
 import { featureName, hasFeature } from "./features";
 import { type AttemptEvent, createHttp, type FetchLike, HttpError, type SleepFn, UnreachableError } from "./http";
@@ -16,6 +23,7 @@ import type {
   UsageReport,
   ValidationResult,
 } from "./types";
+import { VENDOR_JWKS } from "./vendor-keys";
 
 export type LicenseClientOptions = {
   /** Base URL of the license server, e.g. `https://licenses.ticketzero.ai`. */
@@ -26,12 +34,28 @@ export type LicenseClientOptions = {
   instanceId?: string;
   /** Human-readable name shown to the account admin. Default: the host name. */
   instanceName?: string;
-  /** Directory for `instance-id`, `license.json` (encrypted cache) and `license.key`. */
+  /** Directory for `instance-id` and `license.json` (the encrypted cache). */
   dataDir: string;
-  /** Trusted signing keys (JWKS). Without them the server's keys are pinned at first contact. */
+  /**
+   * The trust anchor: the vendor's signing keys (JWKS). Replaces the keys shipped in
+   * `lib/client/vendor-keys.ts`. Newer keys are learned only from a key set signed by a key
+   * already trusted (`keySetTokens` of `GET /api/public-key`).
+   */
   jwks?: JsonWebKeySet;
   /** Alias of `jwks`. */
   publicKeys?: JsonWebKeySet;
+  /**
+   * Development only: with no anchor (no `jwks`, no shipped keys), trust the key set the server
+   * publishes at first contact and pin it in the cache. Refused (TypeError) when
+   * NODE_ENV=production. Whoever can write the cache can replace a TOFU pin: it is not
+   * tamper-proof.
+   */
+  trustOnFirstUse?: boolean;
+  /**
+   * Optional extra secret mixed into the cache key (HKDF input), e.g. read from the OS keyring,
+   * a TPM or a secrets manager. Without it the key derives from the license key and instance id.
+   */
+  cacheSecret?: string | Buffer;
   fetch?: FetchLike;
   now?: () => Date;
   sleep?: SleepFn;
@@ -92,12 +116,51 @@ type State = {
 
 const DAY = 86_400_000;
 const ZERO_LIMITS: UsageLimits = { maxClients: 0, maxTicketsPerMonth: 0, maxActivations: 0 };
+/** Wait after ACTIVATION_LIMIT_REACHED when the server names no time (older servers). */
+const DEFAULT_ACTIVATION_RETRY_SECONDS = 300;
+
+/** Codes of servers before issue 8, mapped to the contract's names. */
+const LEGACY_CODES: Readonly<Record<string, string>> = {
+  EXPIRED: "LICENSE_EXPIRED",
+  SUPERSEDED: "LICENSE_SUPERSEDED",
+  SUSPENDED: "LICENSE_SUSPENDED",
+  REVOKED: "LICENSE_REVOKED",
+  NOT_FOUND: "LICENSE_NOT_FOUND",
+  NOT_ACTIVATED: "INSTANCE_NOT_ACTIVATED",
+};
+export function contractCode(code: string): string {
+  return LEGACY_CODES[code] ?? code;
+}
+
+const VALID_INDICATORS = new Set(["valid", "expiring_soon", "trial"]);
+/** Not valid because time ran out: status `expired`; every other refusal is `invalid`. */
+const EXPIRED_CODES = new Set([
+  "LICENSE_EXPIRED",
+  "LICENSE_SUPERSEDED",
+  CLIENT_CODES.OFFLINE_GRACE_EXPIRED,
+  CLIENT_CODES.CERTIFICATE_EXPIRED,
+]);
+
+/** The `status` indicator that agrees with `valid` and `code` (contract of issue 8). */
+export function statusIndicator(
+  valid: boolean,
+  code: string,
+  hint: { given?: string | null; plan?: string | null; daysRemaining?: number | null } = {},
+): string {
+  if (!valid) return EXPIRED_CODES.has(code) ? "expired" : "invalid";
+  if (code === "SUPERSEDED_GRACE" || code === "EXPIRING_SOON") return "expiring_soon";
+  if (code === "TRIAL") return "trial";
+  if (code === "VALID") return "valid";
+  if (hint.given && VALID_INDICATORS.has(hint.given)) return hint.given;
+  if (hint.plan === "trial") return "trial";
+  return hint.daysRemaining != null && hint.daysRemaining <= 30 ? "expiring_soon" : "valid";
+}
 
 function emptyStatus(result: ValidationResult): ClientLicenseStatus {
   return {
     valid: result.valid,
     code: result.code,
-    status: "invalid",
+    status: statusIndicator(result.valid, result.code),
     message: result.message,
     license: null,
     limits: null,
@@ -145,16 +208,30 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const instanceId = resolveInstanceId(dataDir, options.instanceId);
   const instanceName = options.instanceName ?? hostName();
-  const store = new CacheStore(dataDir);
+  const store = new CacheStore(dataDir, { licenseKey, instanceId, secret: options.cacheSecret ?? null });
   const now = options.now ?? (() => new Date());
   const graceMs = (options.graceDays ?? 7) * DAY;
   const skewMs = options.clockSkewMs ?? 5 * 60_000;
   const ttlMs = options.cacheTtlMs ?? 60_000;
   const autoActivate = options.autoActivate ?? true;
   const requireCertificate = options.requireCertificate ?? true;
-  const configuredJwks = sanitiseJwks(options.jwks ?? options.publicKeys ?? null);
-  if ((options.jwks || options.publicKeys) && !configuredJwks) {
+  const configured = options.jwks ?? options.publicKeys ?? null;
+  const configuredJwks = sanitiseJwks(configured);
+  if (configured && !configuredJwks) {
     throw new TypeError("createLicenseClient: jwks must contain at least one Ed25519 (OKP) key");
+  }
+  const tofu = options.trustOnFirstUse === true;
+  if (tofu && process.env.NODE_ENV === "production") {
+    throw new TypeError(
+      "createLicenseClient: trustOnFirstUse is refused when NODE_ENV=production; pass the vendor's keys as jwks (or ship lib/client/vendor-keys.ts)",
+    );
+  }
+  /** The trust anchors: the configured key set, else the shipped one. Never the cache. */
+  const anchors: JsonWebKeySet | null = configuredJwks ?? sanitiseJwks(VENDOR_JWKS);
+  if (!anchors && !tofu) {
+    throw new TypeError(
+      "createLicenseClient: no trust anchor for license certificates: pass jwks (the vendor's JWKS, obtained over a channel you trust), ship lib/client/vendor-keys.ts (npm run client:pin-keys), or choose trustOnFirstUse: true (development only)",
+    );
   }
 
   const http = createHttp({
@@ -177,13 +254,15 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   });
 
   let state: State | null = null;
+  /** Clients this installation last reported (for servers whose status omits `activation.clients`). */
+  let reportedClients: number | null = null;
   let inFlight: Promise<State> | null = null;
 
   // ---------------------------------------------------------------- cache helpers
 
-  function freshCache(pinned: JsonWebKeySet | null): CacheData {
+  function freshCache(): CacheData {
     return {
-      v: 1,
+      v: 2,
       serverUrl,
       keyHash,
       instanceId,
@@ -191,25 +270,25 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       deactivated: false,
       status: null,
       certificate: null,
-      pinnedJwks: pinned,
-      lastServerContact: null,
-      highWater: null,
+      keySetTokens: [],
+      tofuJwks: null,
+      signedHighWater: null,
+      activationRetryAt: null,
+      activationRefusal: null,
     };
   }
 
-  /** The cache when it belongs to this server, key and instance; otherwise null. */
+  /** The cache when it belongs to this key and instance (the store checks both); otherwise null. */
   function matching(load: CacheLoad): CacheData | null {
     if (load.kind !== "ok") return null;
     const d = load.data;
-    // The server URL may change (new host name, TLS); the signature and the pinned keys are what count.
     return d.keyHash === keyHash && d.instanceId === instanceId ? d : null;
   }
 
   function workingCache(load: CacheLoad): CacheData {
     const m = matching(load);
-    if (m) return { ...m, serverUrl };
-    // Another key or instance keeps the pinned keys: they identify the vendor, not the license.
-    return freshCache(load.kind === "ok" ? load.data.pinnedJwks : null);
+    // The server URL may change (new host name, TLS); the signature is what counts.
+    return m ? { ...freshCache(), ...m, serverUrl } : freshCache();
   }
 
   function save(cache: CacheData): string | null {
@@ -221,18 +300,49 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     }
   }
 
-  async function trustedKeys(cache: CacheData): Promise<JsonWebKeySet> {
-    if (configuredJwks) return mergeJwks(configuredJwks, cache.pinnedJwks);
-    if (cache.pinnedJwks && cache.pinnedJwks.keys.length > 0) return cache.pinnedJwks;
+  /**
+   * Keys trusted for certificates: the anchors, plus keys proven by key-set tokens that chain
+   * from them (re-verified on every call). With trust-on-first-use and no anchor: the pinned
+   * set. Null when nothing is trusted yet (TOFU before first contact).
+   */
+  async function trustedKeys(cache: CacheData): Promise<JsonWebKeySet | null> {
+    const base = anchors ?? (tofu ? cache.tofuJwks : null);
+    if (!base || base.keys.length === 0) return null;
+    return (await proveKeys(base, cache.keySetTokens)).jwks;
+  }
+
+  /** Fetches `GET /api/public-key` and keeps what the anchors prove (or pins it, TOFU). */
+  async function learnKeys(cache: CacheData): Promise<JsonWebKeySet | null> {
     const res = await http.request<unknown>({ method: "GET", path: "/api/public-key", idempotent: true });
-    const jwks = sanitiseJwks(res.body);
-    if (!jwks) {
-      throw new HttpError(CLIENT_CODES.CERTIFICATE_INVALID, "The server published no Ed25519 signing key", {
-        status: res.status,
-      });
+    const tokens = keySetTokensOf(res.body);
+    if (!anchors && tofu && !cache.tofuJwks) {
+      const published = sanitiseJwks(res.body);
+      if (!published) {
+        throw new HttpError(CLIENT_CODES.CERTIFICATE_INVALID, "The server published no Ed25519 signing key", {
+          status: res.status,
+        });
+      }
+      cache.tofuJwks = published; // trust on first use: explicitly chosen
     }
-    cache.pinnedJwks = jwks;
-    return jwks;
+    const base = anchors ?? cache.tofuJwks;
+    if (!base) return null;
+    const proven = await proveKeys(base, [...cache.keySetTokens, ...tokens]);
+    cache.keySetTokens = proven.proofs;
+    return proven.jwks;
+  }
+
+  function activationWait(cache: CacheData, at: Date): Date | null {
+    if (cache.activated || !cache.activationRetryAt) return null;
+    const retryAt = Date.parse(cache.activationRetryAt);
+    return Number.isFinite(retryAt) && at.getTime() < retryAt ? new Date(retryAt) : null;
+  }
+
+  /** Records a refused activation: no automatic attempt before the server's time. */
+  function rememberActivationRefusal(cache: CacheData, err: LicenseError, at: Date): void {
+    const seconds = err.retryAfterSeconds ?? DEFAULT_ACTIVATION_RETRY_SECONDS;
+    cache.activated = false;
+    cache.activationRetryAt = new Date(at.getTime() + seconds * 1000).toISOString();
+    cache.activationRefusal = { code: err.code, message: err.message };
   }
 
   // ---------------------------------------------------------------- requests
@@ -270,7 +380,18 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     status: ClientLicenseStatus | null,
     extra: { features?: FeatureRef[]; limits?: UsageLimits | null; online: boolean },
   ): State {
-    const body = status ?? emptyStatus(result);
+    const given = status ?? emptyStatus(result);
+    // One choke point: `valid`, `code` and `status` never contradict.
+    const body: ClientLicenseStatus = {
+      ...given,
+      valid: result.valid,
+      code: result.code,
+      status: statusIndicator(result.valid, result.code, {
+        given: given.status,
+        plan: given.license?.plan ?? null,
+        daysRemaining: given.license?.daysRemaining ?? null,
+      }),
+    };
     return {
       at: now().getTime(),
       result,
@@ -294,19 +415,36 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     return makeState(result, body, { online: true });
   }
 
+  async function verifyWithLearning(token: string, cache: CacheData, serverDate: Date): Promise<CertificateCheck> {
+    const opts = {
+      currentDate: serverDate,
+      expectedInstanceId: instanceId,
+      clockToleranceSec: Math.round(skewMs / 1000),
+    };
+    let trusted = await trustedKeys(cache);
+    let check: CertificateCheck | null = trusted ? await verifyCertificate(token, trusted, opts) : null;
+    if (check === null || isUnknownKid(check)) {
+      // A key we do not know yet: learn it only from a key set that a trusted key signed.
+      try {
+        trusted = await learnKeys(cache);
+        if (trusted) check = await verifyCertificate(token, trusted, opts);
+      } catch (err) {
+        if (check === null) throw err;
+      }
+    }
+    return check ?? { ok: false, reason: "invalid", message: "no trusted signing keys available" };
+  }
+
   async function acceptServerStatus(
     raw: unknown,
     serverDate: Date,
     cache: CacheData,
-    trusted: JsonWebKeySet,
     cacheNote: string | null,
   ): Promise<State> {
     if (!isStatusBody(raw)) {
       return invalidFromServer(CLIENT_CODES.BAD_RESPONSE, "The server's status answer is malformed", null, cacheNote);
     }
-    const status = raw;
-    cache.lastServerContact = serverDate.toISOString();
-    cache.highWater = serverDate.toISOString();
+    const status: LicenseStatusBody = { ...raw, code: contractCode(raw.code) };
 
     if (!status.valid) {
       // The server said no: forget the certificate so offline mode cannot resurrect it.
@@ -327,7 +465,14 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
             status,
             note,
           )
-        : invalidFromServer(CLIENT_CODES.NOT_ACTIVATED, "This installation is not activated", status, note);
+        : invalidFromServer(
+            CLIENT_CODES.INSTANCE_NOT_ACTIVATED,
+            cache.activationRefusal
+              ? `This installation is not activated: ${cache.activationRefusal.message}`
+              : "This installation is not activated",
+            status,
+            note,
+          );
     }
     if (!status.certificate) {
       if (requireCertificate) {
@@ -344,11 +489,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       const result = { valid: true, code: status.code, message: note ? `${status.message} (${note})` : status.message };
       return makeState(result, status, { online: true, features: status.features, limits: status.limits });
     }
-    const check = await verifyCertificate(status.certificate, trusted, {
-      currentDate: serverDate,
-      expectedInstanceId: instanceId,
-      clockToleranceSec: Math.round(skewMs / 1000),
-    });
+    const check = await verifyWithLearning(status.certificate, cache, serverDate);
     if (!check.ok) {
       // Do not replace a good cached certificate with a refused one.
       const note = save(cache) ?? cacheNote;
@@ -359,20 +500,24 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
         note,
       );
     }
+    const claims = check.claims;
     cache.status = status;
     cache.certificate = status.certificate;
     cache.activated = true;
     cache.deactivated = false;
+    cache.activationRetryAt = null;
+    cache.activationRefusal = null;
+    // The rollback mark only moves forward, and only with a signed time.
+    if (claims.issuedAt) {
+      const previous = cache.signedHighWater ? Date.parse(cache.signedHighWater) : Number.NaN;
+      if (!Number.isFinite(previous) || claims.issuedAt.getTime() > previous) {
+        cache.signedHighWater = claims.issuedAt.toISOString();
+      }
+    }
     const note = save(cache) ?? cacheNote;
-    const claims = check.claims;
     const features = claims.features.length > 0 ? namedFeatures(claims.features, status) : status.features;
     const result = { valid: true, code: status.code, message: note ? `${status.message} (${note})` : status.message };
     return makeState(result, status, { online: true, features, limits: claims.limits ?? status.limits });
-  }
-
-  function indicator(plan: string | null, daysRemaining: number): string {
-    if (plan === "trial") return "trial";
-    return daysRemaining <= 30 ? "expiring_soon" : "valid";
   }
 
   function offlineStatus(
@@ -381,6 +526,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     claims: CertificateClaims | null,
     at: Date,
     validUntil: Date | null,
+    signedContact: Date | null,
   ): ClientLicenseStatus {
     const cached = data?.status ?? null;
     const expiresAt = cached?.license?.expiresAt ?? claims?.expiresAt.toISOString() ?? null;
@@ -403,11 +549,12 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     return {
       valid: result.valid,
       code: result.code,
-      status: result.valid
-        ? indicator(plan, daysRemaining)
-        : result.code === CLIENT_CODES.CERTIFICATE_EXPIRED
-          ? "expired"
-          : (cached?.status ?? "invalid"),
+      status: statusIndicator(result.valid, result.code, {
+        // A key in its upgrade grace stays "expiring_soon" offline, like online.
+        given: cached?.code === "SUPERSEDED_GRACE" ? "expiring_soon" : null,
+        plan,
+        daysRemaining,
+      }),
       message: result.message,
       license,
       limits: claims?.limits ?? cached?.limits ?? null,
@@ -416,18 +563,26 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       warnings: [...(cached?.warnings ?? []), { code: "OFFLINE", message: result.message }],
       upgrade: cached?.upgrade ?? null,
       activation: cached?.activation ?? null,
+      ...(cached?.slots !== undefined ? { slots: cached.slots } : {}),
+      ...(cached?.replacement !== undefined ? { replacement: cached.replacement } : {}),
       certificate: data?.certificate ?? null,
       offline: true,
-      lastServerContact: data?.lastServerContact ?? null,
+      lastServerContact: signedContact?.toISOString() ?? null,
       offlineValidUntil: validUntil?.toISOString() ?? null,
     };
   }
 
   async function offlineState(load: CacheLoad, failure: LicenseError, at: Date): Promise<State> {
     const reason = failure.message;
-    const invalid = (code: string, message: string, data: CacheData | null, claims: CertificateClaims | null) => {
+    const invalid = (
+      code: string,
+      message: string,
+      data: CacheData | null,
+      claims: CertificateClaims | null,
+      signedContact: Date | null = null,
+    ) => {
       const result = { valid: false, code, message };
-      return makeState(result, offlineStatus(result, data, claims, at, null), { online: false });
+      return makeState(result, offlineStatus(result, data, claims, at, null, signedContact), { online: false });
     };
     if (load.kind === "invalid") {
       return invalid(
@@ -439,18 +594,10 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     }
     const data = matching(load);
     if (!data) {
-      const why =
-        load.kind === "missing"
-          ? "there is no offline license cache"
-          : "the offline cache was written for another license key or instance id";
-      return invalid(CLIENT_CODES.NO_CACHE, `${reason}; ${why} (the server must be reached once)`, null, null);
-    }
-    const highWater = data.highWater ? Date.parse(data.highWater) : Number.NaN;
-    if (Number.isFinite(highWater) && at.getTime() < highWater - skewMs) {
       return invalid(
-        CLIENT_CODES.CLOCK_ROLLBACK,
-        `${reason}; the system clock (${at.toISOString()}) is earlier than the last time seen (${new Date(highWater).toISOString()}): refusing offline operation until the server is reachable`,
-        data,
+        CLIENT_CODES.NO_CACHE,
+        `${reason}; there is no offline license cache (the server must be reached once)`,
+        null,
         null,
       );
     }
@@ -458,18 +605,29 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       if (data.deactivated) {
         return invalid(CLIENT_CODES.DEACTIVATED, `${reason}; this installation was deactivated`, data, null);
       }
+      if (data.activationRefusal) {
+        return invalid(
+          data.activationRefusal.code,
+          `${reason}; the server's last answer was: ${data.activationRefusal.message}`,
+          data,
+          null,
+        );
+      }
       if (data.status && !data.status.valid) {
-        return invalid(data.status.code, `${reason}; the server's last answer was: ${data.status.message}`, data, null);
+        return invalid(
+          contractCode(data.status.code),
+          `${reason}; the server's last answer was: ${data.status.message}`,
+          data,
+          null,
+        );
       }
       return invalid(CLIENT_CODES.NO_CACHE, `${reason}; no license certificate is cached`, data, null);
     }
-    const trusted = mergeJwks(configuredJwks, data.pinnedJwks);
-    const check = await verifyCertificate(data.certificate, trusted, {
-      currentDate: at,
-      expectedInstanceId: instanceId,
-    });
-    const lastContact = data.lastServerContact ? new Date(data.lastServerContact) : null;
-    const since = lastContact ? `offline since ${lastContact.toISOString()}` : "offline";
+    // Only keys proven from the anchors verify the cached certificate; keys in the cache alone never do.
+    const trusted = await trustedKeys(data);
+    const check: CertificateCheck = trusted
+      ? await verifyCertificate(data.certificate, trusted, { currentDate: at, expectedInstanceId: instanceId })
+      : { ok: false, reason: "invalid", message: "no trusted signing keys available" };
     if (!check.ok && check.reason === "invalid") {
       return invalid(
         CLIENT_CODES.CERTIFICATE_INVALID,
@@ -478,22 +636,47 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
         null,
       );
     }
+    const claimsSeen = check.ok ? check.claims : check.claims;
+    if (!claimsSeen.issuedAt) {
+      return invalid(
+        CLIENT_CODES.CERTIFICATE_INVALID,
+        `${reason}; cached certificate refused: it carries no signed iat`,
+        data,
+        null,
+      );
+    }
+    // Times compared: the signed iat of the certificate (and the newest signed iat seen), never local time.
+    const signedIat = claimsSeen.issuedAt;
+    const stored = data.signedHighWater ? Date.parse(data.signedHighWater) : Number.NaN;
+    const highWater = Number.isFinite(stored) ? Math.max(stored, signedIat.getTime()) : signedIat.getTime();
+    const since = `offline since ${signedIat.toISOString()}`;
+    if (at.getTime() < highWater - skewMs) {
+      return invalid(
+        CLIENT_CODES.CLOCK_ROLLBACK,
+        `${reason}; the system clock (${at.toISOString()}) is earlier than the last time seen (${new Date(highWater).toISOString()}, signed by the server): refusing offline operation until the server is reachable`,
+        data,
+        null,
+        signedIat,
+      );
+    }
     if (!check.ok) {
       return invalid(
         CLIENT_CODES.CERTIFICATE_EXPIRED,
         `${reason}; ${since}; the license certificate expired at ${check.claims.expiresAt.toISOString()}`,
         data,
         check.claims,
+        signedIat,
       );
     }
     const claims = check.claims;
-    const graceEnd = new Date((lastContact ?? claims.issuedAt ?? at).getTime() + graceMs);
+    const graceEnd = new Date(signedIat.getTime() + graceMs);
     if (at.getTime() > graceEnd.getTime()) {
       return invalid(
         CLIENT_CODES.OFFLINE_GRACE_EXPIRED,
         `${reason}; ${since}; the offline grace period of ${graceMs / DAY} days ended ${graceEnd.toISOString()}`,
         data,
         claims,
+        signedIat,
       );
     }
     const validUntil = claims.expiresAt.getTime() < graceEnd.getTime() ? claims.expiresAt : graceEnd;
@@ -503,12 +686,9 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       code: CLIENT_CODES.OFFLINE_VALID,
       message: `${reason}; working offline from the cached license certificate (${since}; valid offline until ${validUntil.toISOString()}, ${hoursLeft} h left)`,
     };
-    // Raise the high-water mark so a later roll-back is noticed (best effort).
-    if (!Number.isFinite(highWater) || at.getTime() > highWater) {
-      save({ ...data, highWater: at.toISOString() });
-    }
+    // Nothing is written here: the local clock never raises the rollback mark.
     const features = namedFeatures(claims.features, data.status);
-    return makeState(result, offlineStatus(result, data, claims, at, validUntil), {
+    return makeState(result, offlineStatus(result, data, claims, at, validUntil, signedIat), {
       online: false,
       features: claims.features.length > 0 ? features : (data.status?.features ?? []),
       limits: claims.limits ?? data.status?.limits ?? null,
@@ -517,16 +697,31 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
 
   // ---------------------------------------------------------------- refresh
 
+  /** The stored refusal, answered while automatic activation waits for the server's time. */
+  function waitingState(cache: CacheData, until: Date, status: LicenseStatusBody | null, note: string | null): State {
+    const refusal = cache.activationRefusal ?? {
+      code: "ACTIVATION_LIMIT_REACHED",
+      message: "All activations of this license are in use",
+    };
+    return invalidFromServer(
+      refusal.code,
+      `${refusal.message} (next automatic activation attempt after ${until.toISOString()})`,
+      status,
+      note,
+    );
+  }
+
   async function doRefresh(): Promise<State> {
     const at = now();
     const load = store.load();
     const cache = workingCache(load);
     const cacheNote = load.kind === "invalid" ? `previous cache discarded: ${load.message}` : null;
     try {
-      const trusted = await trustedKeys(cache);
       let raw: unknown;
       let serverDate: Date | null;
       if (!cache.activated && !cache.deactivated && autoActivate) {
+        const wait = activationWait(cache, at);
+        if (wait) return waitingState(cache, wait, null, cacheNote);
         const act = await postActivation();
         cache.activated = true;
         raw = act.body?.license;
@@ -541,7 +736,9 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
         raw = st.body;
         serverDate = st.serverDate;
         if (isStatusBody(raw) && raw.valid && raw.activation === null && !cache.deactivated && autoActivate) {
-          // Our slot was freed elsewhere: claim it again.
+          // Our slot was freed elsewhere: claim it again (not before the server's retry time).
+          const wait = activationWait(cache, at);
+          if (wait) return waitingState(cache, wait, { ...raw, code: contractCode(raw.code) }, cacheNote);
           const act = await postActivation();
           cache.activated = true;
           if (isStatusBody(act.body?.license) && act.body.license.certificate) {
@@ -554,16 +751,20 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
           }
         }
       }
-      return await acceptServerStatus(raw, serverDate ?? at, cache, trusted, cacheNote);
+      return await acceptServerStatus(raw, serverDate ?? at, cache, cacheNote);
     } catch (err) {
       if (err instanceof UnreachableError) return offlineState(load, err, at);
       if (err instanceof LicenseError) {
         // The server refused (not found, revoked, activation limit …): drop the certificate.
         cache.certificate = null;
         cache.status = null;
-        if (err.code === "ACTIVATION_LIMIT_REACHED") cache.activated = false;
+        let message = err.message;
+        if (err.code === "ACTIVATION_LIMIT_REACHED") {
+          rememberActivationRefusal(cache, err, at);
+          message = `${err.message} (next automatic activation attempt after ${cache.activationRetryAt})`;
+        }
         const note = save(cache) ?? cacheNote;
-        return invalidFromServer(err.code, err.message, null, note);
+        return invalidFromServer(contractCode(err.code), message, null, note);
       }
       const result = {
         valid: false,
@@ -603,11 +804,21 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
 
   // ---------------------------------------------------------------- public API
 
+  /** Explicit activation (an operator's action): always asks the server, even while automatic activation waits. */
   async function activate(): Promise<ActivationResult> {
-    const load = store.load();
-    const cache = workingCache(load);
-    const trusted = await trustedKeys(cache);
-    const act = await postActivation();
+    const at = now();
+    const cache = workingCache(store.load());
+    let act: { body: ActivationResult; serverDate: Date | null };
+    try {
+      act = await postActivation();
+    } catch (err) {
+      if (err instanceof LicenseError && err.code === "ACTIVATION_LIMIT_REACHED") {
+        rememberActivationRefusal(cache, err, at);
+        save(cache);
+        state = null;
+      }
+      throw err;
+    }
     cache.activated = true;
     cache.deactivated = false;
     let raw: unknown = act.body?.license;
@@ -617,7 +828,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       raw = st.body;
       serverDate = st.serverDate ?? serverDate;
     }
-    state = await acceptServerStatus(raw, serverDate ?? now(), cache, trusted, null);
+    state = await acceptServerStatus(raw, serverDate ?? at, cache, null);
     return { activation: act.body?.activation ?? null, license: isStatusBody(raw) ? raw : null };
   }
 
@@ -650,32 +861,64 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     if (!s.result.valid && s.online) throw new LicenseError(s.result.code, s.result.message);
     const body: Record<string, number> = { tickets };
     if (clients !== undefined) body.clients = clients;
-    const res = await http.request<{ usage?: UsageReport["usage"]; remaining?: number }>({
-      method: "POST",
-      path: "/api/usage",
-      headers: authHeaders(),
-      body,
-      idempotent: false, // a lost answer may still have counted: never repeat blindly
-    });
+    let res: { body: { usage?: UsageReport["usage"]; remaining?: number } };
+    try {
+      res = await http.request<{ usage?: UsageReport["usage"]; remaining?: number }>({
+        method: "POST",
+        path: "/api/usage",
+        headers: authHeaders(),
+        body,
+        idempotent: false, // a lost answer may still have counted: never repeat blindly
+      });
+    } catch (err) {
+      if (err instanceof LicenseError && err.code === CLIENT_CODES.INSTANCE_NOT_ACTIVATED) {
+        // The server no longer counts this installation as activated: re-check (and re-activate) next time.
+        const cache = workingCache(store.load());
+        if (!cache.deactivated) {
+          cache.activated = false;
+          save(cache);
+        }
+        state = null;
+      }
+      throw err;
+    }
     const usage = res.body?.usage ?? null;
-    if (usage && state) state.status = { ...state.status, usage };
+    if (clients !== undefined) reportedClients = clients;
+    if (state) {
+      const activation = state.status.activation;
+      state.status = {
+        ...state.status,
+        ...(usage ? { usage } : {}),
+        // What this installation reported is its share of usage.clients (assertWithinLimits).
+        ...(clients !== undefined && activation ? { activation: { ...activation, clients } } : {}),
+      };
+    }
     return { usage, remaining: typeof res.body?.remaining === "number" ? res.body.remaining : null };
   }
 
+  /** Checks what REMAINS: tickets against the month's remainder, clients against what other installations leave. */
   async function assertWithinLimits(counts: { clients?: number; tickets?: number }): Promise<UsageLimits> {
     const s = await current();
     if (!s.result.valid) throw new LicenseError(s.result.code, s.result.message);
     const limits = s.limits ?? ZERO_LIMITS;
-    if (counts.clients !== undefined && counts.clients > limits.maxClients) {
+    const usage = s.status.usage;
+    const ownClients = s.status.activation?.clients ?? reportedClients ?? 0;
+    const otherClients = Math.max(0, (usage?.clients ?? 0) - ownClients);
+    const clientsLeft = Math.max(0, limits.maxClients - otherClients);
+    // Tickets of an earlier month (a cached answer across a month boundary) no longer count.
+    const ticketsUsed = usage && usage.period === now().toISOString().slice(0, 7) ? usage.ticketsThisMonth : 0;
+    const ticketsLeft = Math.max(0, limits.maxTicketsPerMonth - ticketsUsed);
+    if (counts.clients !== undefined && counts.clients > clientsLeft) {
       throw new LicenseError(
         CLIENT_CODES.CLIENT_LIMIT_EXCEEDED,
-        `Client limit exceeded: ${counts.clients} clients, the license allows ${limits.maxClients}`,
+        `Client limit exceeded: ${counts.clients} clients on this installation, the license allows ${limits.maxClients}` +
+          (otherClients > 0 ? ` and its other installations report ${otherClients} (${clientsLeft} left here)` : ""),
       );
     }
-    if (counts.tickets !== undefined && counts.tickets > limits.maxTicketsPerMonth) {
+    if (counts.tickets !== undefined && counts.tickets > ticketsLeft) {
       throw new LicenseError(
         CLIENT_CODES.USAGE_LIMIT_EXCEEDED,
-        `Monthly ticket limit exceeded: ${counts.tickets} tickets, the license allows ${limits.maxTicketsPerMonth}`,
+        `Monthly ticket limit exceeded: ${counts.tickets} tickets, ${ticketsLeft} of ${limits.maxTicketsPerMonth} left this month`,
       );
     }
     return limits;

@@ -10,13 +10,29 @@ export class LicenseError extends Error {
   readonly status: number | undefined;
   /** True when trying again later may succeed (server unreachable, rate limited). */
   readonly retryable: boolean;
+  /** The server's `error.details`, when it sent any (e.g. `nextSlotFreesAt`, `swapsLeft`). */
+  readonly details: Record<string, unknown> | undefined;
+  /** Seconds the server asked to wait (`Retry-After` or `details.retryAfterSeconds`), when it did. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, message: string, options: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: {
+      status?: number;
+      retryable?: boolean;
+      cause?: unknown;
+      details?: Record<string, unknown>;
+      retryAfterSeconds?: number;
+    } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "LicenseError";
     this.code = code;
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -24,7 +40,7 @@ export class LicenseError extends Error {
 export const CLIENT_CODES = {
   /** Server unreachable; answered from the cached certificate, inside the grace period. */
   OFFLINE_VALID: "OFFLINE_VALID",
-  /** Server unreachable for longer than `graceDays` since the last successful contact. */
+  /** Server unreachable for longer than `graceDays` since the newest certificate's signed `iat`. */
   OFFLINE_GRACE_EXPIRED: "OFFLINE_GRACE_EXPIRED",
   /** Server unreachable and the cached certificate's `exp` has passed. */
   CERTIFICATE_EXPIRED: "CERTIFICATE_EXPIRED",
@@ -34,12 +50,12 @@ export const CLIENT_CODES = {
   CERTIFICATE_MISSING: "CERTIFICATE_MISSING",
   /** Server unreachable and there is no usable cache. */
   NO_CACHE: "NO_CACHE",
-  /** `license.json` could not be decrypted/authenticated (tampered or another `license.key`). */
+  /** `license.json` could not be decrypted/authenticated (tampered, copied, another key or instance). */
   CACHE_INVALID: "CACHE_INVALID",
-  /** The local clock is earlier than the last server time seen (beyond the allowed skew). */
+  /** The local clock is earlier than the newest signed certificate `iat` seen (beyond the allowed skew). */
   CLOCK_ROLLBACK: "CLOCK_ROLLBACK",
-  /** The server says the license is fine but this installation is not activated. */
-  NOT_ACTIVATED: "NOT_ACTIVATED",
+  /** The server says the license is fine but this installation is not activated (same code as the server's). */
+  INSTANCE_NOT_ACTIVATED: "INSTANCE_NOT_ACTIVATED",
   /** This installation was deactivated with `deactivate()`; call `activate()` again. */
   DEACTIVATED: "DEACTIVATED",
   /** Network error, timeout, 5xx or 429 after all retries (thrown by calls that need the server). */

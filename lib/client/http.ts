@@ -78,16 +78,39 @@ export function backoffDelay(
   return Math.round(exp / 2 + (exp / 2) * opts.random());
 }
 
-function errorFromBody(body: unknown): { code: string; message: string } | null {
+function errorFromBody(
+  body: unknown,
+): { code: string; message: string; details: Record<string, unknown> | undefined } | null {
   if (body && typeof body === "object" && "error" in body) {
     const err = (body as { error: unknown }).error;
     if (err && typeof err === "object") {
       const code = (err as { code?: unknown }).code;
       const message = (err as { message?: unknown }).message;
-      if (typeof code === "string") return { code, message: typeof message === "string" ? message : code };
+      const details = (err as { details?: unknown }).details;
+      if (typeof code === "string") {
+        return {
+          code,
+          message: typeof message === "string" ? message : code,
+          details:
+            details && typeof details === "object" && !Array.isArray(details)
+              ? (details as Record<string, unknown>)
+              : undefined,
+        };
+      }
     }
   }
   return null;
+}
+
+/** The longer of `Retry-After` and `details.retryAfterSeconds`, in whole seconds; undefined when neither. */
+function retryAfterSecondsOf(headers: Headers, details: Record<string, unknown> | undefined): number | undefined {
+  const fromHeader = parseRetryAfter(headers.get("retry-after"));
+  const fromBody = details?.retryAfterSeconds;
+  const candidates = [
+    fromHeader === null ? null : Math.ceil(fromHeader / 1000),
+    typeof fromBody === "number" && Number.isFinite(fromBody) && fromBody >= 0 ? Math.ceil(fromBody) : null,
+  ].filter((n): n is number => n !== null);
+  return candidates.length > 0 ? Math.max(...candidates) : undefined;
 }
 
 function describeError(err: unknown): string {
@@ -194,7 +217,12 @@ export function createHttp(opts: HttpOptions) {
         await opts.sleep(delay);
         continue;
       }
-      throw new HttpError(code, message, { status: response.status });
+      const retryAfterSeconds = retryAfterSecondsOf(response.headers, apiError?.details);
+      throw new HttpError(code, message, {
+        status: response.status,
+        ...(apiError?.details ? { details: apiError.details } : {}),
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
     }
     // Unreachable: the loop either returns or throws.
     throw lastError ?? new UnreachableError(CLIENT_CODES.SERVER_UNREACHABLE, "License server unreachable");

@@ -29,7 +29,21 @@ export type UsageSnapshot = {
   activations: number;
 };
 
-export type ActivationInfo = { instanceId: string; activatedAt: string };
+/** `clients`: what this installation last reported (contract of issue 8; absent on older servers). */
+export type ActivationInfo = { instanceId: string; activatedAt: string; clients?: number };
+
+/** Activation slots of the license (`slots` in the status body; absent on older servers). */
+export type SlotsInfo = {
+  used: number;
+  max: number;
+  held: number;
+  nextFreesAt: string | null;
+  swapsLeft: number;
+  swapsPer30Days: number;
+};
+
+/** For a superseded key: its replacement (masked) and when the grace period ends. */
+export type ReplacementInfo = { key: string; plan: string; planName: string; graceEndsAt: string };
 
 /** The body of `GET /api/license-status`. */
 export type LicenseStatusBody = {
@@ -45,7 +59,10 @@ export type LicenseStatusBody = {
   upgrade: { plan: string; reason: string } | null;
   /** `undefined` when the server did not say; `null` when it said "not activated". */
   activation?: ActivationInfo | null;
-  certificate: string | null;
+  slots?: SlotsInfo | null;
+  replacement?: ReplacementInfo | null;
+  /** Present only for an activated installation of a valid license. */
+  certificate?: string | null;
 };
 
 /**
@@ -69,8 +86,11 @@ export type ActivationResult = {
   license: LicenseStatusBody | null;
 };
 
-/** A JSON Web Key Set as served by `GET /api/public-key`. */
-export type JsonWebKeySet = { keys: Array<Record<string, unknown>> };
+/**
+ * A JSON Web Key Set as served by `GET /api/public-key` (which also sends `keySetTokens`: the
+ * key set signed by each of its keys, for rotation).
+ */
+export type JsonWebKeySet = { keys: Array<Record<string, unknown>>; keySetTokens?: string[] };
 
 /** Claims of the Ed25519-signed license certificate, normalised. */
 export type CertificateClaims = {

@@ -28,7 +28,7 @@ async function expectLicenseError(promise: Promise<unknown>, code: string): Prom
 describe("activation and status", () => {
   it("activates itself on first use with the key as Bearer and a stable instance id", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, dataDir } = makeClient(stub.url, lic.key, { instanceName: "msp-east" });
+    const { client, dataDir } = makeClient(stub, lic.key, { instanceName: "msp-east" });
 
     expect(client.instanceId).toMatch(/^tz-[0-9a-f]+$/);
     expect(fs.readFileSync(path.join(dataDir, "instance-id"), "utf8").trim()).toBe(client.instanceId);
@@ -54,7 +54,7 @@ describe("activation and status", () => {
     }
 
     // A second client on the same data dir keeps the instance id and does not re-activate.
-    const again = createLicenseClient({ serverUrl: stub.url, licenseKey: lic.key, dataDir });
+    const again = createLicenseClient({ serverUrl: stub.url, licenseKey: lic.key, dataDir, jwks: stub.plainJwks() });
     expect(again.instanceId).toBe(client.instanceId);
     expect((await again.validateLicense()).valid).toBe(true);
     expect(stub.countRequests("/admin/activate-license")).toBe(1);
@@ -63,7 +63,7 @@ describe("activation and status", () => {
 
   it("returns the server's status body with a verified certificate", async () => {
     const lic = stub.addLicense({ plan: "starter" });
-    const { client } = makeClient(stub.url, lic.key, { instanceId: "host-a.example:1" });
+    const { client } = makeClient(stub, lic.key, { instanceId: "host-a.example:1" });
     const status = await client.getLicenseStatus();
     expect(status.valid).toBe(true);
     expect(status.offline).toBeUndefined();
@@ -76,7 +76,7 @@ describe("activation and status", () => {
 
   it("gates features by key or display name, case-insensitively", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(true);
     expect(await client.checkFeatureAccess("advanced_dashboard")).toBe(true);
     expect(await client.checkFeatureAccess("  ADVANCED dashboard ")).toBe(true);
@@ -89,50 +89,53 @@ describe("activation and status", () => {
 
   it("follows the signed certificate's features, not only the status body", async () => {
     const lic = stub.addLicense({ plan: "trial" });
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     expect(await client.checkFeatureAccess("Basic Dashboard")).toBe(true);
     expect(await client.checkFeatureAccess("Email Support")).toBe(false);
     expect(await client.getUsageLimits()).toEqual({ maxClients: 2, maxTicketsPerMonth: 100, maxActivations: 1 });
   });
 
   it("reports unknown, revoked and expired licenses as invalid with the server's codes", async () => {
-    const missing = makeClient(stub.url, "TZ-PRO-0000-0000-0000-0000");
+    const missing = makeClient(stub, "TZ-PRO-0000-0000-0000-0000");
     expect(await missing.client.validateLicense()).toMatchObject({ valid: false, code: "LICENSE_NOT_FOUND" });
     expect(await missing.client.checkFeatureAccess("AI Ticket Processing")).toBe(false);
     expect(await missing.client.getUsageLimits()).toEqual({ maxClients: 0, maxTicketsPerMonth: 0, maxActivations: 0 });
 
     const lic = stub.addLicense({ plan: "professional" });
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     expect((await client.validateLicense()).valid).toBe(true);
     lic.state = "revoked";
-    expect(await client.validateLicense()).toMatchObject({ valid: false, code: "REVOKED" });
+    expect(await client.validateLicense()).toMatchObject({ valid: false, code: "LICENSE_REVOKED" });
+    expect(await client.getLicenseStatus()).toMatchObject({ valid: false, code: "LICENSE_REVOKED", status: "invalid" });
     expect(await client.checkFeatureAccess("advanced_dashboard")).toBe(false);
 
     const old = stub.addLicense({ plan: "starter", expiresAt: new Date(Date.now() - 1000) });
-    const expired = makeClient(stub.url, old.key);
+    const expired = makeClient(stub, old.key);
     expect(await expired.client.validateLicense()).toMatchObject({ valid: false, code: "LICENSE_EXPIRED" });
+    expect(await expired.client.getLicenseStatus()).toMatchObject({ valid: false, status: "expired" });
   });
 
   it("reports ACTIVATION_LIMIT_REACHED when every slot is used", async () => {
     const lic = stub.addLicense({ plan: "trial" }); // one activation
-    const first = makeClient(stub.url, lic.key);
+    const first = makeClient(stub, lic.key);
     expect((await first.client.validateLicense()).valid).toBe(true);
-    const second = makeClient(stub.url, lic.key);
+    const second = makeClient(stub, lic.key);
     expect(await second.client.validateLicense()).toMatchObject({ valid: false, code: "ACTIVATION_LIMIT_REACHED" });
     await expectLicenseError(second.client.activate(), "ACTIVATION_LIMIT_REACHED");
     expect(lic.activations.size).toBe(1);
 
-    // Freeing the first slot lets the second installation in.
+    // Freeing the first slot lets the second installation in (after the server's retry time).
     await first.client.deactivate();
     expect(lic.activations.size).toBe(0);
     expect(await first.client.validateLicense()).toMatchObject({ valid: false, code: "DEACTIVATED" });
+    second.clock.advance(601_000);
     expect(await second.client.validateLicense()).toMatchObject({ valid: true, code: "TRIAL" });
     expect(lic.activations.has(second.client.instanceId)).toBe(true);
   });
 
   it("activate() after deactivate() claims the slot again", async () => {
     const lic = stub.addLicense({ plan: "starter" });
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     const act = await client.activate();
     expect(act.activation?.instanceId).toBe(client.instanceId);
     await client.deactivate();
@@ -146,7 +149,7 @@ describe("activation and status", () => {
 describe("usage and limits", () => {
   it("reserves tickets and maps limit refusals to LicenseError codes", async () => {
     const lic = stub.addLicense({ plan: "trial" }); // 100 tickets, 2 clients
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     const report = await client.recordTickets(60, 2);
     expect(report.remaining).toBe(40);
     expect(report.usage?.ticketsThisMonth).toBe(60);
@@ -165,23 +168,23 @@ describe("usage and limits", () => {
     await expectLicenseError(client.recordTickets(-1), "INVALID_INPUT");
   });
 
-  it("assertWithinLimits throws with the right code", async () => {
+  it("assertWithinLimits throws with the right code (fresh license: all remains)", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client } = makeClient(stub.url, lic.key);
+    const { client } = makeClient(stub, lic.key);
     await expect(client.assertWithinLimits({ clients: 15, tickets: 5000 })).resolves.toMatchObject({ maxClients: 15 });
     const c = await expectLicenseError(client.assertWithinLimits({ clients: 16, tickets: 1 }), "CLIENT_LIMIT_EXCEEDED");
     expect(c.message).toContain("15");
     await expectLicenseError(client.assertWithinLimits({ clients: 1, tickets: 5001 }), "USAGE_LIMIT_EXCEEDED");
 
-    const bad = makeClient(stub.url, "TZ-ENT-0000-0000-0000-0000");
+    const bad = makeClient(stub, "TZ-ENT-0000-0000-0000-0000");
     await expectLicenseError(bad.client.assertWithinLimits({ clients: 1 }), "LICENSE_NOT_FOUND");
   });
 });
 
 describe("cache at rest", () => {
-  it("stores the cache encrypted and the key with mode 0600", async () => {
+  it("stores the cache encrypted (mode 0600) with no key file beside it", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, dataDir } = makeClient(stub.url, lic.key);
+    const { client, dataDir } = makeClient(stub, lic.key);
     await client.validateLicense();
     const raw = fs.readFileSync(path.join(dataDir, "license.json"), "utf8");
     expect(raw).not.toContain(lic.key);
@@ -191,15 +194,20 @@ describe("cache at rest", () => {
     expect(raw).not.toMatch(/eyJhbGci/);
     expect(raw).not.toContain("certificate");
     const envelope = JSON.parse(raw);
-    expect(envelope).toMatchObject({ v: 1, alg: "A256GCM" });
-    const keyStat = fs.statSync(path.join(dataDir, "license.key"));
-    expect(keyStat.size).toBe(32);
-    expect(keyStat.mode & 0o777).toBe(0o600);
+    expect(envelope).toMatchObject({ v: 2, alg: "A256GCM", kdf: "HKDF-SHA256" });
+    expect(fs.statSync(path.join(dataDir, "license.json")).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dataDir).sort()).toEqual(["instance-id", "license.json"]);
   });
 
   it("rejects an invalid instance id at construction", () => {
     expect(() =>
-      createLicenseClient({ serverUrl: stub.url, licenseKey: "TZ-PRO-X", dataDir: tempDir(), instanceId: "bad id!" }),
+      createLicenseClient({
+        serverUrl: stub.url,
+        licenseKey: "TZ-PRO-X",
+        dataDir: tempDir(),
+        instanceId: "bad id!",
+        jwks: stub.plainJwks(),
+      }),
     ).toThrow(/instanceId/);
   });
 });

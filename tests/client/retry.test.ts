@@ -16,7 +16,7 @@ afterEach(async () => {
 describe("retries", () => {
   it("retries 429 and honours Retry-After seconds", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key, { maxRetries: 3 });
+    const { client, delays } = makeClient(stub, lic.key, { maxRetries: 3 });
     stub.failNext(2, { status: 429, retryAfter: "2", path: "/admin/activate-license" });
     expect(await client.validateLicense()).toMatchObject({ valid: true, code: "VALID" });
     expect(delays).toEqual([2000, 2000]);
@@ -25,7 +25,7 @@ describe("retries", () => {
 
   it("caps a long Retry-After", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key, { maxRetryAfterMs: 30_000 });
+    const { client, delays } = makeClient(stub, lic.key, { maxRetryAfterMs: 30_000 });
     stub.failNext(1, { status: 429, retryAfter: "3600" });
     expect((await client.validateLicense()).valid).toBe(true);
     expect(delays).toEqual([30_000]);
@@ -33,8 +33,8 @@ describe("retries", () => {
 
   it("retries 503 with exponential backoff and jitter", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key, { maxRetries: 3, retryBaseDelayMs: 500 });
-    stub.failNext(3, { status: 503, path: "/api/public-key" });
+    const { client, delays } = makeClient(stub, lic.key, { maxRetries: 3, retryBaseDelayMs: 500 });
+    stub.failNext(3, { status: 503, path: "/admin/activate-license" });
     expect((await client.validateLicense()).valid).toBe(true);
     // random() = 0.5: half fixed + half jittered of 500, 1000, 2000.
     expect(delays).toEqual([375, 750, 1500]);
@@ -42,11 +42,11 @@ describe("retries", () => {
 
   it("jitter stays within [half, full] of the exponential delay", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const lows = makeClient(stub.url, lic.key, { random: () => 0, retryBaseDelayMs: 1000 });
+    const lows = makeClient(stub, lic.key, { random: () => 0, retryBaseDelayMs: 1000 });
     stub.failNext(2, { status: 503 });
     await lows.client.validateLicense();
     expect(lows.delays).toEqual([500, 1000]);
-    const highs = makeClient(stub.url, lic.key, { random: () => 0.999999, retryBaseDelayMs: 1000 });
+    const highs = makeClient(stub, lic.key, { random: () => 0.999999, retryBaseDelayMs: 1000 });
     stub.failNext(2, { status: 503 });
     await highs.client.validateLicense();
     expect(highs.delays).toEqual([1000, 2000]);
@@ -54,7 +54,7 @@ describe("retries", () => {
 
   it("gives up after maxRetries and falls back to offline mode", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key, { maxRetries: 2 });
+    const { client, delays } = makeClient(stub, lic.key, { maxRetries: 2 });
     expect((await client.validateLicense()).valid).toBe(true);
     stub.failNext(3, { status: 503, path: "/api/license-status" });
     const result = await client.validateLicense();
@@ -65,7 +65,7 @@ describe("retries", () => {
 
   it("retries a 503 on usage reports (a refused request counts nothing) exactly once per failure", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key);
+    const { client, delays } = makeClient(stub, lic.key);
     await client.validateLicense();
     stub.failNext(1, { status: 503, retryAfter: "1", path: "/api/usage" });
     const report = await client.recordTickets(5);
@@ -76,7 +76,7 @@ describe("retries", () => {
 
   it("throws SERVER_UNREACHABLE from recordTickets when the server is gone, without retrying", async () => {
     const lic = stub.addLicense({ plan: "professional" });
-    const { client, delays } = makeClient(stub.url, lic.key, { maxRetries: 3 });
+    const { client, delays } = makeClient(stub, lic.key, { maxRetries: 3 });
     await client.validateLicense();
     await stub.stop();
     const err = await client.recordTickets(1).catch((e: unknown) => e);
@@ -95,7 +95,7 @@ describe("retries", () => {
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
       });
     };
-    const { client, delays } = makeClient(stub.url, lic.key, { fetch: hangingFetch, timeoutMs: 50, maxRetries: 1 });
+    const { client, delays } = makeClient(stub, lic.key, { fetch: hangingFetch, timeoutMs: 50, maxRetries: 1 });
     const result = await client.validateLicense();
     expect(result).toMatchObject({ valid: false, code: "NO_CACHE" });
     expect(result.message).toMatch(/timed out/);

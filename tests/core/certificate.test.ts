@@ -6,7 +6,7 @@
 import { activateLicense } from "@ticketzero/core/license/activations";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import { PLANS } from "@ticketzero/core/license/plans";
-import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { call, serverEnv, testEmail } from "../support/http";
@@ -128,6 +128,23 @@ describe("certificate", () => {
       const forged = tamper(token, index);
       expect(forged).not.toBe(token);
       await expect(verify(forged), `changed index ${index}`).rejects.toThrow();
+    }
+  });
+});
+
+describe("published key set (GET /api/public-key)", () => {
+  it("is a plain JWKS for any JOSE library plus keySetTokens: the key set signed by each of its keys", async () => {
+    const published = await call(server.url, "/api/public-key");
+    const body = published.body as { keys: Array<{ kid: string }>; keySetTokens: string[] };
+    expect(body.keySetTokens).toHaveLength(body.keys.length);
+    const set = createLocalJWKSet({ keys: body.keys as never[] });
+    for (const [index, token] of body.keySetTokens.entries()) {
+      const header = decodeProtectedHeader(token);
+      expect(header).toMatchObject({ alg: "EdDSA", typ: "jwk-set+jwt", kid: body.keys[index]?.kid });
+      const { payload } = await compactVerify(token, set, { algorithms: ["EdDSA"] });
+      const signed = JSON.parse(new TextDecoder().decode(payload));
+      expect(signed.keys).toEqual(body.keys);
+      expect(typeof signed.iat).toBe("number");
     }
   });
 });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { createLicenseClient, type LicenseClientOptions } from "../../../lib/client";
+import { createLicenseClient, type JsonWebKeySet, type LicenseClientOptions } from "../../../lib/client";
 
 export const DAY = 86_400_000;
 
@@ -47,14 +47,27 @@ export function recordingSleep() {
   };
 }
 
+/** A server the test started: its URL and its published key set (the test's explicit trust anchor). */
+export type TrustedServer = { url: string; plainJwks(): JsonWebKeySet };
+
+/**
+ * A client on a test clock. Given a server object (`stub`), the client trusts that server's
+ * published keys (`jwks`: the explicit choice), unless the test passes `jwks` or
+ * `trustOnFirstUse` itself. Given a bare URL, the test must choose a trust anchor.
+ */
 export function makeClient(
-  url: string,
+  server: string | TrustedServer,
   licenseKey: string,
   extra: Partial<LicenseClientOptions> & { dataDir?: string } = {},
 ) {
   const sleeper = recordingSleep();
   const clock = fakeClock();
   const dataDir = extra.dataDir ?? tempDir();
+  const url = typeof server === "string" ? server : server.url;
+  const anchor =
+    typeof server !== "string" && extra.jwks === undefined && extra.trustOnFirstUse === undefined
+      ? { jwks: server.plainJwks() }
+      : {};
   const client = createLicenseClient({
     serverUrl: url,
     licenseKey,
@@ -63,6 +76,7 @@ export function makeClient(
     sleep: sleeper.sleep,
     random: () => 0.5,
     timeoutMs: 2_000,
+    ...anchor,
     ...extra,
   });
   return { client, clock, delays: sleeper.delays, dataDir };

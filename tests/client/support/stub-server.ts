@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { FEATURES, type PlanLimits as Limits, PLANS, type PlanId } from "@ticketzero/core/license/plans";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { CompactSign, exportJWK, generateKeyPair, type KeyObject, SignJWT } from "jose";
 
 /** The stub serves the real plans catalog, so the client is tested against the same names and limits. */
 const NAMES: Record<string, string> = FEATURES;
@@ -28,10 +28,17 @@ export type StubLicense = {
   features: string[];
   issuedAt: Date;
   expiresAt: Date;
-  state: "active" | "revoked" | "suspended";
+  state: "active" | "revoked" | "suspended" | "superseded";
+  /** For `state: "superseded"`: the grace period's end and the replacement's key. */
+  graceEndsAt: Date | null;
+  replacementKey: string | null;
   tickets: number;
-  clients: number;
+  /** Clients per activated installation (the license's clients are the sum). */
+  clientsByInstance: Map<string, number>;
+  /** instance id → activatedAt (ISO). */
   activations: Map<string, string>;
+  /** Instances ever activated (deactivate of one of them is idempotent; others are 404). */
+  everActivated: Set<string>;
 };
 
 export type LoggedRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; body: unknown };
@@ -43,23 +50,59 @@ const randomGroup = (n: number) => Array.from(randomBytes(n), (b) => CROCKFORD[b
 
 const DAY = 86_400_000;
 
-export async function startStubServer(options: { clock?: () => Date; certTtlDays?: number; port?: number } = {}) {
-  let clock = options.clock ?? (() => new Date());
-  const certTtlMs = (options.certTtlDays ?? 30) * DAY;
+type StubKey = { kid: string; privateKey: KeyObject | CryptoKey; jwk: Record<string, unknown> };
+
+async function newKey(): Promise<StubKey> {
   const kid = `stub-${randomBytes(4).toString("hex")}`;
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" } };
+}
+
+export async function startStubServer(
+  options: {
+    clock?: () => Date;
+    certTtlDays?: number;
+    port?: number;
+    /** Seconds in Retry-After / details.retryAfterSeconds of 409 ACTIVATION_LIMIT_REACHED. Default 600. */
+    activationRetryAfterSeconds?: number;
+  } = {},
+) {
+  let clock = options.clock ?? (() => new Date());
+  const certTtlMs = (options.certTtlDays ?? 30) * DAY;
+  const activationRetryAfterSeconds = options.activationRetryAfterSeconds ?? 600;
+  /** Signing keys, current first (like LICENSE_SIGNING_KEYS). */
+  const signingKeys: StubKey[] = [await newKey()];
   const foreign = await generateKeyPair("EdDSA", { crv: "Ed25519" });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
-  const jwks = { keys: [jwk] };
+  /** The published key set (`keys` plus `keySetTokens`), rebuilt at every rotation. */
+  const jwks: { keys: Record<string, unknown>[]; keySetTokens: string[] } = { keys: [], keySetTokens: [] };
+  /** Signers of the key-set tokens; by default every signing key. */
+  let keySetSigners: StubKey[] | null = null;
+  async function publishKeys() {
+    jwks.keys = signingKeys.map((k) => k.jwk);
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ keys: jwks.keys, iat: Math.floor(clock().getTime() / 1000) }),
+    );
+    jwks.keySetTokens = await Promise.all(
+      (keySetSigners ?? signingKeys).map((k) =>
+        new CompactSign(payload)
+          .setProtectedHeader({ alg: "EdDSA", typ: "jwk-set+jwt", kid: k.kid })
+          .sign(k.privateKey),
+      ),
+    );
+  }
+  await publishKeys();
 
   const licenses = new Map<string, StubLicense>();
   const trialEmails = new Set<string>();
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
   let signWithForeignKey = false;
-  let certificateInstance: string | null = null;
+  /** undefined: the caller's instance; null: a certificate with `instanceId: null`; a string: that id. */
+  let certificateInstance: string | null | undefined;
 
-  function addLicense(init: Partial<Omit<StubLicense, "activations">> & { plan?: PlanId } = {}): StubLicense {
+  function addLicense(
+    init: Partial<Omit<StubLicense, "activations" | "clientsByInstance" | "everActivated">> & { plan?: PlanId } = {},
+  ): StubLicense {
     const plan = init.plan ?? "professional";
     const def = STUB_PLANS[plan];
     const key =
@@ -77,9 +120,12 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       issuedAt,
       expiresAt: init.expiresAt ?? new Date(issuedAt.getTime() + (plan === "trial" ? 30 : 365) * DAY),
       state: init.state ?? "active",
+      graceEndsAt: init.graceEndsAt ?? null,
+      replacementKey: init.replacementKey ?? null,
       tickets: init.tickets ?? 0,
-      clients: init.clients ?? 0,
+      clientsByInstance: new Map(),
       activations: new Map(),
+      everActivated: new Set(),
     };
     licenses.set(key, lic);
     return lic;
@@ -87,35 +133,51 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
 
   const mask = (key: string) => key.replace(/-[0-9A-Z]{4}(?=-)/g, "-****");
 
+  const clientsOf = (lic: StubLicense) => [...lic.clientsByInstance.values()].reduce((a, b) => a + b, 0);
+
   async function certificate(lic: StubLicense, instanceId: string): Promise<string> {
     const now = clock();
-    const exp = Math.min(lic.expiresAt.getTime(), now.getTime() + certTtlMs);
+    const end = lic.state === "superseded" && lic.graceEndsAt ? lic.graceEndsAt : lic.expiresAt;
+    const exp = Math.min(end.getTime(), now.getTime() + certTtlMs);
+    const current = signingKeys[0] as StubKey;
     return new SignJWT({
+      iss: "ticketzero-license-portal",
       lid: lic.id,
       plan: lic.plan,
       features: lic.features,
       limits: lic.limits,
-      instanceId: certificateInstance ?? instanceId,
+      instanceId: certificateInstance === undefined ? instanceId : certificateInstance,
+      status: "active",
     })
-      .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
+      .setProtectedHeader({ alg: "EdDSA", kid: current.kid, typ: "JWT" })
       .setSubject(lic.id)
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(exp / 1000))
-      .sign(signWithForeignKey ? foreign.privateKey : privateKey);
+      .sign(signWithForeignKey ? foreign.privateKey : current.privateKey);
   }
 
   async function statusBody(lic: StubLicense, instanceId: string | null) {
     const now = clock();
     const daysRemaining = Math.max(0, Math.ceil((lic.expiresAt.getTime() - now.getTime()) / DAY));
     const expired = lic.expiresAt.getTime() <= now.getTime();
-    let valid = lic.state === "active" && !expired;
+    const inGrace = lic.state === "superseded" && !!lic.graceEndsAt && lic.graceEndsAt.getTime() > now.getTime();
+    let valid = (lic.state === "active" || inGrace) && !expired;
     let code = "VALID";
     let status = "valid";
     let message = "License is valid";
-    if (lic.state === "revoked") [valid, code, status, message] = [false, "REVOKED", "invalid", "License was revoked"];
+    if (lic.state === "revoked")
+      [valid, code, status, message] = [false, "LICENSE_REVOKED", "invalid", "License was revoked"];
     else if (lic.state === "suspended")
-      [valid, code, status, message] = [false, "SUSPENDED", "invalid", "License is suspended"];
-    else if (expired) [valid, code, status, message] = [false, "EXPIRED", "expired", "License has expired"];
+      [valid, code, status, message] = [false, "LICENSE_SUSPENDED", "invalid", "License is suspended"];
+    else if (lic.state === "superseded" && !inGrace)
+      [valid, code, status, message] = [false, "LICENSE_SUPERSEDED", "expired", "License was replaced by an upgrade"];
+    else if (expired) [valid, code, status, message] = [false, "LICENSE_EXPIRED", "expired", "License has expired"];
+    else if (inGrace)
+      [code, status, message] = [
+        "SUPERSEDED_GRACE",
+        "expiring_soon",
+        "License was replaced by an upgrade; use the new key",
+      ];
     else if (lic.plan === "trial") [code, status, message] = ["TRIAL", "trial", "Trial license is active"];
     else if (daysRemaining <= 30)
       [code, status, message] = ["EXPIRING_SOON", "expiring_soon", `License expires in ${daysRemaining} days`];
@@ -124,6 +186,10 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
     if (lic.tickets >= lic.limits.maxTicketsPerMonth * 0.8) {
       warnings.push({ code: "TICKETS_NEAR_LIMIT", message: "Ticket usage is at 80% of the monthly limit" });
     }
+    if (!activatedAt) {
+      warnings.push({ code: "INSTANCE_NOT_ACTIVATED", message: "This installation is not activated" });
+    }
+    const certified = valid && instanceId !== null && activatedAt !== undefined;
     return {
       valid,
       code,
@@ -141,19 +207,51 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       usage: {
         period: now.toISOString().slice(0, 7),
         ticketsThisMonth: lic.tickets,
-        clients: lic.clients,
+        clients: clientsOf(lic),
         activations: lic.activations.size,
       },
       features: lic.features.map((key) => ({ key, name: NAMES[key] ?? key })),
       warnings,
       upgrade: null,
-      activation: instanceId && activatedAt ? { instanceId, activatedAt } : null,
-      certificate: valid && instanceId && activatedAt ? await certificate(lic, instanceId) : null,
+      activation:
+        instanceId && activatedAt
+          ? { instanceId, activatedAt, clients: lic.clientsByInstance.get(instanceId) ?? 0 }
+          : null,
+      slots: {
+        used: lic.activations.size,
+        max: lic.limits.maxActivations,
+        held: 0,
+        nextFreesAt: null,
+        swapsLeft: lic.limits.maxActivations,
+        swapsPer30Days: lic.limits.maxActivations,
+      },
+      replacement:
+        lic.state === "superseded" && lic.replacementKey && lic.graceEndsAt
+          ? {
+              key: mask(lic.replacementKey),
+              plan: "enterprise",
+              planName: "Enterprise",
+              graceEndsAt: lic.graceEndsAt.toISOString(),
+            }
+          : null,
+      // Present only for an activated installation of a valid license (contract of issue 8).
+      ...(certified ? { certificate: await certificate(lic, instanceId) } : {}),
     };
   }
 
-  const error = (res: http.ServerResponse, status: number, code: string, message: string) =>
-    send(res, status, { error: { code, message } });
+  const error = (
+    res: http.ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) =>
+    send(
+      res,
+      status,
+      { error: { code, message, ...(extra.details ? { details: extra.details } : {}) } },
+      extra.headers,
+    );
 
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, {
@@ -225,9 +323,17 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       let created = false;
       if (!lic.activations.has(iid)) {
         if (lic.activations.size >= lic.limits.maxActivations) {
-          return error(res, 409, "ACTIVATION_LIMIT_REACHED", "All activations of this license are in use");
+          return error(res, 409, "ACTIVATION_LIMIT_REACHED", "All activations of this license are in use", {
+            headers: { "retry-after": String(activationRetryAfterSeconds) },
+            details: {
+              nextSlotFreesAt: null,
+              swapsLeft: lic.limits.maxActivations,
+              retryAfterSeconds: activationRetryAfterSeconds,
+            },
+          });
         }
         lic.activations.set(iid, clock().toISOString());
+        lic.everActivated.add(iid);
         created = true;
       }
       return send(res, created ? 201 : 200, {
@@ -248,6 +354,10 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
     if (req.method === "POST" && path === "/api/usage") {
       const lic = licenseFor(res, bearer(req));
       if (!lic) return;
+      if (!instanceId) return error(res, 400, "VALIDATION_FAILED", "X-Instance-Id is required");
+      if (!lic.activations.has(instanceId)) {
+        return error(res, 404, "INSTANCE_NOT_ACTIVATED", "This installation is not activated");
+      }
       const tickets = input.tickets;
       const clients = input.clients;
       if (typeof tickets !== "number" || !Number.isInteger(tickets) || tickets < 0) {
@@ -256,19 +366,27 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       if (clients !== undefined && (typeof clients !== "number" || !Number.isInteger(clients) || clients < 0)) {
         return error(res, 400, "INVALID_INPUT", "clients must be a non-negative integer");
       }
-      if (typeof clients === "number" && clients > lic.limits.maxClients) {
-        return error(res, 409, "CLIENT_LIMIT_EXCEEDED", `At most ${lic.limits.maxClients} clients`);
+      if (typeof clients === "number") {
+        const others = clientsOf(lic) - (lic.clientsByInstance.get(instanceId) ?? 0);
+        if (others + clients > lic.limits.maxClients) {
+          return error(
+            res,
+            409,
+            "CLIENT_LIMIT_EXCEEDED",
+            `At most ${lic.limits.maxClients} clients over all installations`,
+          );
+        }
       }
       if (lic.tickets + tickets > lic.limits.maxTicketsPerMonth) {
         return error(res, 409, "USAGE_LIMIT_EXCEEDED", "Monthly ticket limit reached");
       }
       lic.tickets += tickets;
-      if (typeof clients === "number") lic.clients = clients;
+      if (typeof clients === "number") lic.clientsByInstance.set(instanceId, clients);
       return send(res, 200, {
         usage: {
           period: clock().toISOString().slice(0, 7),
           ticketsThisMonth: lic.tickets,
-          clients: lic.clients,
+          clients: clientsOf(lic),
           activations: lic.activations.size,
         },
         remaining: lic.limits.maxTicketsPerMonth - lic.tickets,
@@ -279,8 +397,17 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
       const lic = licenseFor(res, bearer(req));
       if (!lic) return;
       const iid = typeof input.instanceId === "string" ? input.instanceId : instanceId;
-      if (iid) lic.activations.delete(iid);
-      return send(res, 200, { deactivated: true, instanceId: iid });
+      if (!iid || !lic.everActivated.has(iid)) {
+        return error(res, 404, "INSTANCE_NOT_ACTIVATED", "This installation was never activated");
+      }
+      lic.activations.delete(iid);
+      lic.clientsByInstance.delete(iid);
+      return send(res, 200, {
+        deactivated: true,
+        instanceId: iid,
+        slotFreesAt: clock().toISOString(),
+        swapsLeft: lic.limits.maxActivations,
+      });
     }
 
     return error(res, 404, "NOT_FOUND", `No route ${req.method} ${path}`);
@@ -317,8 +444,35 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
 
   return {
     url: `http://127.0.0.1:${port}`,
-    kid,
+    /** The current signing key's kid. */
+    get kid() {
+      return (signingKeys[0] as StubKey).kid;
+    },
+    /** The published key set: `{keys, keySetTokens}` (the object is updated in place at rotation). */
     jwks,
+    /** The plain JWKS (public keys only), as a client would configure it. */
+    plainJwks() {
+      return { keys: jwks.keys.map((k) => ({ ...k })) };
+    },
+    /**
+     * Key rotation: a new current signing key. `vouched` (default): the old keys stay published
+     * and sign the new key set (the client learns the new key). `vouched: false`: the new key set
+     * is signed only by the new key (a client pinned to the old one must refuse it).
+     */
+    async rotateKey(opts: { vouched?: boolean; dropOld?: boolean } = {}) {
+      const fresh = await newKey();
+      const old = [...signingKeys];
+      if (opts.dropOld) signingKeys.splice(0, signingKeys.length);
+      signingKeys.unshift(fresh);
+      keySetSigners = opts.vouched === false ? [fresh] : [fresh, ...old];
+      if (opts.dropOld && opts.vouched !== false) {
+        // Old keys no longer published, but the old key still vouches for the new set.
+        await publishKeys();
+        return fresh.kid;
+      }
+      await publishKeys();
+      return fresh.kid;
+    },
     licenses,
     requests,
     addLicense,
@@ -330,8 +484,8 @@ export async function startStubServer(options: { clock?: () => Date; certTtlDays
     setForeignSigner(on: boolean) {
       signWithForeignKey = on;
     },
-    /** Issue certificates naming another instance (null: the caller's). */
-    setCertificateInstance(id: string | null) {
+    /** Issue certificates naming another instance (a string), no instance (null) or the caller's (undefined). */
+    setCertificateInstance(id: string | null | undefined) {
       certificateInstance = id;
     },
     setClock(fn: () => Date) {

@@ -33,14 +33,31 @@ export function signCertificate(claims: CertificateClaims): string {
 
 export type Jwk = { kty: string; crv: string; x: string; kid: string; alg: "EdDSA"; use: "sig" };
 
+/**
+ * `GET /api/public-key`: a plain JWKS (`keys`, valid for any JOSE library, which ignores the
+ * extra member) plus `keySetTokens`: one compact EdDSA JWS per signing key, each over
+ * `{"keys": [...], "iat": n}`, header `{"alg":"EdDSA","typ":"jwk-set+jwt","kid"}`. An
+ * installation that trusts any one of the signing keys learns the others from the token that
+ * key signed — that is how a new key reaches installations pinned to an old one: publish the new
+ * key first in LICENSE_SIGNING_KEYS with the old one still listed, and the old key vouches for it.
+ */
+export type PublicKeySet = { keys: Jwk[]; keySetTokens: string[] };
+
 /** Every signing key, current first: installations keep verifying across a rotation. */
-let jwks: { keys: Jwk[] } | null = null;
-export function publicJwks(): { keys: Jwk[] } {
-  jwks ??= {
-    keys: secrets().signingKeys.map(({ kid, publicKey }) => {
-      const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
-      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: "EdDSA", use: "sig" };
-    }),
-  };
+let jwks: PublicKeySet | null = null;
+export function publicJwks(): PublicKeySet {
+  if (jwks) return jwks;
+  const signingKeys = secrets().signingKeys;
+  const keys: Jwk[] = signingKeys.map(({ kid, publicKey }) => {
+    const jwk = publicKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string };
+    return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: "EdDSA", use: "sig" };
+  });
+  const payload = b64url(JSON.stringify({ keys, iat: Math.floor(Date.now() / 1000) }));
+  const keySetTokens = signingKeys.map(({ kid, privateKey }) => {
+    const header = b64url(JSON.stringify({ alg: "EdDSA", typ: "jwk-set+jwt", kid }));
+    const input = `${header}.${payload}`;
+    return `${input}.${sign(null, Buffer.from(input), privateKey).toString("base64url")}`;
+  });
+  jwks = { keys, keySetTokens };
   return jwks;
 }
