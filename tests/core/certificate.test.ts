@@ -87,7 +87,9 @@ describe("certificate", () => {
     expect(anonymous.body).toMatchObject({ valid: true, activation: null });
     expect(anonymous.body).not.toHaveProperty("certificate");
     await activateLicense({ licenseKey: key, instanceId: "holder" }, { actor: "test" });
-    const refused = await call(server.url, "/admin/activate-license", { body: { licenseKey: key, instanceId: "sixth" } });
+    const refused = await call(server.url, "/admin/activate-license", {
+      body: { licenseKey: key, instanceId: "sixth" },
+    });
     expect(refused.status).toBe(409);
     const outsider = await call(server.url, "/api/license-status", { key, instanceId: "sixth" });
     expect(outsider.body).toMatchObject({ valid: true, activation: null });

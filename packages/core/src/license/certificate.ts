@@ -15,7 +15,8 @@ export type CertificateClaims = {
   plan: PlanId;
   features: string[];
   limits: PlanLimits;
-  instanceId: string | null;
+  /** The one installation this certificate was issued to. */
+  instanceId: string;
   status: string;
   iat: number;
   exp: number;
