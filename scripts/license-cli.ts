@@ -10,6 +10,9 @@
  *   npm run license -- reinstate --key K
  *   npm run license -- extend --key K --days N
  *   npm run license -- list [--limit N]
+ *   npm run license -- installations --key K
+ *   npm run license -- deactivate --key K --instance ID
+ *   npm run license -- release-slot --key K --instance ID --reason R
  *   npm run license -- remind
  *   npm run license -- secrets
  *
@@ -21,6 +24,7 @@ import "./support/require-supported-node";
 import "./support/cli-environment";
 import { parseArgs } from "node:util";
 import { closeDb } from "@ticketzero/core/db/client";
+import { deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import { LicenseError } from "@ticketzero/core/license/errors";
 import { maskKey, parseKey } from "@ticketzero/core/license/keys";
 import { statusByKey, statusOfLicense } from "@ticketzero/core/license/license-status";
@@ -37,7 +41,7 @@ import {
 import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { sendDueReminders } from "@ticketzero/core/license/reminders";
 import { startTrial } from "@ticketzero/core/license/trial";
-import type { LicenseStatusBody } from "@ticketzero/core/license/types";
+import type { LicenseStatusBody, SlotSummary } from "@ticketzero/core/license/types";
 import { bootstrapDatabase, type Database } from "@ticketzero/core/server/bootstrap";
 import { generateStoredSecrets } from "@ticketzero/core/server/secrets";
 
@@ -55,6 +59,11 @@ Commands:
   reinstate --key K                     lift a suspension (or a revocation)
   extend    --key K --days N            move expiry N days past the later of now and the current expiry
   list      [--limit N]                 the newest licenses, keys masked
+  installations --key K                 active installations and held slots, swaps left
+  deactivate --key K --instance ID      deactivate an installation (frees its slot now by a swap,
+                                        or when its certificate expires)
+  release-slot --key K --instance ID --reason R
+                                        staff override: free a held slot now (audited)
   remind                                send the expiry, trial and usage reminder mails due now
   secrets                               fresh production secrets as environment lines
 
@@ -146,6 +155,13 @@ function statusText(body: LicenseStatusBody): string {
       ["Activations", `${body.usage.activations} / ${body.limits.maxActivations}`],
     );
   }
+  if (body.slots) rows.push(["Slots", slotsLine(body.slots)]);
+  if (body.replacement) {
+    rows.push([
+      "Replaced by",
+      `${body.replacement.key} (${body.replacement.planName}); this key works until ${day(body.replacement.graceEndsAt)}`,
+    ]);
+  }
   if (body.activation)
     rows.push(["This installation", `${body.activation.instanceId}, since ${day(body.activation.activatedAt)}`]);
   rows.push(["Features", body.features.map((f) => f.name).join(", ") || "-"]);
@@ -154,6 +170,12 @@ function statusText(body: LicenseStatusBody): string {
     parts.push(`Warnings:\n${body.warnings.map((w) => `  ! ${w.message} (${w.code})`).join("\n")}`);
   if (body.upgrade) parts.push(`Upgrade: ${PLANS[body.upgrade.plan].name}: ${body.upgrade.reason}`);
   return parts.join("\n\n");
+}
+
+function slotsLine(slots: SlotSummary): string {
+  const held = slots.held ? `, ${slots.held} held by deactivated installations` : "";
+  const next = slots.nextFreesAt && slots.used >= slots.max ? `; next frees by ${slots.nextFreesAt}` : "";
+  return `${slots.used} of ${slots.max} taken${held}; ${slots.swapsLeft} of ${slots.swapsPer30Days} swaps left this 30 days${next}`;
 }
 
 function licenseSummary(row: LicenseRow) {
@@ -176,7 +198,7 @@ function licenseSummary(row: LicenseRow) {
 
 // ---- argument helpers ----
 
-function need(values: Values, name: "key" | "email" | "plan" | "days"): string {
+function need(values: Values, name: "key" | "email" | "plan" | "days" | "instance" | "reason"): string {
   const value = values[name];
   if (value === undefined || value.trim() === "") throw new UsageError(`--${name} is required`);
   return value;
@@ -330,6 +352,62 @@ async function run(command: string, values: Values): Promise<Output> {
           : "No licenses.",
       };
     }
+    case "installations": {
+      const row = await findByKey(keyOption(values));
+      const { status, installations } = await statusOfLicense(row);
+      const now = Date.now();
+      const list = installations.map((i) => ({
+        instanceId: i.instanceId,
+        instanceName: i.instanceName,
+        state: i.deactivatedAt ? "held" : "active",
+        activatedAt: i.activatedAt.toISOString(),
+        lastSeenAt: i.lastSeenAt.toISOString(),
+        clients: i.clients,
+        slotFreesAt: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
+      }));
+      return {
+        json: { slots: status.slots, installations: list },
+        text: [
+          `Slots: ${status.slots ? slotsLine(status.slots) : "-"}`,
+          list.length
+            ? table(
+                ["INSTANCE", "NAME", "STATE", "LAST CHECK-IN", "CLIENTS", "SLOT FREES"],
+                list.map((i) => [
+                  i.instanceId,
+                  i.instanceName ?? "-",
+                  i.state,
+                  `${Math.round((now - Date.parse(i.lastSeenAt)) / 60_000)} min ago`,
+                  String(i.clients),
+                  i.slotFreesAt ?? "-",
+                ]),
+              )
+            : "No installations.",
+        ].join("\n\n"),
+      };
+    }
+    case "deactivate": {
+      const key = keyOption(values);
+      const instanceId = need(values, "instance");
+      const result = await deactivateInstallation({ licenseKey: key }, instanceId, CTX, "cli");
+      return {
+        json: { ...result, slotFreesAt: result.slotFreesAt.toISOString() },
+        text: result.alreadyDeactivated
+          ? `${instanceId} was already deactivated; its slot frees ${result.slotFreesAt.toISOString()}.`
+          : result.swapUsed || result.slotFreesAt.getTime() <= Date.now()
+            ? `${instanceId} deactivated; its slot is free now (${result.slots.swapsLeft} swaps left this 30 days).`
+            : `${instanceId} deactivated; no swaps left, so its slot frees when its certificate expires, ${result.slotFreesAt.toISOString()}.`,
+      };
+    }
+    case "release-slot": {
+      const row = await findByKey(keyOption(values));
+      const instanceId = need(values, "instance");
+      const reason = need(values, "reason");
+      const slots = await releaseHeldSlot(row.id, instanceId, reason, CTX);
+      return {
+        json: { released: true, instanceId, slots },
+        text: `Slot of ${instanceId} released. ${slotsLine(slots)}.`,
+      };
+    }
     case "remind": {
       const reminders = await sendDueReminders();
       return {
@@ -403,12 +481,22 @@ async function main(): Promise<number> {
   }
   if (extra.length) return fail("USAGE", `unexpected argument(s): ${extra.join(" ")}`, 2);
   if (command === "secrets") return print(secretsOutput());
-  if (
-    !command ||
-    !["status", "validate", "issue", "trial", "revoke", "suspend", "reinstate", "extend", "list", "remind"].includes(
-      command,
-    )
-  ) {
+  const commands = [
+    "status",
+    "validate",
+    "issue",
+    "trial",
+    "revoke",
+    "suspend",
+    "reinstate",
+    "extend",
+    "list",
+    "installations",
+    "deactivate",
+    "release-slot",
+    "remind",
+  ];
+  if (!command || !commands.includes(command)) {
     return fail("USAGE", command ? `unknown command "${command}"` : "no command given", 2);
   }
 

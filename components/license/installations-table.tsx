@@ -22,6 +22,8 @@ export type InstallationsTableProps = {
   installations: Installation[];
   /** Server action; receives FormData with `instanceId`. Without it, no Deactivate buttons are shown. */
   deactivateAction?: (formData: FormData) => Promise<void>;
+  /** Staff override for a held slot; receives `instanceId` and `reason`. */
+  releaseAction?: (formData: FormData) => Promise<void>;
   /** Shown as "2 of 5 activations used" in the header. */
   maxActivations?: number;
   /** Slots, swaps left and the next slot to free: shown in the header and in the deactivation confirmation. */
@@ -65,6 +67,7 @@ function CheckInBadge({ recent, heldUntil }: { recent: boolean; heldUntil?: stri
 export function InstallationsTable({
   installations,
   deactivateAction,
+  releaseAction,
   maxActivations,
   slots,
   heartbeatDays,
@@ -84,6 +87,43 @@ export function InstallationsTable({
     : slots.swapsLeft > 0
       ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
       : "No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires (at most 7 days).";
+
+  const release = (inst: Installation, describedBy: string, fullWidth = false) =>
+    releaseAction && inst.heldUntil ? (
+      <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
+        <summary
+          className={cn(
+            "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold text-amber-800 ring-1 ring-amber-300 hover:bg-amber-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600",
+            fullWidth && "w-full",
+          )}
+          aria-describedby={describedBy}
+        >
+          Release slot…
+        </summary>
+        <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
+          <p className="text-sm font-semibold text-slate-900">Release this slot now?</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Staff override: the installation may keep running on its certificate until {formatDate(inst.heldUntil)}, so
+            one more installation can run than the license allows until then. Audited.
+          </p>
+          <form action={releaseAction} className="mt-3 space-y-2">
+            <input type="hidden" name="instanceId" value={inst.instanceId} />
+            <label className="block text-xs font-medium text-slate-700">
+              Reason
+              <input
+                name="reason"
+                required
+                maxLength={500}
+                className="mt-1 block w-full rounded-lg border-slate-300 px-2 py-1.5 text-sm ring-1 ring-slate-300"
+              />
+            </label>
+            <SubmitButton variant="danger" size="sm" fullWidth>
+              Release slot
+            </SubmitButton>
+          </form>
+        </div>
+      </details>
+    ) : null;
 
   // A disclosure, so the confirmation works without JavaScript and is announced as expanded.
   const deactivate = (inst: Installation, describedBy: string, fullWidth = false) =>
@@ -199,7 +239,10 @@ export function InstallationsTable({
                       </span>
                     </td>
                     {deactivateAction ? (
-                      <td className="py-3.5 text-right">{deactivate(inst, `${nameId(i)}-d`)}</td>
+                      <td className="py-3.5 text-right">
+                        {deactivate(inst, `${nameId(i)}-d`)}
+                        {release(inst, `${nameId(i)}-d`)}
+                      </td>
                     ) : null}
                   </tr>
                 );
@@ -236,7 +279,12 @@ export function InstallationsTable({
                       </dd>
                     </div>
                   </dl>
-                  {deactivateAction ? <div className="mt-4">{deactivate(inst, nameId(i), true)}</div> : null}
+                  {deactivateAction ? (
+                    <div className="mt-4">
+                      {deactivate(inst, nameId(i), true)}
+                      {release(inst, nameId(i), true)}
+                    </div>
+                  ) : null}
                 </li>
               );
             })}

@@ -9,7 +9,8 @@ import { StatusIndicator } from "../ui/status-indicator";
 import { DaysRing } from "./days-ring";
 import { formatDate, termDays } from "./format";
 
-const STATUS_WORDS: Partial<Record<LicenseStatusBody["code"], string>> = {
+/** The indicator's word for states whose colour alone would not say enough. */
+export const STATUS_WORDS: Partial<Record<LicenseStatusBody["code"], string>> = {
   LICENSE_SUSPENDED: "Suspended",
   LICENSE_REVOKED: "Revoked",
   LICENSE_SUPERSEDED: "Superseded",

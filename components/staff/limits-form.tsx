@@ -20,11 +20,14 @@ export function LimitsForm({
   current,
   planDefaults,
   activations,
+  churn,
 }: {
   action: Action;
   current: PlanLimits;
   planDefaults: PlanLimits;
   activations: number;
+  /** The license's own swap allowance and heartbeat window (null: the defaults, shown as hints). */
+  churn: { swapsPer30Days: number | null; heartbeatWindowDays: number | null; defaultHeartbeatDays: number };
 }) {
   const [result, formAction] = useActionState(action, null);
   const fieldError = (name: string) => (result && !result.ok ? result.fields?.[name] : undefined);
@@ -48,6 +51,36 @@ export function LimitsForm({
             }`}
           />
         ))}
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field
+          name="swapsPer30Days"
+          label="Swaps per 30 days"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          step={1}
+          optional
+          defaultValue={
+            (result && !result.ok ? result.values?.swapsPer30Days : undefined) ?? churn.swapsPer30Days ?? ""
+          }
+          error={fieldError("swapsPer30Days")}
+          hint={`Deactivations that free a slot at once; past them a slot frees when its certificate expires. Blank: one per activation (${current.maxActivations}).`}
+        />
+        <Field
+          name="heartbeatWindowDays"
+          label="Heartbeat window (days)"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          step={1}
+          optional
+          defaultValue={
+            (result && !result.ok ? result.values?.heartbeatWindowDays : undefined) ?? churn.heartbeatWindowDays ?? ""
+          }
+          error={fieldError("heartbeatWindowDays")}
+          hint={`An installation silent this long is deactivated automatically. Blank: ${churn.defaultHeartbeatDays} days.`}
+        />
       </div>
       <div className="flex flex-wrap items-center gap-3">
         <SubmitButton>Save limits</SubmitButton>

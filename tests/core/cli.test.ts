@@ -1,4 +1,9 @@
 /** The license CLI as an operator runs it: a subprocess on the test run's database. */
+import { getDb } from "@ticketzero/core/db/client";
+import { licenses } from "@ticketzero/core/db/schema";
+import { activateLicense } from "@ticketzero/core/license/activations";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runLicenseCli } from "../support/cli";
 import { testEmail } from "../support/http";
@@ -46,6 +51,33 @@ describe("license CLI", () => {
     const validate = await runLicenseCli("validate", "--key", licenseKey);
     expect(validate.code).toBe(1);
     expect(validate.stdout).toMatch(/NOT VALID \(LICENSE_REVOKED\)/);
+  });
+
+  it("installations, deactivate with no swaps left (slot held), release-slot (staff override, audited)", async () => {
+    const { license, key } = await issueLicense(
+      { plan: "starter", email: testEmail("cli-slots"), limits: { maxActivations: 1 } },
+      { actor: "test" },
+    );
+    await getDb().update(licenses).set({ swapsPer30Days: 0 }).where(eq(licenses.id, license.id));
+    await activateLicense({ licenseKey: key, instanceId: "cli-box", instanceName: "Rack 1" }, { actor: "test" });
+
+    const off = await runLicenseCli("deactivate", "--key", key, "--instance", "cli-box", "--json");
+    expect(off.code, off.stderr).toBe(0);
+    const result = JSON.parse(off.stdout);
+    expect(result).toMatchObject({ swapUsed: false, slots: { used: 1, held: 1, swapsLeft: 0 } });
+    expect(Date.parse(result.slotFreesAt)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+
+    const listed = await runLicenseCli("installations", "--key", key);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/1 of 1 taken, 1 held/);
+    expect(listed.stdout).toMatch(/cli-box\s+Rack 1\s+held/);
+
+    expect((await runLicenseCli("release-slot", "--key", key, "--instance", "cli-box")).code).toBe(2);
+    const released = await runLicenseCli("release-slot", "--key", key, "--instance", "cli-box", "--reason", "RMA");
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toMatch(/0 of 1 taken/);
+    const again = await runLicenseCli("release-slot", "--key", key, "--instance", "cli-box", "--reason", "RMA");
+    expect(again.code).toBe(1);
   });
 
   it("usage errors exit 2, refusals exit 1", async () => {

@@ -128,11 +128,16 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
   const license = await ownedLicense(licenseId, user.id);
   if (!license) return;
   try {
-    await deactivateInstallation({ licenseId: license.id }, instanceId, {
-      actor: `user:${user.id}`,
-      ip: currentClientIp(),
-      accountId: user.id,
-    });
+    await deactivateInstallation(
+      { licenseId: license.id },
+      instanceId,
+      {
+        actor: `user:${user.id}`,
+        ip: currentClientIp(),
+        accountId: user.id,
+      },
+      "account",
+    );
   } catch (error) {
     // Already gone (another tab, the installation itself): the refreshed table says so.
     if (!(error instanceof LicenseError)) console.error("[admin] deactivate failed:", (error as Error)?.name);

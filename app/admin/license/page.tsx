@@ -1,13 +1,15 @@
 import { accountLicense, statusOfLicense } from "@ticketzero/core/license/license-status";
 import { hasUsedTrial } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { heartbeatWindowSeconds } from "@ticketzero/core/license/slots";
 import { usageHistory } from "@ticketzero/core/license/usage";
+import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
 import { FeatureList } from "@/components/license/feature-list";
 import { formatDate } from "@/components/license/format";
 import { InstallationsTable } from "@/components/license/installations-table";
-import { LicenseStatusCard } from "@/components/license/license-status-card";
+import { LicenseStatusCard, STATUS_WORDS } from "@/components/license/license-status-card";
 import { checkoutHref, PlanPicker } from "@/components/license/plan-picker";
 import { StartTrialForm } from "@/components/license/start-trial-form";
 import { UpgradeCallout } from "@/components/license/upgrade-callout";
@@ -23,12 +25,6 @@ import { activateLicenseAction, deactivateInstallationAction, startAccountTrialA
 import { RevealKey } from "./reveal-key";
 
 export const metadata: Metadata = { title: "License & Billing" };
-
-const STATE_WORDS: Record<string, string> = {
-  SUSPENDED: "Suspended",
-  REVOKED: "Revoked",
-  SUPERSEDED: "Superseded",
-};
 
 export default async function LicenseBillingPage() {
   const user = await requireUser("/admin/license");
@@ -153,8 +149,11 @@ export default async function LicenseBillingPage() {
               instanceName: i.instanceName,
               activatedAt: i.activatedAt.toISOString(),
               lastSeenAt: i.lastSeenAt.toISOString(),
+              heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
             }))}
             maxActivations={license.maxActivations}
+            slots={status.slots}
+            heartbeatDays={Math.round(heartbeatWindowSeconds(license, config().certificateTtlSeconds) / 86_400)}
             deactivateAction={deactivateInstallationAction.bind(null, license.id)}
           />
         </>
@@ -200,7 +199,7 @@ export default async function LicenseBillingPage() {
                   <span>
                     {s.status === "expired" || s.status === "invalid" ? "Ended" : "Expires"} {formatDate(row.expiresAt)}
                   </span>
-                  <StatusIndicator status={s.status} size="sm" label={STATE_WORDS[s.code]} />
+                  <StatusIndicator status={s.status} size="sm" label={STATUS_WORDS[s.code]} />
                 </div>
               </li>
             ))}

@@ -1,7 +1,7 @@
 "use server";
 
 import { currentClientIp } from "@ticketzero/core/http/client-ip";
-import { deactivateInstallation } from "@ticketzero/core/license/activations";
+import { deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import {
   extendById,
   issueCustom,
@@ -89,6 +89,8 @@ export async function setLimitsAction(licenseId: string, _prev: StaffActionResul
         maxClients: text(form, "maxClients"),
         maxTicketsPerMonth: text(form, "maxTicketsPerMonth"),
         maxActivations: text(form, "maxActivations"),
+        swapsPer30Days: text(form, "swapsPer30Days"),
+        heartbeatWindowDays: text(form, "heartbeatWindowDays"),
       },
       staffContext(who.user, who.ip),
     );
@@ -203,9 +205,27 @@ export async function staffDeactivateAction(licenseId: string, form: FormData): 
   const instanceId = text(form, "instanceId");
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) return;
   try {
-    await deactivateInstallation({ licenseId }, instanceId, staffContext(who.user, who.ip));
+    await deactivateInstallation({ licenseId }, instanceId, staffContext(who.user, who.ip), "staff");
   } catch (error) {
     if (!isLicenseError(error)) console.error("[staff] deactivate failed:", (error as Error)?.name);
+  }
+  refresh();
+}
+
+/**
+ * Staff override: frees a deactivated installation's held slot now (the
+ * form sends `instanceId` and a `reason`, recorded in the audit log).
+ */
+export async function staffReleaseSlotAction(licenseId: string, form: FormData): Promise<void> {
+  const who = await staff();
+  if (!who || !("user" in who)) return;
+  const instanceId = text(form, "instanceId");
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) return;
+  const reason = text(form, "reason").slice(0, 500) || "no reason given";
+  try {
+    await releaseHeldSlot(licenseId, instanceId, reason, staffContext(who.user, who.ip));
+  } catch (error) {
+    if (!isLicenseError(error)) console.error("[staff] release failed:", (error as Error)?.name);
   }
   refresh();
 }

@@ -1,5 +1,7 @@
 import { licenseDetail, type StatusFilter } from "@ticketzero/core/license/backoffice";
 import { isPlanId, PLANS } from "@ticketzero/core/license/plans";
+import { heartbeatWindowSeconds } from "@ticketzero/core/license/slots";
+import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { formatDate, formatDateTime, formatNumber } from "@/components/license/format";
@@ -19,7 +21,13 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ChartIcon } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
 import { requireStaff } from "@/lib/auth/staff";
-import { changeStateAction, extendAction, setLimitsAction, staffDeactivateAction } from "../../_lib/actions";
+import {
+  changeStateAction,
+  extendAction,
+  setLimitsAction,
+  staffDeactivateAction,
+  staffReleaseSlotAction,
+} from "../../_lib/actions";
 
 export const metadata: Metadata = { title: "License" };
 
@@ -150,7 +158,13 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
                 maxActivations: license.maxActivations,
               }}
               planDefaults={plan?.limits ?? license}
-              activations={installations.length}
+              activations={status.slots?.used ?? installations.length}
+              churn={{
+                swapsPer30Days: license.swapsPer30Days,
+                heartbeatWindowDays:
+                  license.heartbeatWindowSeconds === null ? null : Math.round(license.heartbeatWindowSeconds / 86_400),
+                defaultHeartbeatDays: Math.round(config().certificateTtlSeconds / 86_400),
+              }}
             />
           </Card>
         </div>
@@ -169,12 +183,17 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
 
       <InstallationsTable
         installations={installations.map((i) => ({
-          ...i,
+          instanceId: i.instanceId,
+          instanceName: i.instanceName,
           activatedAt: i.activatedAt.toISOString(),
           lastSeenAt: i.lastSeenAt.toISOString(),
+          heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
         }))}
         maxActivations={license.maxActivations}
+        slots={status.slots}
+        heartbeatDays={Math.round(heartbeatWindowSeconds(license, config().certificateTtlSeconds) / 86_400)}
         deactivateAction={staffDeactivateAction.bind(null, license.id)}
+        releaseAction={staffReleaseSlotAction.bind(null, license.id)}
         now={now}
       />
 

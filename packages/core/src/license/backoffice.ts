@@ -86,16 +86,34 @@ const limitSchema = z.coerce
   .positive("Must be at least 1.")
   .max(MAX_LIMIT, "That is too large.");
 
+/** Blank means "the default" (null); otherwise a whole number in range. */
+const optionalCount = (min: number, max: number, what: string) =>
+  z.preprocess(
+    (value) => (value === undefined || value === null || String(value).trim() === "" ? null : value),
+    z.coerce
+      .number({ error: "Enter a whole number, or leave it blank for the default." })
+      .int("Enter a whole number.")
+      .min(min, `At least ${min}.`)
+      .max(max, `At most ${max} ${what}.`)
+      .nullable(),
+  );
+
 export const limitsSchema = z.object({
   maxClients: limitSchema,
   maxTicketsPerMonth: limitSchema,
   maxActivations: limitSchema,
+  /** Swap allowance (deactivations freeing a slot at once) per 30 days; null: one per activation. */
+  swapsPer30Days: optionalCount(0, 1000, "swaps").optional(),
+  /** Days without a check-in before an installation is deactivated; null: the certificate lifetime. */
+  heartbeatWindowDays: optionalCount(1, 365, "days").optional(),
 });
 
 const FIELD_NAMES: Record<string, string> = {
   maxClients: "Max clients",
   maxTicketsPerMonth: "Max tickets per month",
   maxActivations: "Max activations",
+  swapsPer30Days: "Swaps per 30 days",
+  heartbeatWindowDays: "Heartbeat window",
   days: "Days",
   email: "Email",
   company: "Company",
@@ -306,7 +324,13 @@ export type LicenseDetail = NonNullable<Awaited<ReturnType<typeof licenseDetail>
 
 // ---------------------------------------------------------------- commands
 
-export type LimitsInput = { maxClients: unknown; maxTicketsPerMonth: unknown; maxActivations: unknown };
+export type LimitsInput = {
+  maxClients: unknown;
+  maxTicketsPerMonth: unknown;
+  maxActivations: unknown;
+  swapsPer30Days?: unknown;
+  heartbeatWindowDays?: unknown;
+};
 
 /**
  * Custom (enterprise) limits. Lowering `maxActivations` below the current
@@ -318,13 +342,19 @@ export async function setCustomLimits(
   input: LimitsInput,
   ctx: Context,
 ): Promise<{ license: LicenseRow; warnings: string[] }> {
-  const limits = parse(limitsSchema, input);
+  const { heartbeatWindowDays, ...parsed } = parse(limitsSchema, input);
+  const limits = {
+    ...parsed,
+    ...(heartbeatWindowDays !== undefined
+      ? { heartbeatWindowSeconds: heartbeatWindowDays === null ? null : heartbeatWindowDays * 86_400 }
+      : {}),
+  };
   return getDb().transaction(async (tx) => {
     const row = await findById(id, tx, true);
     const [{ n } = { n: 0 }] = await tx
       .select({ n: sql<number>`count(*)::int` })
       .from(activations)
-      .where(eq(activations.licenseId, row.id));
+      .where(and(eq(activations.licenseId, row.id), sql`${activations.deactivatedAt} is null`));
     const [updated] = await tx
       .update(licenses)
       .set({ ...limits, updatedAt: new Date() })
@@ -334,6 +364,8 @@ export async function setCustomLimits(
       maxClients: row.maxClients,
       maxTicketsPerMonth: row.maxTicketsPerMonth,
       maxActivations: row.maxActivations,
+      swapsPer30Days: row.swapsPer30Days,
+      heartbeatWindowSeconds: row.heartbeatWindowSeconds,
     };
     await recordAudit(tx, ctx, { licenseId: row.id, action: "license.limits_changed", detail: { from, to: limits } });
     const warnings: string[] = [];
