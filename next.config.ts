@@ -16,6 +16,9 @@ const config: NextConfig = {
     "rate-limiter-flexible",
     "nodemailer",
     "@auth/drizzle-adapter",
+    // The job runner (server/jobs.ts) and its driver: loaded by the launcher, never bundled.
+    "graphile-worker",
+    "pg",
   ],
 };
 

@@ -45,6 +45,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node24",
+  // Every npm package stays an import (drizzle-orm, postgres, graphile-worker, pg, …): see next.config.ts.
   packages: "external",
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: "linked",

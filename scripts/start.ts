@@ -130,18 +130,26 @@ async function serveHttp(): Promise<void> {
     );
   });
 
-  // Expiry, trial and usage reminder mails; each goes out once, however many app processes run this.
-  const reminderMinutes = config().remindersIntervalMinutes;
-  const stopReminders =
-    !apiOnly && reminderMinutes > 0
-      ? (await import("@ticketzero/core/license/reminders")).startReminderTimer(reminderMinutes)
-      : () => {};
+  // The job runner (graphile-worker, on the same database): reminder mails and the heartbeat cull,
+  // each recurring run once per schedule however many app processes run. JOBS=off turns it off.
+  let jobs: { stop(): Promise<void> } | null = null;
+  if (!apiOnly && config().jobsEnabled) {
+    const { describeSchedule, startJobs } = await import("@ticketzero/core/server/jobs");
+    jobs = startJobs();
+    console.info(`[jobs] job runner started (${describeSchedule()})`);
+  }
 
+  let stopping = false;
   process.on("SIGTERM", () => {
-    stopReminders();
+    if (stopping) return;
+    stopping = true;
     server.close();
     server.closeAllConnections();
-    void import("@ticketzero/core/db/client").then(({ closeDb }) => closeDb()).finally(() => process.exit(0));
+    // The job runner finishes the job it is running, then the pools close.
+    void (jobs?.stop() ?? Promise.resolve())
+      .then(() => import("@ticketzero/core/db/client"))
+      .then(({ closeDb }) => closeDb())
+      .finally(() => process.exit(0));
   });
   process.on("SIGINT", () => {}); // Ctrl-C reaches the whole group: the supervisor decides.
 }

@@ -10,7 +10,7 @@ import { auditEvents, licenses, reminders, usageMonths } from "@ticketzero/core/
 import { activateLicense } from "@ticketzero/core/license/activations";
 import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@ticketzero/core/license/licenses";
 import type { PlanId } from "@ticketzero/core/license/plans";
-import { reminderMail, sendDueReminders, startReminderTimer } from "@ticketzero/core/license/reminders";
+import { reminderMail, sendDueReminders } from "@ticketzero/core/license/reminders";
 import { usagePeriod } from "@ticketzero/core/license/status";
 import { reserveTickets } from "@ticketzero/core/license/usage";
 import { resetConfig } from "@ticketzero/core/server/config";
@@ -231,25 +231,7 @@ describe("reminder mails", () => {
   });
 });
 
-describe("the app's reminder timer", () => {
-  it("runs shortly after start and stops when told", async () => {
-    const { license } = await issueLicense(
-      { plan: "professional", email: testEmail("rem-timer"), expiresAt: new Date(Date.now() + 6 * DAY) },
-      { actor: "test" },
-    );
-    const stop = startReminderTimer(60, 50);
-    try {
-      const deadline = Date.now() + 30_000;
-      while ((await kindsOf(license.id)).length === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      stop();
-    }
-    expect(await kindsOf(license.id)).toEqual(["expiry_7d"]);
-    await expect.poll(() => mailsTo(license.email).then((m) => m.length)).toBe(1);
-  });
-});
+// The app runs these through the job runner: tests/jobs/heartbeats.test.ts ("reminders and the cull go out through the jobs").
 
 describe("reminder texts", () => {
   const base = {

@@ -9,7 +9,8 @@
  *
  * Candidates come from one SQL query. Each is claimed by inserting its
  * `reminders` row (primary key license + kind); only the run that claimed it
- * sends the mail, so any number of app processes may run this at once. A mail
+ * sends the mail, so any number of app processes may run this at once. The
+ * app runs it as the job runner's `send-reminders` cron task (server/jobs.ts). A mail
  * that fails to send gives its claim back and is retried on the next run.
  *
  * Renewals extend the same license row, so an expiry reminder belongs to one
@@ -244,41 +245,4 @@ export async function sendDueReminders(now: Date = new Date()): Promise<Reminder
     });
   }
   return result;
-}
-
-/**
- * The app's reminder loop: a first run `firstDelayMs` after start, then one
- * every `intervalMinutes`. Errors are logged (keys masked), never thrown; the
- * timer never keeps the process alive. Returns the function that stops it.
- */
-export function startReminderTimer(intervalMinutes: number, firstDelayMs = 60_000): () => void {
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
-  const intervalMs = Math.min(intervalMinutes * 60_000, 2 ** 31 - 1);
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => void tick(), ms);
-    timer.unref();
-  };
-  const tick = async () => {
-    try {
-      const run = await sendDueReminders();
-      if (run.sent || run.failed) {
-        const kinds = Object.entries(run.byKind)
-          .map(([kind, n]) => `${kind} ${n}`)
-          .join(", ");
-        console.info(
-          `[reminders] sent ${run.sent}${kinds ? ` (${kinds})` : ""}${run.failed ? `, ${run.failed} failed` : ""}`,
-        );
-      }
-    } catch (error) {
-      console.error(`[reminders] run failed: ${safeMessage(error)}`);
-    }
-    schedule(intervalMs);
-  };
-  schedule(firstDelayMs);
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
 }

@@ -60,6 +60,16 @@ const EnvSchema = z
     CHECK_IN_WRITE_SECONDS: count(60),
     UPGRADE_GRACE_DAYS: count(14),
     REMINDERS_INTERVAL_MINUTES: count(60),
+    JOBS: z.preprocess(
+      (value) => {
+        const v = typeof value === "string" ? value.trim().toLowerCase() : value;
+        if (v === "" || v === undefined || v === "1" || v === "true" || v === "yes") return "on";
+        if (v === "0" || v === "false" || v === "no") return "off";
+        return v;
+      },
+      z.enum(["on", "off"], "is on or off"),
+    ),
+    HEARTBEAT_CULL_INTERVAL_MINUTES: count(5),
     RATE_LIMIT_KEY_PER_MINUTE: count(600),
     RATE_LIMIT_FAILED_LOOKUPS: count(20),
     RATE_LIMIT_FAILED_LOOKUPS_WINDOW: count(600),
@@ -126,8 +136,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     /** How often an installation's last check-in is written, at most. */
     checkInWriteSeconds: e.CHECK_IN_WRITE_SECONDS,
     upgradeGraceDays: e.UPGRADE_GRACE_DAYS,
-    /** Minutes between reminder-mail runs in each app process (0: none; the first runs a minute after start). */
+    /** Minutes between reminder-mail runs (a job-runner cron task, once per schedule across all app processes; 0: none). */
     remindersIntervalMinutes: e.REMINDERS_INTERVAL_MINUTES,
+    /** The PostgreSQL job runner (graphile-worker) in each app process; JOBS=off for tools and tests. */
+    jobsEnabled: e.JOBS === "on",
+    /** Minutes between runs of the heartbeat cull (silent installations deactivated; 0: none). */
+    cullIntervalMinutes: e.HEARTBEAT_CULL_INTERVAL_MINUTES,
     rateLimits: {
       /** Requests per key per minute, all installation endpoints together. */
       perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE,

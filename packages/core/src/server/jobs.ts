@@ -1,0 +1,249 @@
+/**
+ * The PostgreSQL job runner: graphile-worker, inside each app process, on the
+ * app's own database (DATABASE_URL: the given PostgreSQL, or the embedded
+ * server's URL that bootstrapDatabase() set), in its own schema
+ * (`graphile_worker`), created and upgraded by its own migrations when it
+ * starts (under an advisory lock, so app processes starting together are fine).
+ *
+ * Recurring tasks are graphile-worker cron items: each runner computes the
+ * schedule, and a conditional upsert on its `_private_known_crontabs` table
+ * lets exactly one runner enqueue the job for each scheduled minute, however
+ * many app processes run; one runner then takes the job (`SKIP LOCKED`). Each
+ * recurring task has its own named queue, so two runs of one task never
+ * overlap. A runner that starts after a missed run (the app was down) catches
+ * up that one run (backfill of one interval).
+ *
+ *   send-reminders      every REMINDERS_INTERVAL_MINUTES (60; 0 = off)       license/reminders.ts
+ *   cull-installations  every HEARTBEAT_CULL_INTERVAL_MINUTES (5; 0 = off)   license/heartbeats.ts
+ *   send-mail           a notice that failed to send, retried with backoff
+ *
+ * Small: one job at a time per process, a pool of 3 connections (pg), quiet
+ * logs (warnings and errors only). JOBS=off turns it off. stop() finishes the
+ * running job (graphile-worker's graceful shutdown) and closes its pool.
+ */
+import type { EventEmitter } from "node:events";
+import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
+import { databaseUrl, isDatabaseUnavailable } from "../db/client";
+import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
+import { sendDueReminders } from "../license/reminders";
+import { config } from "./config";
+import { type Mail, sendMail } from "./mail";
+
+export const JOBS_SCHEMA = "graphile_worker";
+const POOL_SIZE = 3;
+const MAIL_ATTEMPTS = 10;
+const RESTART_DELAY_MS = 10_000;
+
+export type JobsOptions = {
+  connectionString?: string;
+  /** graphile-worker's schema (tests use their own). */
+  schema?: string;
+  /** Minutes between reminder runs; default REMINDERS_INTERVAL_MINUTES; 0: none. */
+  reminderMinutes?: number;
+  /** Minutes between heartbeat culls; default HEARTBEAT_CULL_INTERVAL_MINUTES; 0: none. */
+  cullMinutes?: number;
+  /** Passed to every cull (tests scope it to their licenses). */
+  cull?: Omit<CullOptions, "db">;
+  /** The tasks' clock (tests inject one so that only their own licenses are due); the real time by default. */
+  now?: () => Date;
+  /** graphile-worker's events (tests count jobs). */
+  events?: WorkerEvents;
+  pollInterval?: number;
+};
+
+export type JobsHandle = {
+  /** Resolves once the runner has migrated its schema and is taking jobs. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** The runner's connections name themselves in pg_stat_activity. */
+function withApplicationName(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has("application_name")) {
+    parsed.searchParams.set("application_name", "ticketzero-license-portal-jobs");
+  }
+  return parsed.toString();
+}
+
+/** Error text for logs, with anything shaped like a license key masked. */
+function safeMessage(error: unknown): string {
+  if (isDatabaseUnavailable(error)) return "database unavailable";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/TZ-[A-Z]{3,5}(-[0-9A-Z]{4,8})+/gi, (k) => `${k.slice(0, k.indexOf("-", 3))}-****`);
+}
+
+/**
+ * A cron matcher for "every N minutes", counted from midnight UTC (graphile-worker
+ * matches minute by minute on UTC fields). N that divides 1,440 gives an even
+ * schedule (5 → :00, :05, …; 60 → every hour on the hour); any other N restarts
+ * at midnight; N ≥ 1,440 is once a day at 00:00 UTC.
+ */
+export function everyMinutes(n: number): (digest: { hour: number; min: number }) => boolean {
+  const step = Math.min(Math.max(1, Math.floor(n)), 1_440);
+  return ({ hour, min }) => (hour * 60 + min) % step === 0;
+}
+
+const quietLogger = new Logger(() => (level, message) => {
+  if (level === "error" || level === "warning") console.error(`[jobs] ${safeMessage(message)}`);
+});
+
+/** The tasks; each recurring one logs its failures and returns (the next schedule runs it again). */
+function tasks(opts: JobsOptions): TaskList {
+  const now = opts.now ?? (() => new Date());
+  const sendReminders: Task = async () => {
+    try {
+      const result = await sendDueReminders(now());
+      if (result.sent || result.failed) {
+        const kinds = Object.entries(result.byKind)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(", ");
+        console.info(
+          `[reminders] sent ${result.sent}${kinds ? ` (${kinds})` : ""}${result.failed ? `, ${result.failed} failed` : ""}`,
+        );
+      }
+    } catch (error) {
+      console.error(`[reminders] run failed: ${safeMessage(error)}`);
+    }
+  };
+
+  const cullInstallations: Task = async (_payload, helpers) => {
+    try {
+      const result = await cullSilentInstallations(now(), opts.cull);
+      if (result.culled.length) {
+        console.info(
+          `[heartbeats] deactivated ${result.culled.length} silent installation(s); ${result.mailed} notice(s) sent${result.failedMails.length ? `, ${result.failedMails.length} queued for retry` : ""}`,
+        );
+      }
+      for (const failed of result.failedMails) {
+        console.error(
+          `[heartbeats] notice for ${failed.installation.keyMasked} not sent: ${safeMessage(failed.error)}`,
+        );
+        await helpers.addJob("send-mail", failed.mail, {
+          jobKey: `culled-notice:${failed.installation.activationId}`,
+          maxAttempts: MAIL_ATTEMPTS,
+        });
+      }
+    } catch (error) {
+      console.error(`[heartbeats] cull failed: ${safeMessage(error)}`);
+    }
+  };
+
+  const sendMailTask: Task = async (payload, helpers) => {
+    try {
+      await sendMail(payload as Mail);
+    } catch (error) {
+      if (helpers.job.attempts < helpers.job.max_attempts) throw error; // retried with backoff
+      console.error(`[jobs] gave up on a mail after ${helpers.job.attempts} attempts: ${safeMessage(error)}`);
+    }
+  };
+
+  return { "send-reminders": sendReminders, "cull-installations": cullInstallations, "send-mail": sendMailTask };
+}
+
+function cronItems(opts: JobsOptions) {
+  const reminders = opts.reminderMinutes ?? config().remindersIntervalMinutes;
+  const cull = opts.cullMinutes ?? config().cullIntervalMinutes;
+  const items = [];
+  for (const [task, minutes] of [
+    ["send-reminders", reminders],
+    ["cull-installations", cull],
+  ] as const) {
+    if (minutes <= 0) continue;
+    items.push({
+      minutes,
+      task,
+      identifier: task,
+      match: everyMinutes(minutes),
+      options: {
+        // A run missed while no app process was up is caught up once at the next start.
+        backfillPeriod: Math.min(minutes, 1_440) * 60_000,
+        queueName: task,
+        jobKey: `cron:${task}`,
+        maxAttempts: 1,
+      },
+    });
+  }
+  return items;
+}
+
+/** What the start-up line says about the schedule. */
+export function describeSchedule(opts: JobsOptions = {}): string {
+  const parts = cronItems(opts).map((item) => `${item.task} every ${item.minutes} min`);
+  return parts.length ? parts.join(", ") : "no recurring tasks";
+}
+
+/**
+ * Starts the job runner and keeps it running: a start that fails (the
+ * database is not there yet) or a runner that stops on an error is retried
+ * every 10 s until stop().
+ */
+export function startJobs(opts: JobsOptions = {}): JobsHandle {
+  let runner: Runner | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | null = null;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+
+  const relaunch = () => {
+    retry = setTimeout(() => {
+      launching = launch();
+    }, RESTART_DELAY_MS);
+    retry.unref();
+  };
+  const launch = async () => {
+    retry = null;
+    if (stopped) return;
+    try {
+      const started = await run({
+        connectionString: withApplicationName(opts.connectionString ?? databaseUrl()),
+        maxPoolSize: POOL_SIZE,
+        schema: opts.schema ?? JOBS_SCHEMA,
+        concurrency: 1,
+        noHandleSignals: true,
+        pollInterval: opts.pollInterval ?? 2_000,
+        logger: quietLogger,
+        taskList: tasks(opts),
+        crontab: "",
+        parsedCronItems: parseCronItems(cronItems(opts).map(({ minutes: _, ...item }) => item)),
+        ...(opts.events ? { events: opts.events as EventEmitter as WorkerEvents } : {}),
+      });
+      if (stopped) {
+        await started.stop();
+        return;
+      }
+      runner = started;
+      markReady();
+      started.promise.then(
+        () => {},
+        (error: unknown) => {
+          if (runner !== started) return;
+          runner = null;
+          if (stopped) return;
+          console.error(`[jobs] runner stopped: ${safeMessage(error)}; restarting in ${RESTART_DELAY_MS / 1000} s`);
+          relaunch();
+        },
+      );
+    } catch (error) {
+      if (stopped) return;
+      console.error(`[jobs] could not start: ${safeMessage(error)}; retrying in ${RESTART_DELAY_MS / 1000} s`);
+      relaunch();
+    }
+  };
+  let launching: Promise<void> | null = launch();
+
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await launching; // a start under way finishes (and, seeing `stopped`, stops its runner)
+      launching = null;
+      const current = runner;
+      runner = null;
+      if (current) await current.stop().catch((error: unknown) => console.error(`[jobs] stop: ${safeMessage(error)}`));
+    },
+  };
+}
