@@ -28,8 +28,8 @@ export type InstallationsTableProps = {
   maxActivations?: number;
   /** Slots, swaps left and the next slot to free: shown in the header and in the deactivation confirmation. */
   slots?: SlotSummary | null;
-  /** Days without a check-in after which an installation is deactivated automatically. */
-  heartbeatDays?: number;
+  /** How long an installation may stay silent before it is deactivated automatically ("7 days"); null: never. */
+  heartbeatWindow?: string | null;
   /** Reference time for "last seen" (defaults to now). */
   now?: Date;
   title?: string;
@@ -70,7 +70,7 @@ export function InstallationsTable({
   releaseAction,
   maxActivations,
   slots,
-  heartbeatDays,
+  heartbeatWindow,
   now = new Date(),
   title = "Installations",
   className,
@@ -167,7 +167,7 @@ export function InstallationsTable({
                 {slots.nextFreesAt && slots.used >= slots.max
                   ? ` · next slot frees by ${formatDate(slots.nextFreesAt)}`
                   : ""}
-                {heartbeatDays ? ` · silent for ${heartbeatDays} days: deactivated automatically` : ""}
+                {heartbeatWindow ? ` · silent for ${heartbeatWindow}: deactivated automatically` : ""}
               </span>
             ) : null}
           </>

@@ -1,9 +1,8 @@
+import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
 import { accountLicense, statusOfLicense } from "@ticketzero/core/license/license-status";
 import { hasUsedTrial } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
-import { heartbeatWindowSeconds } from "@ticketzero/core/license/slots";
 import { usageHistory } from "@ticketzero/core/license/usage";
-import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
 import { FeatureList } from "@/components/license/feature-list";
@@ -23,6 +22,12 @@ import { StatusIndicator } from "@/components/ui/status-indicator";
 import { requireUser } from "../_lib/session";
 import { activateLicenseAction, deactivateInstallationAction, startAccountTrialAction } from "./actions";
 import { RevealKey } from "./reveal-key";
+
+/** "7 days", or null when the license's installations are never deactivated for silence. */
+function describeHeartbeat(license: { heartbeatWindowSeconds: number | null }): string | null {
+  const window = heartbeatWindowOf(license);
+  return window ? describeWindow(window) : null;
+}
 
 export const metadata: Metadata = { title: "License & Billing" };
 
@@ -153,7 +158,7 @@ export default async function LicenseBillingPage() {
             }))}
             maxActivations={license.maxActivations}
             slots={status.slots}
-            heartbeatDays={Math.round(heartbeatWindowSeconds(license, config().certificateTtlSeconds) / 86_400)}
+            heartbeatWindow={describeHeartbeat(license)}
             deactivateAction={deactivateInstallationAction.bind(null, license.id)}
           />
         </>

@@ -1,6 +1,6 @@
 import { licenseDetail, type StatusFilter } from "@ticketzero/core/license/backoffice";
+import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
 import { isPlanId, PLANS } from "@ticketzero/core/license/plans";
-import { heartbeatWindowSeconds } from "@ticketzero/core/license/slots";
 import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -28,6 +28,12 @@ import {
   staffDeactivateAction,
   staffReleaseSlotAction,
 } from "../../_lib/actions";
+
+/** "7 days", or null when the license's installations are never deactivated for silence. */
+function describeHeartbeat(license: { heartbeatWindowSeconds: number | null }): string | null {
+  const window = heartbeatWindowOf(license);
+  return window ? describeWindow(window) : null;
+}
 
 export const metadata: Metadata = { title: "License" };
 
@@ -191,7 +197,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         }))}
         maxActivations={license.maxActivations}
         slots={status.slots}
-        heartbeatDays={Math.round(heartbeatWindowSeconds(license, config().certificateTtlSeconds) / 86_400)}
+        heartbeatWindow={describeHeartbeat(license)}
         deactivateAction={staffDeactivateAction.bind(null, license.id)}
         releaseAction={staffReleaseSlotAction.bind(null, license.id)}
         now={now}

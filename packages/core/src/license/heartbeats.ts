@@ -31,6 +31,7 @@ import { auditEvents } from "../db/schema";
 import { config } from "../server/config";
 import { type Mail, sendMail } from "../server/mail";
 import { PLANS, type PlanId } from "./plans";
+import { heartbeatWindowSeconds } from "./slots";
 
 export type CulledInstallation = {
   activationId: string;
@@ -71,10 +72,8 @@ export const CULL_BATCH_SIZE = 500;
 const DEFAULT_MAX_BATCHES = 20;
 
 /** A license's heartbeat window in seconds, or null when it is exempt (a window of 0 or less). */
-export function heartbeatWindowSeconds(license: { heartbeatWindowSeconds: number | null }): number | null {
-  const window = license.heartbeatWindowSeconds ?? config().certificateTtlSeconds;
-  return window > 0 ? window : null;
-}
+export const heartbeatWindowOf = (license: { heartbeatWindowSeconds: number | null }): number | null =>
+  heartbeatWindowSeconds(license, config().certificateTtlSeconds);
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 

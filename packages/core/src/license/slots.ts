@@ -31,11 +31,17 @@ const SWAP_WINDOW_MS = SWAP_WINDOW_DAYS * 86_400_000;
 export const swapAllowance = (license: { swapsPer30Days: number | null; maxActivations: number }) =>
   license.swapsPer30Days ?? license.maxActivations;
 
-/** The heartbeat window of a license in seconds: its own setting, else the certificate lifetime. */
-export const heartbeatWindowSeconds = (
+/**
+ * The heartbeat window of a license in seconds: its own setting, else the
+ * certificate lifetime; null when the license is exempt (a setting of 0).
+ */
+export function heartbeatWindowSeconds(
   license: { heartbeatWindowSeconds: number | null },
   certificateTtlSeconds: number,
-) => license.heartbeatWindowSeconds ?? certificateTtlSeconds;
+): number | null {
+  const window = license.heartbeatWindowSeconds ?? certificateTtlSeconds;
+  return window > 0 ? window : null;
+}
 
 export const swapWindowStart = (now: Date) => new Date(now.getTime() - SWAP_WINDOW_MS);
 
@@ -94,9 +100,10 @@ export function slotSummary(
 ): SlotSummary {
   const allowance = swapAllowance(license);
   // With every slot taken by a live installation, the next one frees when the heartbeat deactivates the quietest.
+  const window = heartbeatWindowSeconds(license, certificateTtlSeconds);
   const heartbeatDeadline =
-    facts.used >= license.maxActivations && facts.oldestLastSeenAt
-      ? new Date(facts.oldestLastSeenAt.getTime() + heartbeatWindowSeconds(license, certificateTtlSeconds) * 1000)
+    facts.used >= license.maxActivations && facts.oldestLastSeenAt && window
+      ? new Date(facts.oldestLastSeenAt.getTime() + window * 1000)
       : null;
   const candidates = [facts.nextHeldFreesAt, heartbeatDeadline].filter((d): d is Date => d !== null);
   const next = candidates.length ? new Date(Math.min(...candidates.map((d) => d.getTime()))) : null;
