@@ -176,12 +176,10 @@ describe("USAGE_LIMIT_EXCEEDED: nothing is counted past the limit, on either API
     await signIn(owner, address);
     const key = await linkPaidLicense(owner, address, { maxTicketsPerMonth: LIMIT });
     const installation = new Client(server);
-    const activated = await api(installation, "fast", "/admin/activate-license", {
-      licenseKey: key,
-      instanceId: instance("usage"),
-    });
+    const instanceId = instance("usage");
+    const activated = await api(installation, "fast", "/admin/activate-license", { licenseKey: key, instanceId });
     expect(activated.status, activated.text).toBe(201);
-    return { owner, installation, key };
+    return { owner, installation, key, instanceId };
   }
 
   /** This month's tickets as the installation (fast path, key) and as the owner (Next.js path, session) see them. */
@@ -205,41 +203,53 @@ describe("USAGE_LIMIT_EXCEEDED: nothing is counted past the limit, on either API
   }
 
   it("fast path first: filled to the limit, then refused on both paths", async () => {
-    const { owner, installation, key } = await accountWithLicense();
+    const { owner, installation, key, instanceId } = await accountWithLicense();
     const part = LIMIT - 4;
-    const first = await api(installation, "fast", "/api/usage", { tickets: part }, { key });
+    const first = await api(installation, "fast", "/api/usage", { tickets: part }, { key, instanceId });
     expect(first.status, first.text).toBe(200);
     expect(first.body.remaining).toBe(LIMIT - part);
 
     // One ticket more than what is left: refused whole, nothing counted.
     const over = LIMIT - part + 1;
-    expectError(await api(installation, "fast", "/api/usage", { tickets: over }, { key }), 409, "USAGE_LIMIT_EXCEEDED");
+    expectError(
+      await api(installation, "fast", "/api/usage", { tickets: over }, { key, instanceId }),
+      409,
+      "USAGE_LIMIT_EXCEEDED",
+    );
     await reportOnNext(owner, over);
     expect(await ticketsSeen(owner, installation, key)).toEqual([part, part]);
 
-    const rest = await api(installation, "fast", "/api/usage", { tickets: LIMIT - part }, { key });
+    const rest = await api(installation, "fast", "/api/usage", { tickets: LIMIT - part }, { key, instanceId });
     expect(rest.status, rest.text).toBe(200);
     expect(rest.body.remaining).toBe(0);
-    expectError(await api(installation, "fast", "/api/usage", { tickets: 1 }, { key }), 409, "USAGE_LIMIT_EXCEEDED");
+    expectError(
+      await api(installation, "fast", "/api/usage", { tickets: 1 }, { key, instanceId }),
+      409,
+      "USAGE_LIMIT_EXCEEDED",
+    );
     await reportOnNext(owner, 1);
     expect(await ticketsSeen(owner, installation, key)).toEqual([LIMIT, LIMIT]);
   });
 
   it("Next.js path first: nothing counted there, then the fast path fills exactly to the limit", async () => {
-    const { owner, installation, key } = await accountWithLicense();
+    const { owner, installation, key, instanceId } = await accountWithLicense();
     await reportOnNext(owner, LIMIT);
     expect(await ticketsSeen(owner, installation, key)).toEqual([0, 0]);
 
     expectError(
-      await api(installation, "fast", "/api/usage", { tickets: LIMIT + 1 }, { key }),
+      await api(installation, "fast", "/api/usage", { tickets: LIMIT + 1 }, { key, instanceId }),
       409,
       "USAGE_LIMIT_EXCEEDED",
     );
-    const all = await api(installation, "fast", "/api/usage", { tickets: LIMIT }, { key });
+    const all = await api(installation, "fast", "/api/usage", { tickets: LIMIT }, { key, instanceId });
     expect(all.status, all.text).toBe(200);
     expect(all.body.remaining).toBe(0);
     await reportOnNext(owner, 1);
-    expectError(await api(installation, "fast", "/api/usage", { tickets: 1 }, { key }), 409, "USAGE_LIMIT_EXCEEDED");
+    expectError(
+      await api(installation, "fast", "/api/usage", { tickets: 1 }, { key, instanceId }),
+      409,
+      "USAGE_LIMIT_EXCEEDED",
+    );
     expect(await ticketsSeen(owner, installation, key)).toEqual([LIMIT, LIMIT]);
   });
 });
