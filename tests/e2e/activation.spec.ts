@@ -64,7 +64,23 @@ test("activating a key from the License & Billing tab; malformed, unknown and fo
   await submit();
   await expect(failure()).toContainText("ACTIVATION_LIMIT_REACHED");
 
-  // Deactivate frees the slot.
-  await installations.getByRole("button", { name: "Deactivate" }).first().click();
+  // Deactivating asks first and says what happens to the slot: the trial's one swap frees it at once.
+  await installations.locator("summary", { hasText: "Deactivate…" }).first().click();
+  await expect(installations).toContainText("Its slot frees at once (uses 1 of 1 swap left");
+  await installations.getByRole("button", { name: "Deactivate installation" }).first().click();
   await expect(installations).toContainText("No installations yet");
+
+  // With no swap left, the next deactivated installation keeps its slot until its certificate expires.
+  await keyField.fill(key);
+  await activate.getByLabel("Installation name").fill("Second server");
+  await submit();
+  await expect(installations).toContainText("Second server");
+  await expect(installations).toContainText("0 of 1 swaps left");
+  await installations.locator("summary", { hasText: "Deactivate…" }).first().click();
+  await expect(installations).toContainText("No swaps are left this 30 days");
+  await installations.getByRole("button", { name: "Deactivate installation" }).first().click();
+  await expect(installations).toContainText("Deactivated · slot frees");
+  await expect(installations).toContainText("1 of 1 activations used");
+  await expectAccessible(page);
+  await shot(page, "license-billing-held-slot");
 });

@@ -199,6 +199,10 @@ export function computeStatus(input: StatusInput): LicenseStatusBody {
     activations: slots.used,
   };
   const warnings = valid ? warningsFor(license, usage, code, days) : [];
+  const allUsed = warnings.find((w) => w.code === "ACTIVATIONS_ALL_USED");
+  if (allUsed && slots.held > 0) {
+    allUsed.message = `All ${slots.max} activations are taken, ${slots.held} by deactivated installations whose certificates are still valid${slots.nextFreesAt ? `; the next slot frees by ${slots.nextFreesAt.slice(0, 16).replace("T", " ")} UTC` : ""}.`;
+  }
   if (valid && askedAsInstallation && !activation) {
     warnings.push({
       code: "INSTANCE_NOT_ACTIVATED",
