@@ -15,6 +15,7 @@
  *
  *   send-reminders      every REMINDERS_INTERVAL_MINUTES (60; 0 = off)       license/reminders.ts
  *   cull-installations  every HEARTBEAT_CULL_INTERVAL_MINUTES (5; 0 = off)   license/heartbeats.ts
+ *   prune-rate-limits   every 10 minutes: expired rate-limit counters         server/rate-limit.ts
  *   send-mail           a notice that failed to send, retried with backoff
  *
  * Small: one job at a time per process, a pool of 3 connections (pg), quiet
@@ -28,6 +29,7 @@ import { type CullOptions, cullSilentInstallations } from "../license/heartbeats
 import { sendDueReminders } from "../license/reminders";
 import { config } from "./config";
 import { type Mail, sendMail } from "./mail";
+import { pruneRateLimits } from "./rate-limit";
 
 export const JOBS_SCHEMA = "graphile_worker";
 const POOL_SIZE = 3;
@@ -42,6 +44,8 @@ export type JobsOptions = {
   reminderMinutes?: number;
   /** Minutes between heartbeat culls; default HEARTBEAT_CULL_INTERVAL_MINUTES; 0: none. */
   cullMinutes?: number;
+  /** Minutes between prunes of expired rate-limit counters; default 10; 0: none. */
+  pruneMinutes?: number;
   /** Passed to every cull (tests scope it to their licenses). */
   cull?: Omit<CullOptions, "db">;
   /** The tasks' clock (tests inject one so that only their own licenses are due); the real time by default. */
@@ -129,6 +133,16 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const pruneCounters: Task = async () => {
+    try {
+      // Wall-clock time, not the tasks' injectable clock: counters expire by the real time.
+      // Bounded batches per run; what is left waits for the next run.
+      await pruneRateLimits();
+    } catch (error) {
+      console.error(`[rate-limits] prune failed: ${safeMessage(error)}`);
+    }
+  };
+
   const sendMailTask: Task = async (payload, helpers) => {
     try {
       await sendMail(payload as Mail);
@@ -138,7 +152,12 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
-  return { "send-reminders": sendReminders, "cull-installations": cullInstallations, "send-mail": sendMailTask };
+  return {
+    "send-reminders": sendReminders,
+    "cull-installations": cullInstallations,
+    "prune-rate-limits": pruneCounters,
+    "send-mail": sendMailTask,
+  };
 }
 
 function cronItems(opts: JobsOptions) {
@@ -148,6 +167,7 @@ function cronItems(opts: JobsOptions) {
   for (const [task, minutes] of [
     ["send-reminders", reminders],
     ["cull-installations", cull],
+    ["prune-rate-limits", opts.pruneMinutes ?? 10],
   ] as const) {
     if (minutes <= 0) continue;
     items.push({
