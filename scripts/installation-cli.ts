@@ -105,6 +105,19 @@ function renderStatus(s: ClientLicenseStatus, server: string, instanceId: string
     lines.push(row("Clients", u?.clients, s.limits.maxClients));
     lines.push(row("Activations", u?.activations, s.limits.maxActivations));
   }
+  if (s.slots) {
+    const held = s.slots.held ? `, ${s.slots.held} held by deactivated installations` : "";
+    const next =
+      s.slots.nextFreesAt && s.slots.used >= s.slots.max ? `; next frees by ${date(s.slots.nextFreesAt)}` : "";
+    lines.push(
+      `  Slots:        ${s.slots.used} of ${s.slots.max} taken${held}; ${s.slots.swapsLeft} of ${s.slots.swapsPer30Days} swaps left this 30 days${next}`,
+    );
+  }
+  if (s.replacement) {
+    lines.push(
+      `  Replaced by:  ${s.replacement.key} (${s.replacement.planName}); this key works until ${date(s.replacement.graceEndsAt)}`,
+    );
+  }
   if (s.features.length > 0) {
     lines.push(`  Features (${s.features.length}):`);
     for (const f of s.features) lines.push(`    + ${f.name} (${f.key})`);
