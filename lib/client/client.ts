@@ -461,7 +461,8 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       return cache.deactivated
         ? invalidFromServer(
             CLIENT_CODES.DEACTIVATED,
-            "This installation was deactivated; call activate() to use it again",
+            status.warnings?.find((w) => w.code === "INSTANCE_DEACTIVATED")?.message ??
+              "This installation was deactivated; call activate() to use it again",
             status,
             note,
           )
@@ -735,8 +736,16 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
         const st = await getStatus();
         raw = st.body;
         serverDate = st.serverDate;
+        // Deactivated on purpose by the account admin or staff: stays off until activate() is called.
+        if (
+          isStatusBody(raw) &&
+          raw.activation === null &&
+          raw.warnings?.some((w) => w.code === "INSTANCE_DEACTIVATED")
+        ) {
+          cache.deactivated = true;
+        }
         if (isStatusBody(raw) && raw.valid && raw.activation === null && !cache.deactivated && autoActivate) {
-          // Our slot was freed elsewhere: claim it again (not before the server's retry time).
+          // Our slot was freed elsewhere (e.g. by the heartbeat): claim it again (not before the server's retry time).
           const wait = activationWait(cache, at);
           if (wait) return waitingState(cache, wait, { ...raw, code: contractCode(raw.code) }, cacheNote);
           const act = await postActivation();

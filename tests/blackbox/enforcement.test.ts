@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { getDb } from "@ticketzero/core/db/client";
 import { licenses } from "@ticketzero/core/db/schema";
+import { deactivateInstallation } from "@ticketzero/core/license/activations";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import { eq } from "drizzle-orm";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
@@ -191,5 +192,48 @@ describe("clients are counted per installation and summed", () => {
     // A deactivated installation's clients no longer count.
     expect((await deactivate(key, a)).status).toBe(200);
     expect((await status(key, b)).body.usage.clients).toBe(4);
+  });
+
+  it("an installation deactivated by its account admin is told so, and gets no certificate", async () => {
+    const { key } = await license("by-admin");
+    const box = instance("by-admin");
+    expect((await activate(key, box)).status).toBe(201);
+    await deactivateInstallation({ licenseKey: key }, box, { actor: "blackbox-setup" }, "account");
+    const seen = await status(key, box);
+    expectNoCertificate(seen);
+    expect(seen.body.warnings.map((w: { code: string }) => w.code)).toContain("INSTANCE_DEACTIVATED");
+  });
+});
+
+describe("an upgraded-from key in its grace period", () => {
+  it("answers SUPERSEDED_GRACE naming its replacement, keeps its installations, takes no new ones", async () => {
+    const old = await license("superseded");
+    const replacement = await issueLicense(
+      { plan: "enterprise", email: email("replacement") },
+      { actor: "blackbox-setup" },
+    );
+    const running = instance("running");
+    expect((await activate(old.key, running)).status).toBe(201);
+    const graceEndsAt = new Date(Date.now() + 14 * 86_400_000);
+    await getDb()
+      .update(licenses)
+      .set({ state: "superseded", graceEndsAt, supersededBy: replacement.license.id })
+      .where(eq(licenses.id, old.license.id));
+
+    const seen = await status(old.key, running);
+    expect(seen.body).toMatchObject({
+      valid: true,
+      code: "SUPERSEDED_GRACE",
+      status: "expiring_soon",
+      replacement: { key: replacement.license.keyMasked, plan: "enterprise", graceEndsAt: graceEndsAt.toISOString() },
+    });
+    expect(seen.body.message).toContain(replacement.license.keyMasked);
+    expect(seen.body.message).not.toMatch(/renew/i);
+    expect(seen.body.warnings.map((w: { code: string }) => w.code)).not.toContain("RENEWAL_DUE");
+    expect(typeof seen.body.certificate).toBe("string");
+    expect(seen.text).not.toContain(replacement.key);
+
+    expectError(await activate(old.key, instance("new-box")), 403, "LICENSE_SUPERSEDED");
+    expect((await activate(old.key, running)).status).toBe(200);
   });
 });

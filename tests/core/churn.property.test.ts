@@ -12,6 +12,7 @@ import { activations, licenses } from "@ticketzero/core/db/schema";
 import { activateLicense, deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import { statusByKey } from "@ticketzero/core/license/license-status";
 import { issueLicense } from "@ticketzero/core/license/licenses";
+import { reserveTickets } from "@ticketzero/core/license/usage";
 import { and, eq, isNull } from "drizzle-orm";
 import fc from "fast-check";
 import { decodeJwt } from "jose";
@@ -145,5 +146,57 @@ describe("churn invariant", () => {
     await expect(activateLicense({ licenseKey: key, instanceId: "second" }, later)).resolves.toMatchObject({
       created: true,
     });
+  });
+
+  it("a check-in racing a deactivation never leaves a certificate outliving the held slot", async () => {
+    const DAYS6 = 6 * DAY;
+    for (let round = 0; round < 12; round++) {
+      const start = new Date();
+      const { license, key } = await issueLicense(
+        { plan: "starter", email: testEmail(`churn-race-${round}`), limits: { maxActivations: 1 } },
+        { actor: "test", now: start },
+      );
+      await getDb().update(licenses).set({ swapsPer30Days: 0 }).where(eq(licenses.id, license.id));
+      await activateLicense({ licenseKey: key, instanceId: "racer" }, { actor: "test", now: start });
+      const later = new Date(start.getTime() + DAYS6);
+      const [seen, off] = await Promise.all([
+        statusByKey(key, "racer", later),
+        deactivateInstallation({ licenseKey: key }, "racer", { actor: "test", now: later }),
+      ]);
+      if (seen.certificate) {
+        const exp = decodeJwt(seen.certificate).exp! * 1000;
+        expect(off.slotFreesAt.getTime(), `round ${round}`).toBeGreaterThanOrEqual(exp);
+      }
+    }
+  });
+
+  it("usage reports just before each check-in do not stop the certificate being renewed", async () => {
+    const start = new Date();
+    const { key } = await issueLicense(
+      { plan: "starter", email: testEmail("churn-busy") },
+      { actor: "test", now: start },
+    );
+    await activateLicense({ licenseKey: key, instanceId: "busy" }, { actor: "test", now: start });
+    let exp = 0;
+    for (let day = 1; day <= 9; day++) {
+      const t = new Date(start.getTime() + day * DAY);
+      await reserveTickets(
+        { licenseKey: key, instanceId: "busy", tickets: 1 },
+        { actor: "test", now: new Date(t.getTime() - 30_000) },
+      );
+      const body = await statusByKey(key, "busy", t);
+      expect(body.certificate, `day ${day}`).toBeTruthy();
+      exp = decodeJwt(body.certificate!).exp! * 1000;
+      expect(exp).toBeGreaterThan(t.getTime() + 6 * DAY);
+    }
+  });
+
+  it("an admin's deactivation is not undone by the installation: its status says so", async () => {
+    const { key } = await issueLicense({ plan: "starter", email: testEmail("churn-admin") }, { actor: "test" });
+    await activateLicense({ licenseKey: key, instanceId: "box" }, { actor: "test" });
+    await deactivateInstallation({ licenseKey: key }, "box", { actor: "test" }, "account");
+    const body = await statusByKey(key, "box");
+    expect(body.certificate).toBeUndefined();
+    expect(body.warnings.map((w) => w.code)).toContain("INSTANCE_DEACTIVATED");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
-import { getDb, type Tx } from "../db/client";
+import { type DbOrTx, getDb } from "../db/client";
 import { activations, licenses, slotSwaps } from "../db/schema";
 import { config } from "../server/config";
 import { consumeNewSlotBudget } from "../server/rate-limit";
@@ -14,7 +14,14 @@ import { type Context, recordAudit } from "./audit";
 import { isLicenseError, LicenseError } from "./errors";
 import { parseKey } from "./keys";
 import { assertUsable, attachToAccount, findById, findByKey, type LicenseRow } from "./licenses";
-import { retryAfterSeconds, type SlotFactsRow, slotFactsOf, slotFactsSql, slotSummary } from "./slots";
+import {
+  heartbeatWindowSeconds,
+  retryAfterSeconds,
+  type SlotFactsRow,
+  slotFactsOf,
+  slotFactsSql,
+  slotSummary,
+} from "./slots";
 import type { SlotSummary } from "./types";
 
 export type ActivationRow = typeof activations.$inferSelect;
@@ -26,11 +33,15 @@ export type DeactivatedBy = "installation" | "account" | "staff" | "cli" | "hear
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The slots of a license at `now`, read inside `tx` (after the license row is locked, exact). */
-export async function slotsOf(tx: Tx, license: LicenseRow, now: Date): Promise<SlotSummary> {
-  const [row] = await tx.execute<SlotFactsRow>(
-    sql.raw(`select ${slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`)}`),
-  );
-  return slotSummary(license, slotFactsOf(row!), config().certificateTtlSeconds);
+export async function slotsOf(tx: DbOrTx, license: LicenseRow, now: Date): Promise<SlotSummary> {
+  const [row] = await tx.execute<SlotFactsRow>(sql.raw(`select ${slotFactsSqlFor(license, now)}`));
+  return slotSummary(license, slotFactsOf(row!));
+}
+
+/** The slot facts of one stored license (its id and the time are the only values inlined: a uuid and an ISO date). */
+export function slotFactsSqlFor(license: LicenseRow, now: Date): string {
+  const window = heartbeatWindowSeconds(license, config().certificateTtlSeconds) ?? 0;
+  return slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`, `${Math.trunc(window)}`);
 }
 
 export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
@@ -49,7 +60,8 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
       const [existing] = await tx
         .select()
         .from(activations)
-        .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)));
+        .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
+        .for("update");
       const name = input.instanceName ? { instanceName: input.instanceName } : {};
 
       if (existing && existing.deactivatedAt === null) {
@@ -63,6 +75,13 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
 
       // A deactivated installation whose slot is still held takes that slot back: nothing new runs.
       const reclaim = existing?.slotFreesAt && existing.slotFreesAt > now;
+      if (!reclaim && license.state === "superseded") {
+        // In its grace period the old key keeps its installations running, but takes no new ones.
+        throw new LicenseError(
+          "LICENSE_SUPERSEDED",
+          "This key was replaced by an upgrade: activate new installations with the new key.",
+        );
+      }
       if (!reclaim) {
         const slots = await slotsOf(tx, license, now);
         if (slots.used >= license.maxActivations) {
@@ -150,10 +169,13 @@ export async function deactivateInstallation(
   return getDb().transaction(async (tx) => {
     const license =
       "licenseId" in target ? await findById(target.licenseId, tx, true) : await findByKey(target.licenseKey, tx, true);
+    // Locked: a status check-in extending this row's certificate expiry is waited for, so the
+    // held slot lasts as long as the newest certificate (license-status.ts never takes the license lock).
     const [row] = await tx
       .select()
       .from(activations)
-      .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)));
+      .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
+      .for("update");
     if (!row) throw new LicenseError("INSTANCE_NOT_ACTIVATED", `Installation "${instanceId}" is not activated.`);
     if (row.deactivatedAt) {
       return {

@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import { getDb, getSql } from "../db/client";
 import { config } from "../server/config";
+import { slotFactsSqlFor } from "./activations";
 import { signCertificate } from "./certificate";
 import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
@@ -40,6 +41,7 @@ type StatusRow = SlotFactsRow & {
   certificate_expires_at: Date | string | null;
   replacement_key: string | null;
   replacement_plan: string | null;
+  deactivated_by: string | null;
 };
 
 const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
@@ -110,7 +112,7 @@ export function withCertificate(
  * Raw SQL run as a named prepared statement: one round trip per request (an
  * unprepared query costs postgres.js a second one to describe its parameters).
  * $1 key hash, $2 now, $3 instance id, $4 check-in write threshold, $5 period,
- * $6 certificate lifetime in seconds.
+ * $6 certificate lifetime in seconds, $7 the certificate expiry below which it is extended.
  *
  * At most once per check-in interval an active installation's check-in is
  * written, and with it how long its certificates may now last; between
@@ -124,7 +126,7 @@ const STATUS_QUERY = `
           certificate_expires_at = greatest(a.certificate_expires_at, $2::timestamptz + make_interval(secs => $6::int))
     from l
     where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null
-      and a.last_seen_at < $4::timestamptz
+      and (a.last_seen_at < $4::timestamptz or a.certificate_expires_at is null or a.certificate_expires_at < $7::timestamptz)
     returning a.certificate_expires_at
   ),
   mine as (
@@ -136,10 +138,12 @@ const STATUS_QUERY = `
     l.features, l.issued_at, l.expires_at, l.grace_ends_at, l.cancel_at_period_end,
     coalesce((select u.tickets from usage_months u where u.license_id = l.id and u.period = $5), 0) as tickets,
     (select coalesce(sum(a.clients), 0)::int from activations a where a.license_id = l.id and a.deactivated_at is null) as clients,
-    ${slotFactsSql("l.id", "$2::timestamptz")},
+    ${slotFactsSql("l.id", "$2::timestamptz", "coalesce(l.heartbeat_window_seconds, $6::int)")},
     mine.activated_at, mine.clients as my_clients,
     coalesce((select t.certificate_expires_at from touched t), mine.certificate_expires_at) as certificate_expires_at,
-    r.key_masked as replacement_key, r.plan as replacement_plan
+    r.key_masked as replacement_key, r.plan as replacement_plan,
+    (select a.deactivated_by from activations a
+      where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is not null) as deactivated_by
   from l
   left join mine on true
   left join licenses r on r.id = l.superseded_by`;
@@ -163,6 +167,8 @@ export async function statusByKey(rawKey: unknown, instanceId: string | null, no
       touchAfter.toISOString(),
       usagePeriod(now),
       certificateTtlSeconds,
+      // Usage reports and activations write last_seen_at too: the expiry is extended on its own clock.
+      new Date(now.getTime() + (certificateTtlSeconds - checkInWriteSeconds) * 1000).toISOString(),
     ],
     { prepare: true },
   );
@@ -182,9 +188,10 @@ export async function statusByKey(rawKey: unknown, instanceId: string | null, no
     license,
     ticketsThisMonth: row.tickets,
     clients: row.clients,
-    slots: slotSummary(limits, slotFactsOf(row), certificateTtlSeconds),
+    slots: slotSummary(limits, slotFactsOf(row)),
     activation,
     askedAsInstallation: true,
+    deactivatedBy: row.deactivated_by,
     replacement: replacementOf(license, row.replacement_key, row.replacement_plan),
     now,
   });
@@ -199,9 +206,7 @@ export async function statusOfLicense(license: LicenseRow, now = new Date()) {
     getDb().execute<{ tickets: number }>(
       sql`select tickets from usage_months where license_id = ${license.id} and period = ${usagePeriod(now)}`,
     ),
-    getDb().execute<SlotFactsRow>(
-      sql.raw(`select ${slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`)}`),
-    ),
+    getDb().execute<SlotFactsRow>(sql.raw(`select ${slotFactsSqlFor(license, now)}`)),
     license.supersededBy
       ? getDb().execute<{ key_masked: string; plan: string }>(
           sql`select key_masked, plan from licenses where id = ${license.supersededBy}`,
@@ -213,7 +218,7 @@ export async function statusOfLicense(license: LicenseRow, now = new Date()) {
     license: facts0,
     ticketsThisMonth: usage[0]?.tickets ?? 0,
     clients: installations.filter((i) => i.deactivatedAt === null).reduce((sum, i) => sum + i.clients, 0),
-    slots: slotSummary(license, slotFactsOf(facts[0]!), config().certificateTtlSeconds),
+    slots: slotSummary(license, slotFactsOf(facts[0]!)),
     activation: null,
     askedAsInstallation: false,
     replacement: replacementOf(facts0, replacement[0]?.key_masked ?? null, replacement[0]?.plan ?? null),

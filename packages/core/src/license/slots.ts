@@ -3,7 +3,9 @@
  *
  * Invariant: at any moment the installations able to run — activated, or
  * holding an unexpired certificate — are at most
- *   maxActivations + swapsPer30Days + staff releases of the last 30 days.
+ *   maxActivations + swapsPer30Days + staff releases of the last 30 days,
+ * with `maxActivations` as it was when each slot was taken: staff lowering
+ * it cuts no running installation off (another staff override, audited).
  *
  * Why it holds:
  * - A slot is taken by an active installation, and by a deactivated one
@@ -50,24 +52,30 @@ export type SlotFacts = {
   used: number;
   held: number;
   nextHeldFreesAt: Date | null;
-  /** The active installation silent longest: when it last checked in. */
-  oldestLastSeenAt: Date | null;
+  /**
+   * With every slot taken, the earliest a live installation's slot frees by
+   * the heartbeat: its deadline (last check-in + window), or its
+   * certificate's expiry if later (a culled installation's slot is held until then).
+   */
+  firstCullFreesAt: Date | null;
   swapsUsed: number;
 };
 
 /**
- * The slot facts of license `$license` at `$now`, as columns of one row.
+ * The slot facts of license `license` at `now` with heartbeat window
+ * `windowSeconds` (SQL expressions; ≤ 0: exempt), as columns of one row.
  * Used by the status query and by activation, so both count the same way.
  */
-export const slotFactsSql = (license: string, now: string) => `
+export const slotFactsSql = (license: string, now: string, windowSeconds: string) => `
   (select count(*)::int from activations a
      where a.license_id = ${license} and (a.deactivated_at is null or a.slot_frees_at > ${now})) as slots_used,
   (select count(*)::int from activations a
      where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as slots_held,
   (select min(a.slot_frees_at) from activations a
      where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
-  (select min(a.last_seen_at) from activations a
-     where a.license_id = ${license} and a.deactivated_at is null) as oldest_last_seen_at,
+  (select min(greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at))
+     from activations a
+     where a.license_id = ${license} and a.deactivated_at is null and ${windowSeconds} > 0) as first_cull_frees_at,
   (select count(*)::int from slot_swaps s
      where s.license_id = ${license} and not s.override and s.at > ${now} - interval '${SWAP_WINDOW_DAYS} days') as swaps_used`;
 
@@ -75,7 +83,7 @@ export type SlotFactsRow = {
   slots_used: number;
   slots_held: number;
   next_held_frees_at: Date | string | null;
-  oldest_last_seen_at: Date | string | null;
+  first_cull_frees_at: Date | string | null;
   swaps_used: number;
 };
 
@@ -86,25 +94,17 @@ export const slotFactsOf = (row: SlotFactsRow): SlotFacts => ({
   used: row.slots_used,
   held: row.slots_held,
   nextHeldFreesAt: asDate(row.next_held_frees_at),
-  oldestLastSeenAt: asDate(row.oldest_last_seen_at),
+  firstCullFreesAt: asDate(row.first_cull_frees_at),
   swapsUsed: row.swaps_used,
 });
 
 export function slotSummary(
-  license: Pick<PlanLimits, "maxActivations"> & {
-    swapsPer30Days: number | null;
-    heartbeatWindowSeconds: number | null;
-  },
+  license: Pick<PlanLimits, "maxActivations"> & { swapsPer30Days: number | null },
   facts: SlotFacts,
-  certificateTtlSeconds: number,
 ): SlotSummary {
   const allowance = swapAllowance(license);
-  // With every slot taken by a live installation, the next one frees when the heartbeat deactivates the quietest.
-  const window = heartbeatWindowSeconds(license, certificateTtlSeconds);
-  const heartbeatDeadline =
-    facts.used >= license.maxActivations && facts.oldestLastSeenAt && window
-      ? new Date(facts.oldestLastSeenAt.getTime() + window * 1000)
-      : null;
+  // With every slot taken, the next may free when the heartbeat deactivates the quietest installation.
+  const heartbeatDeadline = facts.used >= license.maxActivations ? facts.firstCullFreesAt : null;
   const candidates = [facts.nextHeldFreesAt, heartbeatDeadline].filter((d): d is Date => d !== null);
   const next = candidates.length ? new Date(Math.min(...candidates.map((d) => d.getTime()))) : null;
   return {

@@ -180,6 +180,8 @@ export type StatusInput = {
   activation: ActivationSummary | null;
   /** Whether the caller named an installation (X-Instance-Id) or is one (no session). */
   askedAsInstallation: boolean;
+  /** Who deactivated the asking installation, when it is deactivated. */
+  deactivatedBy?: string | null;
   replacement: Replacement | null;
   now: Date;
 };
@@ -189,6 +191,8 @@ const isValid = (status: StatusIndicator) => status === "valid" || status === "e
 /** The status body without its certificate (the caller signs one for an activated installation). */
 export function computeStatus(input: StatusInput): LicenseStatusBody {
   const { license, ticketsThisMonth, clients, slots, activation, askedAsInstallation, replacement, now } = input;
+  const onPurpose =
+    input.deactivatedBy === "account" || input.deactivatedBy === "staff" || input.deactivatedBy === "cli";
   const { status, code } = classify(license, now);
   const valid = isValid(status);
   const days = valid ? daysRemaining(effectiveEnd(license), now) : 0;
@@ -203,7 +207,12 @@ export function computeStatus(input: StatusInput): LicenseStatusBody {
   if (allUsed && slots.held > 0) {
     allUsed.message = `All ${slots.max} activations are taken, ${slots.held} by deactivated installations whose certificates are still valid${slots.nextFreesAt ? `; the next slot frees by ${slots.nextFreesAt.slice(0, 16).replace("T", " ")} UTC` : ""}.`;
   }
-  if (valid && askedAsInstallation && !activation) {
+  if (valid && askedAsInstallation && !activation && onPurpose) {
+    warnings.push({
+      code: "INSTANCE_DEACTIVATED",
+      message: `This installation was deactivated by ${input.deactivatedBy === "account" ? "the account admin" : "TicketZero staff"}; it gets no certificate until it is activated again on purpose.`,
+    });
+  } else if (valid && askedAsInstallation && !activation) {
     warnings.push({
       code: "INSTANCE_NOT_ACTIVATED",
       message:

@@ -29,7 +29,9 @@ export type Warning = {
     | "RENEWAL_DUE"
     | "TRIAL_ENDING"
     | "UPGRADE_GRACE_PERIOD"
-    | "INSTANCE_NOT_ACTIVATED";
+    | "INSTANCE_NOT_ACTIVATED"
+    /** Deactivated by the account admin, staff or the CLI: the installation should not activate itself again. */
+    | "INSTANCE_DEACTIVATED";
   message: string;
 };
 
