@@ -18,8 +18,8 @@ import {
   heartbeatWindowSeconds,
   retryAfterSeconds,
   type SlotFactsRow,
+  slotFactsJoin,
   slotFactsOf,
-  slotFactsSql,
   slotSummary,
 } from "./slots";
 import type { SlotSummary } from "./types";
@@ -34,14 +34,16 @@ export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The slots of a license at `now`, read inside `tx` (after the license row is locked, exact). */
 export async function slotsOf(tx: DbOrTx, license: LicenseRow, now: Date): Promise<SlotSummary> {
-  const [row] = await tx.execute<SlotFactsRow>(sql.raw(`select ${slotFactsSqlFor(license, now)}`));
+  const [row] = await tx.execute<SlotFactsRow>(
+    sql.raw(`select * from (select 1) one ${slotFactsSqlFor(license, now)}`),
+  );
   return slotSummary(license, slotFactsOf(row!));
 }
 
 /** The slot facts of one stored license (its id and the time are the only values inlined: a uuid and an ISO date). */
 export function slotFactsSqlFor(license: LicenseRow, now: Date): string {
   const window = heartbeatWindowSeconds(license, config().certificateTtlSeconds) ?? 0;
-  return slotFactsSql(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`, `${Math.trunc(window)}`);
+  return slotFactsJoin(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`, `${Math.trunc(window)}`);
 }
 
 export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {

@@ -14,7 +14,7 @@ import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
 import { factsOf, installationsOf, type LicenseRow, licensesOfAccount } from "./licenses";
 import { PLANS, type PlanId } from "./plans";
-import { type SlotFactsRow, slotFactsOf, slotFactsSql, slotSummary } from "./slots";
+import { type SlotFactsRow, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
 import type { LicenseStatusBody, Replacement } from "./types";
 import { hashKey } from "./vault";
@@ -35,7 +35,6 @@ type StatusRow = SlotFactsRow & {
   grace_ends_at: Date | string | null;
   cancel_at_period_end: boolean;
   tickets: number;
-  clients: number;
   activated_at: Date | string | null;
   my_clients: number | null;
   certificate_expires_at: Date | string | null;
@@ -137,14 +136,14 @@ const STATUS_QUERY = `
     l.swaps_per_30_days, l.heartbeat_window_seconds,
     l.features, l.issued_at, l.expires_at, l.grace_ends_at, l.cancel_at_period_end,
     coalesce((select u.tickets from usage_months u where u.license_id = l.id and u.period = $5), 0) as tickets,
-    (select coalesce(sum(a.clients), 0)::int from activations a where a.license_id = l.id and a.deactivated_at is null) as clients,
-    ${slotFactsSql("l.id", "$2::timestamptz", "coalesce(l.heartbeat_window_seconds, $6::int)")},
+    slot_facts.*, swap_facts.*,
     mine.activated_at, mine.clients as my_clients,
     coalesce((select t.certificate_expires_at from touched t), mine.certificate_expires_at) as certificate_expires_at,
     r.key_masked as replacement_key, r.plan as replacement_plan,
     (select a.deactivated_by from activations a
       where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is not null) as deactivated_by
   from l
+  ${slotFactsJoin("l.id", "$2::timestamptz", "coalesce(l.heartbeat_window_seconds, $6::int)")}
   left join mine on true
   left join licenses r on r.id = l.superseded_by`;
 
@@ -187,7 +186,7 @@ export async function statusByKey(rawKey: unknown, instanceId: string | null, no
   const body = computeStatus({
     license,
     ticketsThisMonth: row.tickets,
-    clients: row.clients,
+    clients: row.active_clients,
     slots: slotSummary(limits, slotFactsOf(row)),
     activation,
     askedAsInstallation: true,
@@ -206,7 +205,7 @@ export async function statusOfLicense(license: LicenseRow, now = new Date()) {
     getDb().execute<{ tickets: number }>(
       sql`select tickets from usage_months where license_id = ${license.id} and period = ${usagePeriod(now)}`,
     ),
-    getDb().execute<SlotFactsRow>(sql.raw(`select ${slotFactsSqlFor(license, now)}`)),
+    getDb().execute<SlotFactsRow>(sql.raw(`select * from (select 1) one ${slotFactsSqlFor(license, now)}`)),
     license.supersededBy
       ? getDb().execute<{ key_masked: string; plan: string }>(
           sql`select key_masked, plan from licenses where id = ${license.supersededBy}`,
@@ -217,7 +216,7 @@ export async function statusOfLicense(license: LicenseRow, now = new Date()) {
   const status = computeStatus({
     license: facts0,
     ticketsThisMonth: usage[0]?.tickets ?? 0,
-    clients: installations.filter((i) => i.deactivatedAt === null).reduce((sum, i) => sum + i.clients, 0),
+    clients: facts[0]!.active_clients,
     slots: slotSummary(license, slotFactsOf(facts[0]!)),
     activation: null,
     askedAsInstallation: false,

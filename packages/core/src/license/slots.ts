@@ -63,23 +63,30 @@ export type SlotFacts = {
 
 /**
  * The slot facts of license `license` at `now` with heartbeat window
- * `windowSeconds` (SQL expressions; ≤ 0: exempt), as columns of one row.
- * Used by the status query and by activation, so both count the same way.
+ * `windowSeconds` (SQL expressions; ≤ 0: exempt), as a FROM-clause fragment
+ * adding the columns of SlotFactsRow: one pass over the license's
+ * activations, one count of its swaps. Used by the status query and by
+ * activation, so both count the same way.
  */
-export const slotFactsSql = (license: string, now: string, windowSeconds: string) => `
-  (select count(*)::int from activations a
-     where a.license_id = ${license} and (a.deactivated_at is null or a.slot_frees_at > ${now})) as slots_used,
-  (select count(*)::int from activations a
-     where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as slots_held,
-  (select min(a.slot_frees_at) from activations a
-     where a.license_id = ${license} and a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
-  (select min(greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at))
-     from activations a
-     where a.license_id = ${license} and a.deactivated_at is null and ${windowSeconds} > 0) as first_cull_frees_at,
-  (select count(*)::int from slot_swaps s
-     where s.license_id = ${license} and not s.override and s.at > ${now} - interval '${SWAP_WINDOW_DAYS} days') as swaps_used`;
+export const slotFactsJoin = (license: string, now: string, windowSeconds: string) => `
+  cross join lateral (
+    select
+      count(*) filter (where a.deactivated_at is null or a.slot_frees_at > ${now})::int as slots_used,
+      count(*) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now})::int as slots_held,
+      min(a.slot_frees_at) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
+      min(greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at))
+        filter (where a.deactivated_at is null and ${windowSeconds} > 0) as first_cull_frees_at,
+      coalesce(sum(a.clients) filter (where a.deactivated_at is null), 0)::int as active_clients
+    from activations a where a.license_id = ${license}
+  ) slot_facts
+  cross join lateral (
+    select count(*)::int as swaps_used from slot_swaps s
+    where s.license_id = ${license} and not s.override and s.at > ${now} - interval '${SWAP_WINDOW_DAYS} days'
+  ) swap_facts`;
 
 export type SlotFactsRow = {
+  /** Clients summed over the active installations. */
+  active_clients: number;
   slots_used: number;
   slots_held: number;
   next_held_frees_at: Date | string | null;

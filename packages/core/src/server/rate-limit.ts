@@ -209,6 +209,7 @@ export async function blockedUntil(ip: string, now = Date.now()): Promise<number
 
 /** Counts a miss; throws 429 over the limit, else returns (the caller answers 404 / 400). */
 async function countMiss(ip: string): Promise<void> {
+  clearIps.delete(ip);
   const now = Date.now();
   const outcome = await recordFailedLookup(ip, now);
   if (outcome.limited) throw limitedFor((outcome.blockedUntil ?? now + 1000) - now, BLOCKED);
@@ -249,6 +250,16 @@ const BYPASS_FOR_MS = 5000;
 const bypass = new Map<string, number>();
 
 /**
+ * Addresses this process found unblocked within the last second, with no miss since: their
+ * requests skip the lookup (an installation polling all day costs one lookup a second per
+ * address, not one per request). Misses are still counted exactly (the work's own
+ * LICENSE_NOT_FOUND goes through countMiss, which also forgets the address here), so the
+ * limit on 404s holds; a block set by another process takes effect here within CLEAR_FOR_MS.
+ */
+const CLEAR_FOR_MS = 1000;
+const clearIps = new Map<string, number>();
+
+/**
  * Every key-bearing request, from an installation or from the Admin Panel: the key's format (no
  * database work for a malformed key), the lookup, then `budget` (only for a key that exists), then
  * `work` with the normalised key. A malformed or unknown key counts against the IP (400 / 404 within
@@ -271,7 +282,8 @@ export async function guardKeyLookup<T>(
   const canBypass = instanceId !== null && parsed.plan !== "trial";
   const pair = canBypass ? `${keyHash}\n${instanceId}` : "";
   const now = Date.now();
-  if (!canBypass || (bypass.get(pair) ?? 0) <= now) {
+  const ipClear = (clearIps.get(ip) ?? 0) > now;
+  if (!ipClear && (!canBypass || (bypass.get(pair) ?? 0) <= now)) {
     const found = await lookup(keyHash, canBypass ? instanceId : null, ip, now);
     if (!found.exists) {
       // Already blocked: 429 without another write (the block's end does not move).
@@ -284,6 +296,10 @@ export async function guardKeyLookup<T>(
       bypass.set(pair, now + BYPASS_FOR_MS);
     } else if (found.blockedUntil !== null) {
       throw limitedFor(found.blockedUntil - now, BLOCKED);
+    }
+    if (found.blockedUntil === null) {
+      if (clearIps.size > 10_000) clearIps.clear();
+      clearIps.set(ip, now + CLEAR_FOR_MS);
     }
   }
   await budget(parsed.key);
