@@ -60,6 +60,7 @@ export default defineConfig({
       STRIPE_WEBHOOK_SECRET: "",
       AUTH_SECRET: "e2e-secret-not-for-production-0123456789abcdef",
       RATE_LIMIT_TRIALS_PER_HOUR: "1000",
+      STAFF_EMAILS: "staff@e2e.ticketzero.test",
     },
   },
 });

@@ -246,7 +246,7 @@ export async function searchLicenses(input: SearchInput = {}, now = new Date()):
       issuedAt: licenses.issuedAt,
       expiresAt: licenses.expiresAt,
       maxActivations: licenses.maxActivations,
-      activationCount: sql<number>`(select count(*)::int from activations a where a.license_id = "licenses"."id")`,
+      activationCount: sql<number>`(select count(*)::int from activations a where a.license_id = "licenses"."id" and (a.deactivated_at is null or a.slot_frees_at > now()))`,
     })
     .from(licenses)
     .where(condition)
@@ -571,7 +571,7 @@ export async function figures(now = new Date()) {
       group by 1`),
     db.execute<{ activations: number; expiring: number; revenue12: number; payments12: number }>(sql`
       select
-        (select count(*)::int from activations) as activations,
+        (select count(*)::int from activations where deactivated_at is null) as activations,
         (select count(*)::int from licenses where state = 'active' and plan <> 'trial'
            and expires_at > ${nowIso}::timestamptz and expires_at <= ${soonIso}::timestamptz) as expiring,
         (select coalesce(sum(amount_cents), 0)::float8 from payments where created_at >= ${since.toISOString()}::timestamptz) as revenue12,
