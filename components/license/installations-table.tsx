@@ -1,5 +1,5 @@
 import type { SlotSummary } from "@ticketzero/core/license/types";
-import { useId } from "react";
+import { type ReactNode, useId } from "react";
 import { DataTable } from "@/components/ui/data-table";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
@@ -16,7 +16,57 @@ export type Installation = {
   lastSeenAt: string;
   /** Set for a deactivated installation that still holds its slot (its certificate is valid until then). */
   heldUntil?: string | null;
+  /** When the last certificate issued to it expires: how long a deactivation without a swap holds its slot. */
+  certificateExpiresAt?: string | null;
 };
+
+const TRIGGER_TONES = {
+  danger: "text-red-700 ring-red-200 hover:bg-red-50 focus-visible:outline-red-600",
+  warning: "text-amber-800 ring-amber-300 hover:bg-amber-50 focus-visible:outline-amber-600",
+};
+
+/**
+ * A destructive action behind a disclosure: the confirmation (what happens, then the button)
+ * works without JavaScript and is announced as expanded. `children` are extra form fields.
+ */
+function ConfirmDisclosure(props: {
+  label: string;
+  tone: keyof typeof TRIGGER_TONES;
+  describedBy: string;
+  fullWidth: boolean;
+  title: string;
+  body: string;
+  action: (formData: FormData) => Promise<void>;
+  instanceId: string;
+  submit: string;
+  children?: ReactNode;
+}) {
+  return (
+    <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
+      <summary
+        className={cn(
+          "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold ring-1 focus-visible:outline-2 focus-visible:outline-offset-2",
+          TRIGGER_TONES[props.tone],
+          props.fullWidth && "w-full",
+        )}
+        aria-describedby={props.describedBy}
+      >
+        {props.label}
+      </summary>
+      <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
+        <p className="text-sm font-semibold text-slate-900">{props.title}</p>
+        <p className="mt-1 text-sm text-slate-600">{props.body}</p>
+        <form action={props.action} className="mt-3 space-y-2">
+          <input type="hidden" name="instanceId" value={props.instanceId} />
+          {props.children}
+          <SubmitButton variant="danger" size="sm" fullWidth>
+            {props.submit}
+          </SubmitButton>
+        </form>
+      </div>
+    </details>
+  );
+}
 
 export type InstallationsTableProps = {
   installations: Installation[];
@@ -82,73 +132,51 @@ export function InstallationsTable({
   const max = slots?.max ?? maxActivations;
 
   // What deactivating does to the slot, said before it happens.
-  const consequence = !slots
-    ? "Its slot becomes free for another installation."
-    : slots.swapsLeft > 0
-      ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
-      : "No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires (at most 7 days).";
+  const consequence = (inst: Installation) =>
+    !slots
+      ? "Its slot becomes free for another installation."
+      : slots.swapsLeft > 0
+        ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
+        : `No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires${inst.certificateExpiresAt ? ` (${formatDate(inst.certificateExpiresAt)})` : ""}.`;
 
   const release = (inst: Installation, describedBy: string, fullWidth = false) =>
     releaseAction && inst.heldUntil ? (
-      <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
-        <summary
-          className={cn(
-            "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold text-amber-800 ring-1 ring-amber-300 hover:bg-amber-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600",
-            fullWidth && "w-full",
-          )}
-          aria-describedby={describedBy}
-        >
-          Release slot…
-        </summary>
-        <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
-          <p className="text-sm font-semibold text-slate-900">Release this slot now?</p>
-          <p className="mt-1 text-sm text-slate-600">
-            Staff override: the installation may keep running on its certificate until {formatDate(inst.heldUntil)}, so
-            one more installation can run than the license allows until then. Audited.
-          </p>
-          <form action={releaseAction} className="mt-3 space-y-2">
-            <input type="hidden" name="instanceId" value={inst.instanceId} />
-            <label className="block text-xs font-medium text-slate-700">
-              Reason
-              <input
-                name="reason"
-                required
-                maxLength={500}
-                className="mt-1 block w-full rounded-lg border-slate-300 px-2 py-1.5 text-sm ring-1 ring-slate-300"
-              />
-            </label>
-            <SubmitButton variant="danger" size="sm" fullWidth>
-              Release slot
-            </SubmitButton>
-          </form>
-        </div>
-      </details>
+      <ConfirmDisclosure
+        label="Release slot…"
+        tone="warning"
+        describedBy={describedBy}
+        fullWidth={fullWidth}
+        title="Release this slot now?"
+        body={`Staff override: the installation may keep running on its certificate until ${formatDate(inst.heldUntil)}, so one more installation can run than the license allows until then. Audited.`}
+        action={releaseAction}
+        instanceId={inst.instanceId}
+        submit="Release slot"
+      >
+        <label className="block text-xs font-medium text-slate-700">
+          Reason
+          <input
+            name="reason"
+            required
+            maxLength={500}
+            className="mt-1 block w-full rounded-lg border-slate-300 px-2 py-1.5 text-sm ring-1 ring-slate-300"
+          />
+        </label>
+      </ConfirmDisclosure>
     ) : null;
 
-  // A disclosure, so the confirmation works without JavaScript and is announced as expanded.
   const deactivate = (inst: Installation, describedBy: string, fullWidth = false) =>
     deactivateAction && !inst.heldUntil ? (
-      <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
-        <summary
-          className={cn(
-            "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600",
-            fullWidth && "w-full",
-          )}
-          aria-describedby={describedBy}
-        >
-          Deactivate…
-        </summary>
-        <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
-          <p className="text-sm font-semibold text-slate-900">Deactivate {name(inst)}?</p>
-          <p className="mt-1 text-sm text-slate-600">{consequence}</p>
-          <form action={deactivateAction} className="mt-3">
-            <input type="hidden" name="instanceId" value={inst.instanceId} />
-            <SubmitButton variant="danger" size="sm" fullWidth>
-              Deactivate installation
-            </SubmitButton>
-          </form>
-        </div>
-      </details>
+      <ConfirmDisclosure
+        label="Deactivate…"
+        tone="danger"
+        describedBy={describedBy}
+        fullWidth={fullWidth}
+        title={`Deactivate ${name(inst)}?`}
+        body={consequence(inst)}
+        action={deactivateAction}
+        instanceId={inst.instanceId}
+        submit="Deactivate installation"
+      />
     ) : null;
 
   const name = (inst: Installation) => inst.instanceName?.trim() || "Unnamed installation";

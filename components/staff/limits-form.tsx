@@ -53,34 +53,34 @@ export function LimitsForm({
         ))}
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field
-          name="swapsPer30Days"
-          label="Swaps per 30 days"
-          type="number"
-          inputMode="numeric"
-          min={0}
-          step={1}
-          optional
-          defaultValue={
-            (result && !result.ok ? result.values?.swapsPer30Days : undefined) ?? churn.swapsPer30Days ?? ""
-          }
-          error={fieldError("swapsPer30Days")}
-          hint={`Deactivations that free a slot at once; past them a slot frees when its certificate expires. Blank: one per activation (${current.maxActivations}).`}
-        />
-        <Field
-          name="heartbeatWindowDays"
-          label="Heartbeat window (days)"
-          type="number"
-          inputMode="numeric"
-          min={1}
-          step={1}
-          optional
-          defaultValue={
-            (result && !result.ok ? result.values?.heartbeatWindowDays : undefined) ?? churn.heartbeatWindowDays ?? ""
-          }
-          error={fieldError("heartbeatWindowDays")}
-          hint={`An installation silent this long is deactivated automatically. Blank: ${churn.defaultHeartbeatDays} days.`}
-        />
+        {[
+          {
+            name: "swapsPer30Days" as const,
+            label: "Swaps per 30 days",
+            min: 0,
+            hint: `Deactivations that free a slot at once; past them a slot frees when its certificate expires. Blank: one per activation (${current.maxActivations}).`,
+          },
+          {
+            name: "heartbeatWindowDays" as const,
+            label: "Heartbeat window (days)",
+            min: 1,
+            hint: `An installation silent this long is deactivated automatically. Blank: ${churn.defaultHeartbeatDays} days.`,
+          },
+        ].map((f) => (
+          <Field
+            key={f.name}
+            name={f.name}
+            label={f.label}
+            type="number"
+            inputMode="numeric"
+            min={f.min}
+            step={1}
+            optional
+            defaultValue={(result && !result.ok ? result.values?.[f.name] : undefined) ?? churn[f.name] ?? ""}
+            error={fieldError(f.name)}
+            hint={f.hint}
+          />
+        ))}
       </div>
       <div className="flex flex-wrap items-center gap-3">
         <SubmitButton>Save limits</SubmitButton>

@@ -221,7 +221,9 @@ export async function staffReleaseSlotAction(licenseId: string, form: FormData):
   if (!who || !("user" in who)) return;
   const instanceId = text(form, "instanceId");
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) return;
-  const reason = text(form, "reason").slice(0, 500) || "no reason given";
+  // An override without a reason is not made (the form requires one; a hand-made post gets nothing).
+  const reason = text(form, "reason").slice(0, 500);
+  if (!reason) return;
   try {
     await releaseHeldSlot(licenseId, instanceId, reason, staffContext(who.user, who.ip));
   } catch (error) {

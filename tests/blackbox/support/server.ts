@@ -4,6 +4,7 @@
  * run's database, with its settings given as environment.
  */
 import { type AppServer, startAppServer } from "../../support/app-server";
+import { GENEROUS_LIMITS } from "../../support/http";
 
 /**
  * A development-mode server (dev outbox for sign-in links, generated secrets shared with this
@@ -16,11 +17,7 @@ export function developmentEnv(overrides: Record<string, string> = {}): Record<s
     DB_POOL_SIZE: "4",
     REMINDERS_INTERVAL_MINUTES: "0",
     TRUST_PROXY: "",
-    RATE_LIMIT_ACTIVATIONS_PER_HOUR: "100000",
-    RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: "100000",
-    RATE_LIMIT_TRIALS_PER_HOUR: "100000",
-    RATE_LIMIT_KEY_PER_MINUTE: "100000",
-    RATE_LIMIT_FAILED_LOOKUPS: "100000",
+    ...GENEROUS_LIMITS,
     ...overrides,
   };
 }

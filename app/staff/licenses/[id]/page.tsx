@@ -194,6 +194,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
           activatedAt: i.activatedAt.toISOString(),
           lastSeenAt: i.lastSeenAt.toISOString(),
           heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
+          certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
         }))}
         maxActivations={license.maxActivations}
         slots={status.slots}

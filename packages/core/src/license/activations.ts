@@ -34,10 +34,15 @@ export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The slots of a license at `now`, read inside `tx` (after the license row is locked, exact). */
 export async function slotsOf(tx: DbOrTx, license: LicenseRow, now: Date): Promise<SlotSummary> {
+  return slotSummary(license, slotFactsOf(await slotFactsRowOf(tx, license, now)));
+}
+
+/** The raw slot facts (taken slots, clients of the active installations, swaps …) of one license at `now`. */
+export async function slotFactsRowOf(tx: DbOrTx, license: LicenseRow, now: Date): Promise<SlotFactsRow> {
   const [row] = await tx.execute<SlotFactsRow>(
     sql.raw(`select * from (select 1) one ${slotFactsSqlFor(license, now)}`),
   );
-  return slotSummary(license, slotFactsOf(row!));
+  return row!;
 }
 
 /** The slot facts of one stored license (its id and the time are the only values inlined: a uuid and an ISO date). */

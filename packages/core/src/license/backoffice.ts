@@ -24,6 +24,7 @@ import {
   normaliseEmail,
 } from "./licenses";
 import { isPlanId, PLAN_IDS, PLANS, type PlanId, type PlanLimits } from "./plans";
+import { slotTakenSql } from "./slots";
 import { EXPIRING_SOON_DAYS, usagePeriod } from "./status";
 import { usageHistory } from "./usage";
 
@@ -246,7 +247,7 @@ export async function searchLicenses(input: SearchInput = {}, now = new Date()):
       issuedAt: licenses.issuedAt,
       expiresAt: licenses.expiresAt,
       maxActivations: licenses.maxActivations,
-      activationCount: sql<number>`(select count(*)::int from activations a where a.license_id = "licenses"."id" and (a.deactivated_at is null or a.slot_frees_at > now()))`,
+      activationCount: sql<number>`(select count(*)::int from activations a where a.license_id = "licenses"."id" and ${sql.raw(slotTakenSql("a", "now()"))})`,
     })
     .from(licenses)
     .where(condition)

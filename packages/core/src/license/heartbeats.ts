@@ -32,6 +32,7 @@ import { config } from "../server/config";
 import { type Mail, sendMail } from "../server/mail";
 import { PLANS, type PlanId } from "./plans";
 import { heartbeatWindowSeconds } from "./slots";
+import { plural } from "./status";
 
 export type CulledInstallation = {
   activationId: string;
@@ -74,8 +75,6 @@ const DEFAULT_MAX_BATCHES = 20;
 /** A license's heartbeat window in seconds, or null when it is exempt (a window of 0 or less). */
 export const heartbeatWindowOf = (license: { heartbeatWindowSeconds: number | null }): number | null =>
   heartbeatWindowSeconds(license, config().certificateTtlSeconds);
-
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
 /** "7 days", "36 hours", "90 minutes": the window as people read it (whole units only). */
 export function describeWindow(seconds: number): string {

@@ -129,19 +129,18 @@ const STATUS_QUERY = `
     returning a.certificate_expires_at
   ),
   mine as (
-    select a.activated_at, a.clients, a.certificate_expires_at from activations a, l
-    where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null
+    select a.activated_at, a.clients, a.certificate_expires_at, a.deactivated_at, a.deactivated_by from activations a, l
+    where a.license_id = l.id and a.instance_id = $3::text
   )
   select l.id, l.plan, l.state, l.key_masked, l.max_clients, l.max_tickets_per_month, l.max_activations,
     l.swaps_per_30_days, l.heartbeat_window_seconds,
     l.features, l.issued_at, l.expires_at, l.grace_ends_at, l.cancel_at_period_end,
     coalesce((select u.tickets from usage_months u where u.license_id = l.id and u.period = $5), 0) as tickets,
     slot_facts.*, swap_facts.*,
-    mine.activated_at, mine.clients as my_clients,
+    case when mine.deactivated_at is null then mine.activated_at end as activated_at,
+    mine.clients as my_clients, mine.deactivated_by,
     coalesce((select t.certificate_expires_at from touched t), mine.certificate_expires_at) as certificate_expires_at,
-    r.key_masked as replacement_key, r.plan as replacement_plan,
-    (select a.deactivated_by from activations a
-      where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is not null) as deactivated_by
+    r.key_masked as replacement_key, r.plan as replacement_plan
   from l
   ${slotFactsJoin("l.id", "$2::timestamptz", "coalesce(l.heartbeat_window_seconds, $6::int)")}
   left join mine on true

@@ -28,7 +28,7 @@ import { sendMail } from "../server/mail";
 import { recordAudit } from "./audit";
 import type { LicenseRow } from "./licenses";
 import { PLANS, type PlanId } from "./plans";
-import { daysRemaining, NEAR_LIMIT_RATIO, usagePeriod } from "./status";
+import { daysRemaining, NEAR_LIMIT_RATIO, plural, usagePeriod } from "./status";
 
 export type SentReminder = { licenseId: string; key: string; email: string; kind: string };
 export type ReminderRun = {
@@ -115,7 +115,6 @@ async function release(candidate: Candidate, now: Date): Promise<void> {
   `);
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The mail for one reminder: masked key, plan, dates or usage, and where to act. */

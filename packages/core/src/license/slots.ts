@@ -61,6 +61,9 @@ export type SlotFacts = {
   swapsUsed: number;
 };
 
+/** Whether activation row `a` takes a slot at `now` (SQL): active, or deactivated with its slot still held. */
+export const slotTakenSql = (a: string, now: string) => `(${a}.deactivated_at is null or ${a}.slot_frees_at > ${now})`;
+
 /**
  * The slot facts of license `license` at `now` with heartbeat window
  * `windowSeconds` (SQL expressions; ≤ 0: exempt), as a FROM-clause fragment
@@ -71,7 +74,7 @@ export type SlotFacts = {
 export const slotFactsJoin = (license: string, now: string, windowSeconds: string) => `
   cross join lateral (
     select
-      count(*) filter (where a.deactivated_at is null or a.slot_frees_at > ${now})::int as slots_used,
+      count(*) filter (where ${slotTakenSql("a", now)})::int as slots_used,
       count(*) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now})::int as slots_held,
       min(a.slot_frees_at) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
       min(greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at))

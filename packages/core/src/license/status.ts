@@ -62,7 +62,8 @@ export function classify(license: LicenseFacts, now: Date): { status: StatusIndi
   return { status: "valid", code: "VALID" };
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+/** "1 day", "2 days", "1,000 tickets". */
+export const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 

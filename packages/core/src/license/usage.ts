@@ -6,9 +6,10 @@
  * row's lock. A refused report changes nothing: both happen in one
  * transaction.
  */
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { activations, usageMonths } from "../db/schema";
+import { slotFactsRowOf } from "./activations";
 import type { Context } from "./audit";
 import { LicenseError } from "./errors";
 import { assertUsable, findByKey } from "./licenses";
@@ -51,20 +52,9 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
       );
     }
 
-    const [others] = await tx
-      .select({
-        clients: sql<number>`coalesce(sum(${activations.clients}), 0)::int`,
-        count: sql<number>`count(*)::int`,
-      })
-      .from(activations)
-      .where(
-        and(
-          eq(activations.licenseId, license.id),
-          ne(activations.id, activation.id),
-          sql`${activations.deactivatedAt} is null`,
-        ),
-      );
-    const otherClients = others?.clients ?? 0;
+    // One read for the slots and the clients of all active installations (this one included).
+    const facts = await slotFactsRowOf(tx, license, now);
+    const otherClients = facts.active_clients - activation.clients;
     let clients = activation.clients;
     if (input.clients !== undefined) {
       if (otherClients + input.clients > license.maxClients) {
@@ -111,17 +101,8 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
       }
       tickets = row.tickets;
     }
-    const [{ used } = { used: 0 }] = await tx
-      .select({ used: sql<number>`count(*)::int` })
-      .from(activations)
-      .where(
-        and(
-          eq(activations.licenseId, license.id),
-          sql`(${activations.deactivatedAt} is null or ${activations.slotFreesAt} > ${now.toISOString()}::timestamptz)`,
-        ),
-      );
     return {
-      usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: used },
+      usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: facts.slots_used },
       remaining: license.maxTicketsPerMonth - tickets,
     };
   });
