@@ -1,6 +1,7 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { licenses } from "@ticketzero/core/db/schema";
 import { featureList, formatPrice, isPaidPlanId, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { licensesOfUser, roleAtLeast } from "@ticketzero/core/license/teams";
 import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import type { Metadata } from "next";
@@ -65,7 +66,10 @@ export default async function CheckoutPage({ searchParams }: { searchParams: Sea
 
   const plan = PLANS[planParam];
   const features = featureList(plan.features);
-  const owned = (row: typeof renewed) => Boolean(row && user && row.accountId === user.id);
+  const mine = user ? await licensesOfUser(user.id) : [];
+  // Only the license's owner or an admin of its team sees which key a renewal or upgrade is for.
+  const owned = (row: typeof renewed) =>
+    Boolean(row && mine.some((m) => m.license.id === row.id && roleAtLeast(m.role, "admin")));
   const kind = renew ? "renewal" : upgradeFrom ? "upgrade" : "purchase";
   const heading =
     kind === "renewal" ? `Renew ${plan.name}` : kind === "upgrade" ? `Upgrade to ${plan.name}` : `Buy ${plan.name}`;

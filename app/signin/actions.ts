@@ -4,6 +4,7 @@ import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import type { ActionResult } from "@/components/license/action-result";
 import { signIn, signOut } from "@/lib/auth";
+import { endAllSessions, sessionUser } from "@/lib/auth/session";
 import { safeCallbackPath } from "../admin/_lib/session";
 
 const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email());
@@ -40,4 +41,11 @@ export async function requestSignInLink(_prev: ActionResult, formData: FormData)
 
 export async function signOutAction(): Promise<void> {
   await signOut({ redirectTo: "/" });
+}
+
+/** "Sign out everywhere": ends every session of this user (other browsers, copied cookies), then this one. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const user = await sessionUser();
+  if (user) await endAllSessions(user.id);
+  await signOut({ redirectTo: "/signin?signedOut=everywhere" });
 }

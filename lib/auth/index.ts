@@ -21,7 +21,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     sessionsTable: sessions,
     verificationTokensTable: verificationTokens,
   } as never),
-  session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+  // Database sessions: signing out deletes the session row, so a copied cookie is refused at once
+  // ("sign out everywhere" deletes them all, lib/auth/session.ts).
+  session: { strategy: "database", maxAge: 30 * 24 * 3600, updateAge: 24 * 3600 },
   trustHost: true,
   pages: { signIn: "/signin", verifyRequest: "/signin/check-email", error: "/signin" },
   providers: [
@@ -43,12 +45,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     },
   ],
   callbacks: {
-    jwt({ token, user }) {
-      if (user?.id) token.sub = user.id;
-      return token;
-    },
-    session({ session, token }) {
-      if (token.sub && session.user) session.user.id = token.sub;
+    session({ session, user }) {
+      if (user?.id && session.user) session.user.id = user.id;
       return session;
     },
   },

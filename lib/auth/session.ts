@@ -1,4 +1,7 @@
 import "server-only";
+import { getDb } from "@ticketzero/core/db/client";
+import { sessions } from "@ticketzero/core/db/schema";
+import { eq } from "drizzle-orm";
 import { auth } from "./index";
 
 /** The signed-in account's id, or null. */
@@ -11,4 +14,9 @@ export async function sessionUser(): Promise<{ id: string; email: string } | nul
   const session = await auth();
   const user = session?.user;
   return user?.id && user.email ? { id: user.id, email: user.email } : null;
+}
+
+/** "Sign out everywhere": deletes every session of the user, this browser's included. */
+export async function endAllSessions(userId: string): Promise<void> {
+  await getDb().delete(sessions).where(eq(sessions.userId, userId));
 }

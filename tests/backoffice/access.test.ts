@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
 import { users } from "@ticketzero/core/db/schema";
-import { ensureAccount } from "@ticketzero/core/license/licenses";
+import { ensureUser } from "@ticketzero/core/license/teams";
 import { resetConfig } from "@ticketzero/core/server/config";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -45,14 +45,14 @@ describe("requireStaff", () => {
 
   it("sends a signed-in customer to the 403 Staff only page", async () => {
     const who = email("customer");
-    session.current = { id: await ensureAccount(getDb(), who), email: who };
+    session.current = { id: (await ensureUser(getDb(), who)).id, email: who };
     expect((await staffAccess()).kind).toBe("forbidden");
     expect(await redirectOf(requireStaff())).toBe(STAFF_FORBIDDEN_PATH);
   });
 
   it("lets in users.is_staff, and takes the flag away at once", async () => {
     const who = email("flag");
-    const id = await ensureAccount(getDb(), who);
+    const id = (await ensureUser(getDb(), who)).id;
     await getDb().update(users).set({ isStaff: true }).where(eq(users.id, id));
     session.current = { id, email: who };
     expect(await requireStaff()).toEqual({ id, email: who });
@@ -62,7 +62,7 @@ describe("requireStaff", () => {
 
   it("lets in an email listed in STAFF_EMAILS (any case)", async () => {
     const who = email("env");
-    const id = await ensureAccount(getDb(), who);
+    const id = (await ensureUser(getDb(), who)).id;
     session.current = { id, email: who };
     process.env.STAFF_EMAILS = `someone@vendor.test, ${who.toUpperCase()}`;
     resetConfig();

@@ -299,7 +299,7 @@ describe("issueCustom and licenseDetail", () => {
       maxTicketsPerMonth: 25_000,
       maxActivations: 60,
     });
-    expect(license.accountId).toBeTruthy();
+    expect(license.teamId).toBeTruthy();
     const status = await statusByKey(key, null);
     expect(status.limits).toEqual({ maxClients: 200, maxTicketsPerMonth: 25_000, maxActivations: 60 });
     expect(status.license?.daysRemaining).toBe(90);

@@ -18,9 +18,10 @@ import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { getDb } from "@ticketzero/core/db/client";
-import { activations, auditEvents, licenses, reminders, users } from "@ticketzero/core/db/schema";
+import { activations, auditEvents, licenses, reminders } from "@ticketzero/core/db/schema";
 import { culledMail, cullSilentInstallations, describeWindow } from "@ticketzero/core/license/heartbeats";
 import { issueLicense } from "@ticketzero/core/license/licenses";
+import { teamForEmail } from "@ticketzero/core/license/teams";
 import { readConfig, resetConfig } from "@ticketzero/core/server/config";
 import { everyMinutes, startJobs } from "@ticketzero/core/server/jobs";
 import { readOutbox, resetMailer } from "@ticketzero/core/server/mail";
@@ -34,14 +35,14 @@ const CTX = { actor: "test" };
 
 async function license(
   what: string,
-  opts: { window?: number | null; expiresAt?: Date; accountId?: string; email?: string } = {},
+  opts: { window?: number | null; expiresAt?: Date; teamId?: string; email?: string } = {},
 ) {
   const { license } = await issueLicense(
     {
       plan: "professional",
       email: opts.email ?? testEmail(what),
       expiresAt: opts.expiresAt ?? new Date(Date.now() + 300 * DAY),
-      accountId: opts.accountId ?? null,
+      teamId: opts.teamId ?? null,
       limits: { maxActivations: 100 },
     },
     CTX,
@@ -121,8 +122,8 @@ describe("heartbeat culling", () => {
     const [aGone] = await installations(a.id, [{ lastSeenAt: ago(30 * DAY), deactivatedAt: ago(20 * DAY) }]);
     // B: attached to an account whose admin has another address: the notice goes there.
     const adminEmail = testEmail("hb-admin");
-    const [admin] = await getDb().insert(users).values({ email: adminEmail }).returning({ id: users.id });
-    const b = await license("hb-b", { accountId: admin!.id });
+    const { teamId } = await getDb().transaction((tx) => teamForEmail(tx, adminEmail));
+    const b = await license("hb-b", { teamId });
     const bDead = await installations(b.id, repeat(10, { lastSeenAt: ago(7 * DAY + 60_000) }));
     const bLive = await installations(b.id, repeat(2, { lastSeenAt: ago(7 * DAY - 60_000) }));
     // C: a one-hour window. D: a 30-day window.

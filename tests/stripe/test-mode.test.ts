@@ -43,7 +43,7 @@ describe("test-mode checkout", () => {
     expect(first).toMatchObject({ created: true, kind: "new", plan: "professional", email });
     expect(first.key).toMatch(/^TZ-PRO-/);
     expect(first.license).toMatchObject({ plan: "professional", maxClients: 15, company: "Test MSP" });
-    expect(first.license.accountId).toBeTruthy();
+    expect(first.license.teamId).toBeTruthy();
 
     const second = await completeTestCheckout(sessionId);
     expect(second).toMatchObject({ created: false, key: first.key });

@@ -75,7 +75,7 @@ describe("checkout.session.completed", () => {
     const license = issued[0]!;
     expect(license.plan).toBe("professional");
     expect(license.maxTicketsPerMonth).toBe(5000);
-    expect(license.accountId).toBeTruthy();
+    expect(license.teamId).toBeTruthy();
     expect(license.company).toBe("Acme MSP");
     expect(license.stripeSubscriptionId).toBe(session.subscription);
 
@@ -329,7 +329,7 @@ describe("upgrades and renewals", () => {
     expect(upgraded.id).not.toBe(old.id);
     expect(upgraded.plan).toBe("enterprise");
     expect(upgraded.maxActivations).toBe(25);
-    expect(upgraded.accountId).toBe(old.accountId);
+    expect(upgraded.teamId).toBe(old.teamId);
 
     const superseded = await licenseById(old.id);
     expect(superseded.state).toBe("superseded");

@@ -1,5 +1,5 @@
 import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
-import { accountLicense, statusOfLicense } from "@ticketzero/core/license/license-status";
+import { accountLicense } from "@ticketzero/core/license/license-status";
 import { hasUsedTrial } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { usageHistory } from "@ticketzero/core/license/usage";
@@ -38,11 +38,7 @@ export default async function LicenseBillingPage() {
     hasUsedTrial(user.email),
   ]);
   const history = license ? (await usageHistory(license.id, 12)).reverse() : [];
-  const others = await Promise.all(
-    all
-      .filter((row) => row.id !== license?.id)
-      .map(async (row) => ({ row, status: (await statusOfLicense(row)).status })),
-  );
+  const others = all.filter((r) => r.license.id !== license?.id).map((r) => ({ row: r.license, status: r.status }));
   const plan = license?.plan as PlanId | undefined;
   const paid = isPaidPlanId(plan);
   const next = plan ? nextPlanUp(plan) : null;

@@ -80,7 +80,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
           {license.company ? " · " : null}
           {license.email}
           {accountEmail && accountEmail !== license.email ? ` · account ${accountEmail}` : null}
-          {!license.accountId ? " · not linked to an account" : null}
+          {!license.teamId ? " · on no account yet (waiting to be claimed)" : null}
         </p>
       </div>
 

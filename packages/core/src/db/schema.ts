@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -56,13 +57,18 @@ export const accounts = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] })],
 );
 
-export const sessions = pgTable("sessions", {
-  sessionToken: text("session_token").primaryKey(),
-  userId: text("user_id")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  expires: tz("expires").notNull(),
-});
+/** Database sessions: signing out (here or everywhere) deletes the rows, so an old cookie is refused. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    sessionToken: text("session_token").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expires: tz("expires").notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
 
 export const verificationTokens = pgTable(
   "verification_tokens",
@@ -72,6 +78,37 @@ export const verificationTokens = pgTable(
     expires: tz("expires").notNull(),
   },
   (t) => [primaryKey({ columns: [t.identifier, t.token] })],
+);
+
+// ---- teams: the customer's account ----
+/**
+ * A customer's account: the licenses it holds and the people who run them.
+ * A person (user) may belong to several teams; each has one role per team.
+ */
+export const teams = pgTable("teams", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  /** The license the Admin Panel opens on (chosen by an admin); null: the best usable one. */
+  primaryLicenseId: uuid("primary_license_id").references((): AnyPgColumn => licenses.id, { onDelete: "set null" }),
+  createdAt: tz("created_at").notNull().defaultNow(),
+});
+
+/** owner: everything, including the team and billing; admin: runs the license; viewer: reads. */
+export const teamMembers = pgTable(
+  "team_members",
+  {
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** owner | admin | viewer */
+    role: text("role").notNull(),
+    invitedBy: text("invited_by"),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
 );
 
 // ---- licensing ----
@@ -94,7 +131,8 @@ export const licenses = pgTable(
     features: jsonb("features").$type<string[]>().notNull(),
     email: text("email").notNull(),
     company: text("company"),
-    accountId: text("account_id").references(() => users.id, { onDelete: "set null" }),
+    /** The team whose Admin Panel shows it; null until its email's owner claims it (public trials). */
+    teamId: uuid("team_id").references((): AnyPgColumn => teams.id, { onDelete: "set null" }),
     issuedAt: tz("issued_at").notNull().defaultNow(),
     expiresAt: tz("expires_at").notNull(),
     /** Set when an upgrade replaced this license; it keeps working until then. */
@@ -110,7 +148,7 @@ export const licenses = pgTable(
   },
   (t) => [
     uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
-    index("licenses_account_idx").on(t.accountId),
+    index("licenses_team_idx").on(t.teamId),
     index("licenses_email_idx").on(t.email),
     index("licenses_subscription_idx").on(t.stripeSubscriptionId),
     // Reminders and the back office look for licenses by expiry.
@@ -214,10 +252,14 @@ export const trials = pgTable("trials", {
   createdAt: tz("created_at").notNull().defaultNow(),
 });
 
-/** One row per paid Checkout Session: the idempotency key of fulfilment. */
+/**
+ * One row per payment: a paid Checkout Session (its id is the idempotency key
+ * of fulfilment) or a paid renewal or proration invoice (`in_…`, same rule).
+ */
 export const payments = pgTable(
   "payments",
   {
+    /** The Stripe object that was paid: a Checkout Session (`cs_…`) or an invoice (`in_…`). */
     checkoutSessionId: text("checkout_session_id").primaryKey(),
     licenseId: uuid("license_id").references(() => licenses.id, { onDelete: "set null" }),
     plan: text("plan").notNull(),
@@ -236,9 +278,14 @@ export const payments = pgTable(
     /** The subscription's first invoice and its payment, to find the license a refund or dispute is about. */
     stripeInvoiceId: text("stripe_invoice_id"),
     stripePaymentIntentId: text("stripe_payment_intent_id"),
+    /** purchase | upgrade | renewal | proration */
+    kind: text("kind").notNull().default("purchase"),
+    /** Stripe's hosted receipt or invoice page; null in test mode (the portal renders its own). */
+    receiptUrl: text("receipt_url"),
     createdAt: tz("created_at").notNull().defaultNow(),
   },
   (t) => [
+    index("payments_license_idx").on(t.licenseId, t.createdAt),
     index("payments_subscription_idx").on(t.stripeSubscriptionId),
     index("payments_invoice_idx").on(t.stripeInvoiceId),
     index("payments_payment_intent_idx").on(t.stripePaymentIntentId),
@@ -263,12 +310,42 @@ export const checkoutSessions = pgTable(
     status: text("status").notNull().default("open"),
     upgradeFromLicenseId: uuid("upgrade_from_license_id"),
     renewLicenseId: uuid("renew_license_id"),
+    /** The signed-in user who started it (null: signed out). */
     accountId: text("account_id").references(() => users.id, { onDelete: "set null" }),
+    /** The team the new license joins (the buyer's); null: the team of the email's owner. */
+    teamId: uuid("team_id").references(() => teams.id, { onDelete: "set null" }),
+    /** SHA-256 of the token in the paying browser's cookie: the one-time key reveal is bound to it. */
+    buyerTokenHash: text("buyer_token_hash"),
+    /** When the success page showed the key to that browser (at most once). */
+    keyRevealedAt: tz("key_revealed_at"),
     createdAt: tz("created_at").notNull().defaultNow(),
     paidAt: tz("paid_at"),
   },
   (t) => [index("checkout_sessions_email_idx").on(t.email)],
 );
+
+/**
+ * Our copy of each subscription (Stripe's, or a local one in test mode), kept
+ * from its events in the order Stripe created them (`lastEventAt`): an event
+ * older than the one applied changes nothing, and an event that arrives before
+ * its checkout is fulfilled is kept here, not lost.
+ */
+export const subscriptions = pgTable("subscriptions", {
+  id: text("id").primaryKey(),
+  /** stripe | test */
+  mode: text("mode").notNull(),
+  customerId: text("customer_id"),
+  /** Stripe's status: active, past_due, canceled, … */
+  status: text("status").notNull(),
+  plan: text("plan"),
+  cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+  currentPeriodEnd: tz("current_period_end"),
+  /** A downgrade that takes effect at the period end. */
+  scheduledPlan: text("scheduled_plan"),
+  /** The `created` time of the last event applied. */
+  lastEventAt: tz("last_event_at"),
+  updatedAt: tz("updated_at").notNull().defaultNow(),
+});
 
 /** Stripe event ids already processed, so a replayed webhook changes nothing. */
 export const processedEvents = pgTable("processed_events", {
@@ -283,13 +360,15 @@ export const auditEvents = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     at: tz("at").notNull().defaultNow(),
     licenseId: uuid("license_id"),
+    /** Team changes (members, roles, primary license) carry their team. */
+    teamId: uuid("team_id"),
     /** `system`, `installation:<id>`, `user:<id>`, `cli`, `stripe` */
     actor: text("actor").notNull(),
     action: text("action").notNull(),
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     ip: text("ip"),
   },
-  (t) => [index("audit_license_idx").on(t.licenseId, t.at)],
+  (t) => [index("audit_license_idx").on(t.licenseId, t.at), index("audit_team_idx").on(t.teamId, t.at)],
 );
 
 /** Dev outbox: mail that would have been sent, shown at /dev/outbox outside production. */

@@ -13,7 +13,7 @@ import { consumeNewSlotBudget } from "../server/rate-limit";
 import { type Context, recordAudit } from "./audit";
 import { isLicenseError, LicenseError } from "./errors";
 import { parseKey } from "./keys";
-import { assertUsable, attachToAccount, findById, findByKey, type LicenseRow } from "./licenses";
+import { assertUsable, findById, findByKey, type LicenseRow } from "./licenses";
 import {
   heartbeatWindowSeconds,
   retryAfterSeconds,
@@ -22,6 +22,7 @@ import {
   slotFactsOf,
   slotSummary,
 } from "./slots";
+import { attachForUser } from "./teams";
 import type { SlotSummary } from "./types";
 
 export type ActivationRow = typeof activations.$inferSelect;
@@ -62,7 +63,7 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
       const license = await findByKey(input.licenseKey, tx, true);
       refusedLicenseId = license.id;
       assertUsable(license, now);
-      if (ctx.accountId) await attachToAccount(tx, license, ctx.accountId, ctx);
+      if (ctx.accountId) await attachForUser(tx, license, ctx.accountId, ctx);
 
       const [existing] = await tx
         .select()

@@ -5,8 +5,10 @@ export type Context = {
   /** Who acts: `installation:<instanceId>`, `user:<id>`, `cli`, `stripe`, `public`. */
   actor: string;
   ip?: string | null;
-  /** The signed-in account, when a person acts through the portal. */
+  /** The signed-in user (a user id), when a person acts through the portal. */
   accountId?: string | null;
+  /** The team a change is about (members, roles, claims), recorded with the event. */
+  teamId?: string | null;
   now?: Date;
 };
 
@@ -16,6 +18,7 @@ export type AuditEntry = { licenseId?: string | null; action: string; detail?: R
 export async function recordAudit(db: DbOrTx, ctx: Context, entry: AuditEntry): Promise<void> {
   await db.insert(auditEvents).values({
     licenseId: entry.licenseId ?? null,
+    teamId: ctx.teamId ?? null,
     actor: ctx.actor,
     action: entry.action,
     detail: entry.detail ?? {},

@@ -7,7 +7,7 @@
 import { and, count, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
-import { activations, auditEvents, licenses, payments, users } from "../db/schema";
+import { activations, auditEvents, licenses, payments, teamMembers, users } from "../db/schema";
 import { config } from "../server/config";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
@@ -15,7 +15,6 @@ import { parseKey } from "./keys";
 import { statusOfLicense } from "./license-status";
 import {
   changeLicenseState,
-  ensureAccount,
   extendLicense,
   findById,
   findByKey,
@@ -26,6 +25,7 @@ import {
 import { isPlanId, PLAN_IDS, PLANS, type PlanId, type PlanLimits } from "./plans";
 import { slotTakenSql } from "./slots";
 import { EXPIRING_SOON_DAYS, usagePeriod } from "./status";
+import { teamForEmail } from "./teams";
 import { usageHistory } from "./usage";
 
 const DAY_MS = 86_400_000;
@@ -306,8 +306,13 @@ export async function licenseDetail(id: string, now = new Date()) {
       .where(sql`${payments.licenseId} = ${license.id} or ${payments.renewLicenseId} = ${license.id}`)
       .orderBy(desc(payments.createdAt)),
     auditLog({ licenseId: license.id, pageSize: 100 }),
-    license.accountId
-      ? db.select({ email: users.email }).from(users).where(eq(users.id, license.accountId))
+    license.teamId
+      ? db
+          .select({ email: users.email })
+          .from(teamMembers)
+          .innerJoin(users, eq(users.id, teamMembers.userId))
+          .where(and(eq(teamMembers.teamId, license.teamId), eq(teamMembers.role, "owner")))
+          .limit(1)
       : Promise.resolve([]),
   ]);
   return {
@@ -446,13 +451,14 @@ export async function issueCustom(
     Object.entries(data.limits ?? {}).filter(([, v]) => v !== undefined),
   ) as Partial<PlanLimits>;
   return getDb().transaction(async (tx) => {
-    const accountId = await ensureAccount(tx, data.email, data.company);
+    // Licenses follow their email: onto the team of the address's owner (created and invited if new).
+    const { teamId } = await teamForEmail(tx, data.email, data.company);
     return issueLicense(
       {
         plan: data.plan,
         email: data.email,
         company: data.company,
-        accountId,
+        teamId,
         limits,
         expiresAt: new Date(now.getTime() + data.days * DAY_MS),
       },

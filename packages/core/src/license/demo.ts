@@ -7,9 +7,10 @@ import { count, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { licenses, payments, usageMonths, users } from "../db/schema";
 import { activateLicense } from "./activations";
-import { ensureAccount, issueLicense } from "./licenses";
+import { issueLicense } from "./licenses";
 import { PLANS, type PlanId } from "./plans";
 import { usagePeriod } from "./status";
+import { ensureUser, teamForEmail } from "./teams";
 
 const DAY = 86_400_000;
 
@@ -18,7 +19,7 @@ export const DEMO_STAFF_EMAIL = "staff@demo.ticketzero.test";
 export async function seedDemo(): Promise<void> {
   const db = getDb();
   // The back office (/staff): a staff account, ensured on every demo start.
-  const staffId = await ensureAccount(db, DEMO_STAFF_EMAIL, "TicketZero");
+  const { id: staffId } = await ensureUser(db, DEMO_STAFF_EMAIL, "TicketZero");
   await db.update(users).set({ isStaff: true }).where(eq(users.id, staffId));
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(licenses);
   if (n > 0) return;
@@ -37,7 +38,7 @@ export async function seedDemo(): Promise<void> {
     { email: "trial@demo.ticketzero.test", plan: "trial", expiresInDays: 12, tickets: 35, installations: 1 },
   ];
   for (const demo of demos) {
-    const accountId = await ensureAccount(db, demo.email, "Demo MSP");
+    const { teamId } = await db.transaction((tx) => teamForEmail(tx, demo.email, "Demo MSP"));
     const plan = PLANS[demo.plan];
     // Issued as long ago as the term already ran, and paid then (the back office's revenue chart).
     const issuedAt = new Date(now - (plan.durationDays - demo.expiresInDays) * DAY);
@@ -46,7 +47,7 @@ export async function seedDemo(): Promise<void> {
         plan: demo.plan,
         email: demo.email,
         company: "Demo MSP",
-        accountId,
+        teamId,
         expiresAt: new Date(now + demo.expiresInDays * DAY),
       },
       { ...ctx, now: issuedAt },

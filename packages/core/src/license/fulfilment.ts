@@ -16,9 +16,10 @@ import { isTestSessionId, SESSION_ID } from "../stripe/checkout";
 import { assertTestModeAllowed, idOf, isTestMode, stripeClient } from "../stripe/client";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
-import { ensureAccount, issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
+import { issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
 import { mailLicenseKey } from "./notify";
 import { isPaidPlanId, type PaidPlanId, PLANS } from "./plans";
+import { teamForEmail } from "./teams";
 import { decryptKey } from "./vault";
 
 const DAY_MS = 86_400_000;
@@ -52,6 +53,8 @@ type PaidOrder = {
   email: string;
   company: string | null;
   accountId: string | null;
+  /** The team a new license joins (the signed-in buyer's); null: the team of the email's owner. */
+  teamId: string | null;
   upgradeFromLicenseId: string | null;
   renewLicenseId: string | null;
   amountCents: number;
@@ -98,6 +101,7 @@ async function verifyPaidOrder(sessionId: string): Promise<PaidOrder> {
       email: row.email,
       company: row.company,
       accountId: row.accountId,
+      teamId: row.teamId,
       upgradeFromLicenseId: row.upgradeFromLicenseId,
       renewLicenseId: row.renewLicenseId,
       amountCents: PLANS[row.plan].priceCents,
@@ -131,6 +135,7 @@ async function verifyPaidOrder(sessionId: string): Promise<PaidOrder> {
     email: normaliseEmail(email),
     company: row?.company ?? meta.company ?? null,
     accountId: row?.accountId ?? meta.accountId ?? null,
+    teamId: row?.teamId ?? uuidOrNull(meta.teamId),
     upgradeFromLicenseId: row?.upgradeFromLicenseId ?? uuidOrNull(meta.upgradeFrom),
     renewLicenseId: row?.renewLicenseId ?? uuidOrNull(meta.renewOf),
     amountCents: session.amount_total ?? PLANS[plan].priceCents,
@@ -203,13 +208,14 @@ async function applyOrder(tx: Tx, order: PaidOrder, ctx: Context, now: Date): Pr
   }
 
   const previous = order.upgradeFromLicenseId ? await lockLicense(tx, order.upgradeFromLicenseId) : null;
-  const accountId = order.accountId ?? previous?.accountId ?? (await ensureAccount(tx, order.email, order.company));
+  // Licenses follow their email unless a signed-in buyer bought for their team (or it upgrades one).
+  const teamId = order.teamId ?? previous?.teamId ?? (await teamForEmail(tx, order.email, order.company)).teamId;
   const { license, key } = await issueLicense(
     {
       plan: order.plan,
       email: order.email,
       company: order.company,
-      accountId,
+      teamId,
       stripeSubscriptionId: order.stripeSubscriptionId,
     },
     ctx,

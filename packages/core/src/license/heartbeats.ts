@@ -141,10 +141,13 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
       with due as (
         select a.id, l.id as license_id,
                coalesce(l.heartbeat_window_seconds, ${ttl}::int) as window_seconds,
-               l.key_masked, l.plan, coalesce(u.email, l.email) as recipient
+               l.key_masked, l.plan,
+               -- the notice goes to the team's first owner, else the license's own address
+               coalesce((select u.email from team_members m join users u on u.id = m.user_id
+                          where m.team_id = l.team_id and m.role = 'owner'
+                          order by m.created_at limit 1), l.email) as recipient
           from activations a
           join licenses l on l.id = a.license_id
-          left join users u on u.id = l.account_id
          where a.deactivated_at is null
            and l.state = 'active' and l.expires_at > ${at}
            and coalesce(l.heartbeat_window_seconds, ${ttl}::int) > 0

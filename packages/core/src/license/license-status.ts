@@ -12,10 +12,11 @@ import { slotFactsSqlFor } from "./activations";
 import { signCertificate } from "./certificate";
 import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
-import { factsOf, installationsOf, type LicenseRow, licensesOfAccount } from "./licenses";
-import { PLANS, type PlanId } from "./plans";
+import { factsOf, installationsOf, type LicenseRow } from "./licenses";
+import { isPaidPlanId, PLANS, type PlanId } from "./plans";
 import { type SlotFactsRow, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
+import { type AccessibleLicense, licensesOfUser, type Role } from "./teams";
 import type { LicenseStatusBody, Replacement } from "./types";
 import { hashKey } from "./vault";
 
@@ -226,14 +227,47 @@ export async function statusOfLicense(license: LicenseRow, now = new Date()) {
   return { status, installations: visible };
 }
 
-/** The license an account admin sees: the newest usable one, else the newest of any kind. */
-export async function accountLicense(accountId: string, now = new Date()) {
-  const all = await licensesOfAccount(accountId);
-  if (!all.length) return { license: null, status: notFoundStatus(), installations: [], all };
-  const ranked = await Promise.all(all.map(async (license) => ({ license, ...(await statusOfLicense(license, now)) })));
+export type RankedLicense = AccessibleLicense & Awaited<ReturnType<typeof statusOfLicense>>;
+
+/**
+ * The license the Admin Panel opens on for a user, across their teams: the one
+ * asked for (the switcher), else the team's chosen primary while it is usable,
+ * else the newest usable paid license, else the newest usable trial, else the
+ * newest of any kind. A paid license always outranks a trial.
+ */
+export async function accountLicense(
+  userId: string,
+  options: { licenseId?: string | null; now?: Date } = {},
+): Promise<{
+  license: LicenseRow | null;
+  role: Role | null;
+  teamId: string | null;
+  status: LicenseStatusBody;
+  installations: RankedLicense["installations"];
+  all: RankedLicense[];
+}> {
+  const now = options.now ?? new Date();
+  const mine = await licensesOfUser(userId);
+  if (!mine.length) {
+    return { license: null, role: null, teamId: null, status: notFoundStatus(), installations: [], all: [] };
+  }
+  const all: RankedLicense[] = await Promise.all(
+    mine.map(async (entry) => ({ ...entry, ...(await statusOfLicense(entry.license, now)) })),
+  );
+  const current = (r: RankedLicense) => r.status.valid && r.license.state !== "superseded";
   const best =
-    ranked.find((r) => r.status.valid && r.license.state !== "superseded") ??
-    ranked.find((r) => r.status.valid) ??
-    ranked[0]!;
-  return { ...best, all };
+    all.find((r) => r.license.id === options.licenseId) ??
+    all.find((r) => r.primary && current(r)) ??
+    all.find((r) => current(r) && isPaidPlanId(r.license.plan)) ??
+    all.find(current) ??
+    all.find((r) => r.status.valid) ??
+    all[0]!;
+  return {
+    license: best.license,
+    role: best.role,
+    teamId: best.teamId,
+    status: best.status,
+    installations: best.installations,
+    all,
+  };
 }

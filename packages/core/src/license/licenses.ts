@@ -2,9 +2,9 @@
  * Issuing, finding and changing licenses. Routes, server actions, Stripe
  * fulfilment and the CLI all call these.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
-import { activations, licenses, trials, users } from "../db/schema";
+import { activations, licenses, trials } from "../db/schema";
 import { type Context, recordAudit } from "./audit";
 import { isLicenseError, LicenseError } from "./errors";
 import { generateKey, KEY_FORMAT_MESSAGE, maskKey, parseKey } from "./keys";
@@ -28,7 +28,8 @@ export type IssueInput = {
   plan: PlanId;
   email: string;
   company?: string | null;
-  accountId?: string | null;
+  /** The team that holds it; null: nobody's yet (a public trial waits to be claimed). */
+  teamId?: string | null;
   /** Custom (enterprise) limits; the plan's defaults otherwise. */
   limits?: Partial<PlanLimits>;
   features?: string[];
@@ -58,7 +59,7 @@ export async function issueLicense(
         features: input.features ?? plan.features,
         email: normaliseEmail(input.email),
         company: input.company ?? null,
-        accountId: input.accountId ?? null,
+        teamId: input.teamId ?? null,
         issuedAt: now,
         expiresAt: input.expiresAt ?? new Date(now.getTime() + plan.durationDays * DAY_MS),
         stripeSubscriptionId: input.stripeSubscriptionId ?? null,
@@ -75,19 +76,6 @@ export async function issueLicense(
     }
   }
   throw new Error("could not draw a unique license key");
-}
-
-/** The account for an email, created on first purchase or trial so the buyer can sign in. */
-export async function ensureAccount(db: DbOrTx, email: string, company?: string | null): Promise<string> {
-  const normalised = normaliseEmail(email);
-  const [created] = await db
-    .insert(users)
-    .values({ email: normalised, company: company ?? null })
-    .onConflictDoNothing({ target: users.email })
-    .returning({ id: users.id });
-  if (created) return created.id;
-  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, normalised));
-  return existing!.id;
 }
 
 /** Format first (no database work for a malformed key), then existence. */
@@ -119,10 +107,6 @@ export function assertUsable(row: LicenseRow, now: Date): void {
 
 export async function listLicenses(db: DbOrTx = getDb(), limit = 200) {
   return db.select().from(licenses).orderBy(desc(licenses.issuedAt)).limit(limit);
-}
-
-export async function licensesOfAccount(accountId: string, db: DbOrTx = getDb()) {
-  return db.select().from(licenses).where(eq(licenses.accountId, accountId)).orderBy(desc(licenses.issuedAt));
 }
 
 export type LicenseState = "revoked" | "suspended" | "active";
@@ -211,16 +195,21 @@ export async function installationsOf(licenseId: string, db: DbOrTx = getDb()) {
     .orderBy(activations.activatedAt);
 }
 
-/** One trial per normalised email, ever: the `trials` primary key decides, also under concurrency. */
+/**
+ * One trial per normalised email, ever: the `trials` primary key decides, also
+ * under concurrency. `placeOnTeam` (inside the transaction) says which team, if
+ * any, gets it at once; a public trial goes on none and waits to be claimed.
+ */
 export async function generateTrial(
   rawEmail: string,
   ctx: Context,
-): Promise<{ license: LicenseRow; key: string; accountId: string }> {
+  placeOnTeam: (tx: Tx) => Promise<string | null> = async () => null,
+): Promise<{ license: LicenseRow; key: string }> {
   const email = normaliseEmail(rawEmail);
   try {
     return await getDb().transaction(async (tx: Tx) => {
-      const accountId = await ensureAccount(tx, email);
-      const { license, key } = await issueLicense({ plan: "trial", email, accountId }, ctx, tx);
+      const teamId = await placeOnTeam(tx);
+      const { license, key } = await issueLicense({ plan: "trial", email, teamId }, ctx, tx);
       const [claimed] = await tx
         .insert(trials)
         .values({ email, licenseId: license.id })
@@ -229,7 +218,7 @@ export async function generateTrial(
       // The domain refusal itself rolls the transaction back: no framework error class to recognise.
       if (!claimed)
         throw new LicenseError("TRIAL_ALREADY_USED", "A trial has already been started for this email address.");
-      return { license, key, accountId };
+      return { license, key };
     });
   } catch (error) {
     if (isLicenseError(error) && error.code === "TRIAL_ALREADY_USED") {
@@ -245,16 +234,4 @@ export async function hasUsedTrial(email: string): Promise<boolean> {
     .from(trials)
     .where(eq(trials.email, normaliseEmail(email)));
   return Boolean(row);
-}
-
-export async function attachToAccount(tx: Tx, row: LicenseRow, accountId: string, ctx: Context) {
-  if (row.accountId === accountId) return;
-  if (row.accountId) {
-    throw new LicenseError("LICENSE_OWNED_BY_ANOTHER_ACCOUNT", "This license belongs to another account.");
-  }
-  await tx
-    .update(licenses)
-    .set({ accountId, updatedAt: new Date() })
-    .where(and(eq(licenses.id, row.id), sql`${licenses.accountId} is null`));
-  await recordAudit(tx, ctx, { licenseId: row.id, action: "license.attached", detail: { accountId } });
 }

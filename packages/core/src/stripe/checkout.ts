@@ -13,6 +13,7 @@ import { checkoutSessions, licenses, users } from "../db/schema";
 import { LicenseError } from "../license/errors";
 import { normaliseEmail } from "../license/licenses";
 import { isPaidPlanId, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "../license/plans";
+import { roleAtLeast, roleInTeam } from "../license/teams";
 import { config } from "../server/config";
 import { assertTestModeAllowed, isTestMode, priceLookupKey, stripeClient } from "./client";
 
@@ -20,8 +21,10 @@ export type CreateCheckoutInput = {
   plan: string;
   email: string;
   company?: string | null;
-  /** The signed-in account buying (the license is attached to it). */
+  /** The signed-in user buying. */
   accountId?: string | null;
+  /** The team the new license joins (the buyer must be an admin there); null: the team of the email's owner. */
+  teamId?: string | null;
   /** Upgrade: the license the new tier replaces (it keeps working through the grace period). */
   upgradeFromLicenseId?: string | null;
   /** Renewal: the license a paid session extends by a year instead of issuing a new one. */
@@ -55,11 +58,13 @@ async function checkTargetLicense(
   if (!UUID.safeParse(licenseId).success) invalid({ license: "That license reference is not valid." });
   const [row] = await getDb().select().from(licenses).where(eq(licenses.id, licenseId));
   if (!row) throw new LicenseError("LICENSE_NOT_FOUND", "The license to upgrade or renew was not found.");
-  const owned = input.accountId ? row.accountId === input.accountId : false;
-  if (!owned && normaliseEmail(row.email) !== input.email) {
+  // Only the signed-in owner or an admin of the license's team may upgrade or renew it.
+  const owned =
+    input.accountId && row.teamId ? roleAtLeast(await roleInTeam(input.accountId, row.teamId), "admin") : false;
+  if (!owned) {
     throw new LicenseError(
       "LICENSE_OWNED_BY_ANOTHER_ACCOUNT",
-      "That license belongs to another account. Sign in with the account that owns it.",
+      "Sign in with an account that runs this license (its owner or an admin of its team) to upgrade or renew it.",
     );
   }
   if (row.state === "revoked")
@@ -100,12 +105,16 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
     email: email.data,
     company: company.data || null,
     accountId: input.accountId || null,
+    teamId: input.teamId || null,
     upgradeFromLicenseId: input.upgradeFromLicenseId || null,
     renewLicenseId: input.renewLicenseId || null,
   };
   if (order.accountId) {
     const [account] = await getDb().select({ id: users.id }).from(users).where(eq(users.id, order.accountId));
     if (!account) order.accountId = null;
+  }
+  if (order.teamId && !(order.accountId && roleAtLeast(await roleInTeam(order.accountId, order.teamId), "admin"))) {
+    order.teamId = null;
   }
   if (order.upgradeFromLicenseId) await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
   if (order.renewLicenseId) await checkTargetLicense(order, order.renewLicenseId, "renew");
@@ -132,6 +141,7 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
   if (order.upgradeFromLicenseId) metadata.upgradeFrom = order.upgradeFromLicenseId;
   if (order.renewLicenseId) metadata.renewOf = order.renewLicenseId;
   if (order.accountId) metadata.accountId = order.accountId;
+  if (order.teamId) metadata.teamId = order.teamId;
   if (order.company) metadata.company = order.company;
   const publicUrl = config().publicUrl;
   const session = await stripe.checkout.sessions.create({
