@@ -19,4 +19,4 @@ export function proxy(request: NextRequest) {
 }
 
 // Pages only: /admin/activate-license and /admin/generate-trial are JSON APIs with their own credentials.
-export const config = { matcher: ["/admin", "/admin/license/:path*", "/staff", "/staff/:path*"] };
+export const config = { matcher: ["/admin", "/admin/license/:path*", "/admin/team/:path*", "/staff", "/staff/:path*"] };

@@ -6,6 +6,7 @@ import { AdminTabs } from "@/components/ui/admin-tabs";
 const TABS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/license", label: "License & Billing" },
+  { href: "/admin/team", label: "Team" },
 ] as const;
 
 export function AdminNav() {

@@ -22,11 +22,18 @@ export async function startPublicTrial(_prev: ActionResult, formData: FormData):
     const ip = currentClientIp();
     await consumeTrialBudget(ip);
     const user = await sessionUser();
-    const { license, key } = await startTrial(email.data, { actor: "public", ip, accountId: user?.id ?? null });
+    // A visitor signed in as that very address gets it on their account; anyone else's trial waits to be claimed.
+    const { license, key, claimed } = await startTrial(
+      email.data,
+      { actor: "public", ip, accountId: user?.id ?? null },
+      user,
+    );
     if (user) revalidatePath("/admin", "layout");
     return {
       ok: true,
-      message: `We also emailed the key to ${license.email}. Sign in with that address to manage it in the Admin Panel.`,
+      message: claimed
+        ? `It is on your account: open Admin Panel → License & Billing to manage it. We also emailed the key to ${license.email}.`
+        : `We also emailed the key to ${license.email}. To manage it, sign in with that address and choose “Add to my account” in the Admin Panel; no account changes until then.`,
       licenseKey: key,
       license: await licenseSummary(license),
     };

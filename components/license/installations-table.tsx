@@ -1,12 +1,12 @@
 import type { SlotSummary } from "@ticketzero/core/license/types";
-import { type ReactNode, useId } from "react";
+import { useId } from "react";
 import { DataTable } from "@/components/ui/data-table";
 import { Badge } from "../ui/badge";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+import { ConfirmDisclosure } from "../ui/confirm-disclosure";
 import { EmptyState } from "../ui/empty-state";
 import { ServerIcon } from "../ui/icons";
-import { SubmitButton } from "../ui/submit-button";
 import { formatDate, formatDateTime, formatRelative } from "./format";
 
 export type Installation = {
@@ -19,54 +19,6 @@ export type Installation = {
   /** When the last certificate issued to it expires: how long a deactivation without a swap holds its slot. */
   certificateExpiresAt?: string | null;
 };
-
-const TRIGGER_TONES = {
-  danger: "text-red-700 ring-red-200 hover:bg-red-50 focus-visible:outline-red-600",
-  warning: "text-amber-800 ring-amber-300 hover:bg-amber-50 focus-visible:outline-amber-600",
-};
-
-/**
- * A destructive action behind a disclosure: the confirmation (what happens, then the button)
- * works without JavaScript and is announced as expanded. `children` are extra form fields.
- */
-function ConfirmDisclosure(props: {
-  label: string;
-  tone: keyof typeof TRIGGER_TONES;
-  describedBy: string;
-  fullWidth: boolean;
-  title: string;
-  body: string;
-  action: (formData: FormData) => Promise<void>;
-  instanceId: string;
-  submit: string;
-  children?: ReactNode;
-}) {
-  return (
-    <details className="group relative inline-block text-left [&_summary::-webkit-details-marker]:hidden">
-      <summary
-        className={cn(
-          "inline-flex cursor-pointer list-none items-center justify-center rounded-lg px-3 py-1.5 text-sm font-semibold ring-1 focus-visible:outline-2 focus-visible:outline-offset-2",
-          TRIGGER_TONES[props.tone],
-          props.fullWidth && "w-full",
-        )}
-        aria-describedby={props.describedBy}
-      >
-        {props.label}
-      </summary>
-      <div className="z-10 mt-2 w-72 rounded-xl bg-white p-4 text-left shadow-lg ring-1 ring-slate-200 md:absolute md:right-0">
-        <p className="text-sm font-semibold text-slate-900">{props.title}</p>
-        <p className="mt-1 text-sm text-slate-600">{props.body}</p>
-        <form action={props.action} className="mt-3 space-y-2">
-          <input type="hidden" name="instanceId" value={props.instanceId} />
-          {props.children}
-          <SubmitButton variant="danger" size="sm" fullWidth>
-            {props.submit}
-          </SubmitButton>
-        </form>
-      </div>
-    </details>
-  );
-}
 
 export type InstallationsTableProps = {
   installations: Installation[];
@@ -149,7 +101,7 @@ export function InstallationsTable({
         title="Release this slot now?"
         body={`Staff override: the installation may keep running on its certificate until ${formatDate(inst.heldUntil)}, so one more installation can run than the license allows until then. Audited.`}
         action={releaseAction}
-        instanceId={inst.instanceId}
+        fields={{ instanceId: inst.instanceId }}
         submit="Release slot"
       >
         <label className="block text-xs font-medium text-slate-700">
@@ -174,7 +126,7 @@ export function InstallationsTable({
         title={`Deactivate ${name(inst)}?`}
         body={consequence(inst)}
         action={deactivateAction}
-        instanceId={inst.instanceId}
+        fields={{ instanceId: inst.instanceId }}
         submit="Deactivate installation"
       />
     ) : null;

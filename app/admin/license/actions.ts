@@ -45,7 +45,7 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
       ctx.ip,
       rawKey,
       () => Promise.resolve(),
-      (licenseKey) => claimLicenseByKey(user.id, licenseKey, ctx),
+      (licenseKey) => claimLicenseByKey(user, licenseKey, ctx),
     );
     refresh();
     const plan = PLANS[license.plan as keyof typeof PLANS]?.name ?? "Your";
@@ -62,35 +62,42 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
   }
 }
 
+/** Back to License & Billing on a license, with a notice (a fixed code: the page owns the words). */
+function backTo(licenseId: string | null, notice: string): never {
+  const query = new URLSearchParams({ notice });
+  if (licenseId) query.set("license", licenseId);
+  redirect(`/admin/license?${query}`);
+}
+
+const noticeFor = (error: unknown, fallback: string) =>
+  isLicenseError(error) && error.code === "FORBIDDEN" ? "read_only" : fallback;
+
 /** "Add to my account" for a license issued to the signed-in address (a public trial, a gift). */
-export async function claimLicenseAction(licenseId: string): Promise<ActionResult> {
+export async function claimLicenseAction(licenseId: string): Promise<void> {
   const user = await sessionUser();
-  if (!user) return SIGNED_OUT;
+  if (!user) redirect(signInHref("/admin/license"));
+  let notice = "claimed";
   try {
-    const license = await claimLicenseByEmail(user, licenseId, ctxOf(user));
-    refresh();
-    return {
-      ok: true,
-      code: "ADDED",
-      message: `License ${license.keyMasked} is now on your account.`,
-      license: await licenseSummary(license),
-    };
+    await claimLicenseByEmail(user, licenseId, ctxOf(user));
   } catch (error) {
-    return toActionResult(error, "add the license");
+    notice = noticeFor(error, "claim_failed");
   }
+  refresh();
+  backTo(notice === "claimed" ? licenseId : null, notice);
 }
 
 /** An admin's choice of the license the Admin Panel opens on. */
-export async function setPrimaryLicenseAction(licenseId: string): Promise<ActionResult> {
+export async function setPrimaryLicenseAction(licenseId: string): Promise<void> {
   const user = await sessionUser();
-  if (!user) return SIGNED_OUT;
+  if (!user) redirect(signInHref("/admin/license"));
+  let notice = "primary_set";
   try {
     await setPrimaryLicense(user.id, licenseId, ctxOf(user));
-    refresh();
-    return { ok: true, code: "PRIMARY_SET", message: "The Admin Panel now opens on this license." };
   } catch (error) {
-    return toActionResult(error, "choose the primary license");
+    notice = noticeFor(error, "primary_failed");
   }
+  refresh();
+  backTo(licenseId, notice);
 }
 
 /** "Start 30-Day Trial" in the Admin Panel: for the signed-in address only, straight onto their team. */
@@ -139,7 +146,7 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
       await deactivateInstallation({ licenseId: license.id }, instanceId, ctxOf(user), "account");
       back.set("deactivated", instanceId);
     } catch (error) {
-      back.set("notice", isLicenseError(error) && error.code === "FORBIDDEN" ? "read_only" : "deactivate_failed");
+      back.set("notice", noticeFor(error, "deactivate_failed"));
     }
   }
   refresh();

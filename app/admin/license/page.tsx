@@ -1,14 +1,17 @@
 import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
 import { accountLicense } from "@ticketzero/core/license/license-status";
-import { hasUsedTrial } from "@ticketzero/core/license/licenses";
+import { hasUsedTrial, installationsOf } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import { claimableLicenses, ROLE_WORDS, roleAtLeast } from "@ticketzero/core/license/teams";
 import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
+import { ClaimableLicenses } from "@/components/license/claimable-licenses";
 import { FeatureList } from "@/components/license/feature-list";
 import { formatDate } from "@/components/license/format";
 import { InstallationsTable } from "@/components/license/installations-table";
 import { LicenseStatusCard, STATUS_WORDS } from "@/components/license/license-status-card";
+import { LicenseSwitcher } from "@/components/license/license-switcher";
 import { checkoutHref, PlanPicker } from "@/components/license/plan-picker";
 import { StartTrialForm } from "@/components/license/start-trial-form";
 import { UpgradeCallout } from "@/components/license/upgrade-callout";
@@ -18,9 +21,14 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ArrowRightIcon, ClockIcon, KeyIcon } from "@/components/ui/icons";
-import { StatusIndicator } from "@/components/ui/status-indicator";
 import { requireUser } from "../_lib/session";
-import { activateLicenseAction, deactivateInstallationAction, startAccountTrialAction } from "./actions";
+import {
+  activateLicenseAction,
+  claimLicenseAction,
+  deactivateInstallationAction,
+  setPrimaryLicenseAction,
+  startAccountTrialAction,
+} from "./actions";
 import { RevealKey } from "./reveal-key";
 
 /** "7 days", or null when the license's installations are never deactivated for silence. */
@@ -31,14 +39,52 @@ function describeHeartbeat(license: { heartbeatWindowSeconds: number | null }): 
 
 export const metadata: Metadata = { title: "License & Billing" };
 
-export default async function LicenseBillingPage() {
+/** What the server actions redirect back with: fixed codes, so a link cannot put words on this page. */
+const NOTICES: Record<string, { tone: "success" | "error" | "info"; text: string }> = {
+  claimed: { tone: "success", text: "The license is on your account now." },
+  claim_failed: { tone: "error", text: "That license could not be added: it is no longer waiting for you." },
+  primary_set: { tone: "success", text: "This page now opens on this license." },
+  primary_failed: { tone: "error", text: "The primary license could not be changed. Reload and try again." },
+  deactivate_failed: {
+    tone: "error",
+    text: "That installation could not be deactivated: it may already be deactivated. The table shows its state now.",
+  },
+  read_only: {
+    tone: "error",
+    text: "Your role on this license is read-only. Ask an owner or admin of its team to make this change.",
+  },
+};
+
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
+
+export default async function LicenseBillingPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireUser("/admin/license");
-  const [{ license, status, installations, all }, trialUsed] = await Promise.all([
-    accountLicense(user.id),
+  const query = await searchParams;
+  const [{ license, role, status, installations, all }, trialUsed, claimable] = await Promise.all([
+    accountLicense(user.id, { licenseId: one(query.license) }),
     hasUsedTrial(user.email),
+    claimableLicenses(user.email),
   ]);
+  const canManage = roleAtLeast(role, "admin");
+  const notice = NOTICES[one(query.notice) ?? ""];
+  const deactivatedId = one(query.deactivated);
+  // Said from the installation's row as it is now, never from the link's words.
+  const deactivated =
+    deactivatedId && license
+      ? (await installationsOf(license.id)).find((i) => i.instanceId === deactivatedId && i.deactivatedAt)
+      : undefined;
+  const deactivatedName = deactivated ? deactivated.instanceName?.trim() || deactivated.instanceId : "";
+  const deactivatedNotice = deactivated
+    ? deactivated.slotFreesAt && deactivated.slotFreesAt > new Date()
+      ? `${deactivatedName} is deactivated. Its slot stays taken until ${formatDate(deactivated.slotFreesAt)}, when the certificate it holds expires.`
+      : `${deactivatedName} is deactivated and its slot is free: another installation can activate now.`
+    : null;
   const history = license ? (await usageHistory(license.id, 12)).reverse() : [];
-  const others = all.filter((r) => r.license.id !== license?.id).map((r) => ({ row: r.license, status: r.status }));
+  const showTeams = new Set(all.map((r) => r.teamId)).size > 1;
   const plan = license?.plan as PlanId | undefined;
   const paid = isPaidPlanId(plan);
   const next = plan ? nextPlanUp(plan) : null;
@@ -49,9 +95,9 @@ export default async function LicenseBillingPage() {
       <CardHeader
         id="activate-heading"
         title="Activate a license key"
-        description="Links the key to your account and records this Admin Panel as an installation."
+        description="Adds a key you bought or were sent to your account. It uses none of the license’s installation slots: your TicketZero AI servers activate themselves with the key."
       />
-      <ActivateLicenseForm action={activateLicenseAction} />
+      <ActivateLicenseForm action={activateLicenseAction} showInstanceName={false} />
     </Card>
   );
   const trialCard = trialUsed ? (
@@ -81,19 +127,68 @@ export default async function LicenseBillingPage() {
         </p>
       </div>
 
+      {notice ? (
+        <Alert tone={notice.tone} announce={notice.tone === "error" ? "alert" : "status"}>
+          {notice.text}
+        </Alert>
+      ) : null}
+      {deactivatedNotice ? (
+        <Alert tone="success" announce="status" title="Installation deactivated">
+          {deactivatedNotice}
+        </Alert>
+      ) : null}
+
+      {claimable.length > 0 ? (
+        <ClaimableLicenses
+          email={user.email}
+          items={claimable.map((row) => ({
+            id: row.id,
+            planName: PLANS[row.plan as PlanId]?.name ?? row.plan,
+            keyMasked: row.keyMasked,
+            expiresAt: row.expiresAt.toISOString(),
+            claim: claimLicenseAction.bind(null, row.id),
+          }))}
+        />
+      ) : null}
+
+      {all.length > 1 ? (
+        <LicenseSwitcher
+          currentId={license?.id ?? null}
+          showTeams={showTeams}
+          items={all.map((r) => ({
+            id: r.license.id,
+            planName: PLANS[r.license.plan as PlanId]?.name ?? r.license.plan,
+            keyMasked: r.license.keyMasked,
+            status: r.status.status,
+            statusLabel: STATUS_WORDS[r.status.code],
+            expiresAt: r.license.expiresAt.toISOString(),
+            teamName: r.teamName,
+            primary: r.primary,
+            makePrimary: roleAtLeast(r.role, "admin") ? setPrimaryLicenseAction.bind(null, r.license.id) : undefined,
+          }))}
+        />
+      ) : null}
+
+      {license && !canManage ? (
+        <Alert tone="info" announce="none" title={`${ROLE_WORDS[role ?? "viewer"]} access`}>
+          You can see this license’s status, usage and installations. To change anything, ask an owner or admin of its
+          team.
+        </Alert>
+      ) : null}
+
       <div data-testid="license-status" data-status={status.status}>
         {license && status.license ? (
           <LicenseStatusCard
             status={status}
             actions={
               <>
-                <RevealKey licenseId={license.id} />
-                {paid && plan && usable ? (
+                {canManage ? <RevealKey licenseId={license.id} /> : null}
+                {canManage && paid && plan && usable ? (
                   <Button href={checkoutHref(plan, "renew", license.id)} variant="secondary" size="sm">
                     Renew {PLANS[plan].name}
                   </Button>
                 ) : null}
-                {next && usable ? (
+                {canManage && next && usable ? (
                   <Button
                     href={checkoutHref(next, paid ? "upgrade" : "purchase", license.id)}
                     size="sm"
@@ -102,7 +197,7 @@ export default async function LicenseBillingPage() {
                     {paid ? `Upgrade to ${PLANS[next].name}` : "Buy a plan"}
                   </Button>
                 ) : null}
-                {!usable ? (
+                {canManage && !usable ? (
                   <Button href="#plans" size="sm" trailingIcon={<ArrowRightIcon />}>
                     Renew or buy a plan
                   </Button>
@@ -144,20 +239,22 @@ export default async function LicenseBillingPage() {
             <UsageHistoryChart data={history} limit={status.limits?.maxTicketsPerMonth ?? license.maxTicketsPerMonth} />
           </div>
           <FeatureList features={status.features} plan={plan} />
-          <InstallationsTable
-            installations={installations.map((i) => ({
-              instanceId: i.instanceId,
-              instanceName: i.instanceName,
-              activatedAt: i.activatedAt.toISOString(),
-              lastSeenAt: i.lastSeenAt.toISOString(),
-              heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
-              certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
-            }))}
-            maxActivations={license.maxActivations}
-            slots={status.slots}
-            heartbeatWindow={describeHeartbeat(license)}
-            deactivateAction={deactivateInstallationAction.bind(null, license.id)}
-          />
+          <div id="installations" className="scroll-mt-24">
+            <InstallationsTable
+              installations={installations.map((i) => ({
+                instanceId: i.instanceId,
+                instanceName: i.instanceName,
+                activatedAt: i.activatedAt.toISOString(),
+                lastSeenAt: i.lastSeenAt.toISOString(),
+                heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
+                certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
+              }))}
+              maxActivations={license.maxActivations}
+              slots={status.slots}
+              heartbeatWindow={describeHeartbeat(license)}
+              deactivateAction={canManage ? deactivateInstallationAction.bind(null, license.id) : undefined}
+            />
+          </div>
         </>
       ) : null}
 
@@ -182,32 +279,6 @@ export default async function LicenseBillingPage() {
           className="mt-6"
         />
       </section>
-
-      {others.length > 0 ? (
-        <Card as="section" aria-labelledby="other-licenses-heading">
-          <CardHeader
-            id="other-licenses-heading"
-            title="Other licenses on this account"
-            description="Earlier, replaced or expired licenses."
-          />
-          <ul className="divide-y divide-slate-100">
-            {others.map(({ row, status: s }) => (
-              <li key={row.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
-                <div className="min-w-0">
-                  <p className="font-medium text-slate-900">{PLANS[row.plan as PlanId]?.name ?? row.plan}</p>
-                  <p className="font-mono text-xs text-slate-500">{row.keyMasked}</p>
-                </div>
-                <div className="flex flex-wrap items-center gap-3 text-sm text-slate-600">
-                  <span>
-                    {s.status === "expired" || s.status === "invalid" ? "Ended" : "Expires"} {formatDate(row.expiresAt)}
-                  </span>
-                  <StatusIndicator status={s.status} size="sm" label={STATUS_WORDS[s.code]} />
-                </div>
-              </li>
-            ))}
-          </ul>
-        </Card>
-      ) : null}
     </div>
   );
 }

@@ -197,14 +197,28 @@ export async function attachToTeam(tx: Tx, row: LicenseRow, teamId: string, ctx:
 }
 
 /**
+ * Whether holding the key proves a right to an unowned license. A paid key is
+ * only ever shown to its buyer and its team; a trial key is shown to whoever
+ * typed the address on the public trial page, so only that address's owner
+ * may claim a trial.
+ */
+async function keyProvesClaim(tx: Tx, row: LicenseRow, userId: string): Promise<boolean> {
+  if (row.plan !== "trial") return true;
+  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+  return Boolean(user?.email) && normaliseEmail(user!.email!) === row.email;
+}
+
+/**
  * A signed-in user activating through the JSON API: an unowned license joins
- * their own team; one on a team of theirs stays; another team's is refused.
+ * their own team (a trial only their own address's); one on a team of theirs
+ * stays; another team's is refused.
  */
 export async function attachForUser(tx: Tx, row: LicenseRow, userId: string, ctx: Context): Promise<void> {
   if (row.teamId) {
     if (await roleInTeam(userId, row.teamId, tx)) return;
     throw new LicenseError("LICENSE_OWNED_BY_ANOTHER_ACCOUNT", "This license belongs to another account.");
   }
+  if (!(await keyProvesClaim(tx, row, userId))) return;
   await attachToTeam(tx, row, await personalTeamOf(tx, userId), ctx);
 }
 
@@ -226,17 +240,24 @@ async function targetTeam(tx: Tx, userId: string, teamId?: string | null): Promi
  * fine; another team's is refused. Uses no installation slot.
  */
 export async function claimLicenseByKey(
-  userId: string,
+  user: { id: string },
   rawKey: unknown,
   ctx: Context,
   teamId?: string | null,
 ): Promise<{ license: LicenseRow; attached: boolean }> {
+  const userId = user.id;
   return getDb().transaction(async (tx) => {
     const row = await findByKey(rawKey, tx, true);
     if (row.teamId) {
       const role = await roleInTeam(userId, row.teamId, tx);
       if (!role) throw new LicenseError("LICENSE_OWNED_BY_ANOTHER_ACCOUNT", "This license belongs to another account.");
       return { license: row, attached: false };
+    }
+    if (!(await keyProvesClaim(tx, row, userId))) {
+      throw new LicenseError(
+        "LICENSE_OWNED_BY_ANOTHER_ACCOUNT",
+        "This trial was started for another email address. Sign in with that address to add it to its account.",
+      );
     }
     const team = await targetTeam(tx, userId, teamId);
     await attachToTeam(tx, row, team, ctx);
@@ -337,7 +358,10 @@ export async function inviteMember(
       .values({ teamId, userId: user.id, role, invitedBy: byUserId })
       .onConflictDoNothing()
       .returning({ since: teamMembers.createdAt });
-    if (!added) throw new LicenseError("CONFLICT", `${email} is already on this team.`);
+    if (!added)
+      throw new LicenseError("CONFLICT", `${email} is already on this team.`, {
+        details: { reason: "ALREADY_MEMBER" },
+      });
     await recordAudit(tx, { ...ctx, teamId }, { action: "team.member_invited", detail: { email, role } });
     const [inviter] = await tx.select({ email: users.email }).from(users).where(eq(users.id, byUserId));
     return { team, member: { userId: user.id, email, name: null, role, since: added.since }, inviter };
@@ -374,7 +398,9 @@ export async function changeMemberRole(
     if (!current) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
     if (current === role) return;
     if (current === "owner" && (await ownerCount(tx, teamId)) <= 1) {
-      throw new LicenseError("CONFLICT", "A team needs an owner. Make someone else an owner first.");
+      throw new LicenseError("CONFLICT", "A team needs an owner. Make someone else an owner first.", {
+        details: { reason: "LAST_OWNER" },
+      });
     }
     await tx
       .update(teamMembers)
@@ -397,7 +423,9 @@ export async function removeMember(byUserId: string, teamId: string, memberId: u
     const current = await roleInTeam(memberId, teamId, tx);
     if (!current) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
     if (current === "owner" && (await ownerCount(tx, teamId)) <= 1) {
-      throw new LicenseError("CONFLICT", "The last owner cannot be removed. Make someone else an owner first.");
+      throw new LicenseError("CONFLICT", "The last owner cannot be removed. Make someone else an owner first.", {
+        details: { reason: "LAST_OWNER" },
+      });
     }
     await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, memberId)));
     await recordAudit(
@@ -412,4 +440,12 @@ export async function removeMember(byUserId: string, teamId: string, memberId: u
 export async function teamsByIds(ids: string[], db: DbOrTx = getDb()) {
   if (!ids.length) return [];
   return db.select().from(teams).where(inArray(teams.id, ids));
+}
+
+/** The user's teams, with their own team created first if they have none (the Team page needs one to invite into). */
+export async function teamsOfUserEnsured(userId: string) {
+  const mine = await membershipsOf(userId);
+  if (mine.length) return mine;
+  await getDb().transaction((tx) => personalTeamOf(tx, userId));
+  return membershipsOf(userId);
 }
