@@ -31,7 +31,6 @@ import { statusByKey, statusOfLicense } from "@ticketzero/core/license/license-s
 import {
   extendLicense,
   findByKey,
-  issueLicense,
   type LicenseRow,
   listLicenses,
   reinstateLicense,
@@ -40,6 +39,7 @@ import {
 } from "@ticketzero/core/license/licenses";
 import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { sendDueReminders } from "@ticketzero/core/license/reminders";
+import { issueForEmail } from "@ticketzero/core/license/teams";
 import { startTrial } from "@ticketzero/core/license/trial";
 import type { LicenseStatusBody, SlotSummary } from "@ticketzero/core/license/types";
 import { bootstrapDatabase, type Database } from "@ticketzero/core/server/bootstrap";
@@ -267,7 +267,8 @@ async function run(command: string, values: Values): Promise<Output> {
         if (unknown.length)
           throw new UsageError(`unknown feature(s): ${unknown.join(", ")}; known: ${Object.keys(FEATURES).join(", ")}`);
       }
-      const { license, key } = await issueLicense(
+      // Licenses follow their email: onto its owner's team, and the key is mailed with a sign-in link.
+      const { license, key } = await issueForEmail(
         {
           plan,
           email,

@@ -13,19 +13,11 @@ import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
 import { statusOfLicense } from "./license-status";
-import {
-  changeLicenseState,
-  extendLicense,
-  findById,
-  findByKey,
-  issueLicense,
-  type LicenseRow,
-  normaliseEmail,
-} from "./licenses";
+import { changeLicenseState, extendLicense, findById, findByKey, type LicenseRow, normaliseEmail } from "./licenses";
 import { isPlanId, PLAN_IDS, PLANS, type PlanId, type PlanLimits } from "./plans";
 import { slotTakenSql } from "./slots";
 import { EXPIRING_SOON_DAYS, usagePeriod } from "./status";
-import { teamForEmail } from "./teams";
+import { issueForEmail } from "./teams";
 import { usageHistory } from "./usage";
 
 const DAY_MS = 86_400_000;
@@ -450,22 +442,17 @@ export async function issueCustom(
   const limits = Object.fromEntries(
     Object.entries(data.limits ?? {}).filter(([, v]) => v !== undefined),
   ) as Partial<PlanLimits>;
-  return getDb().transaction(async (tx) => {
-    // Licenses follow their email: onto the team of the address's owner (created and invited if new).
-    const { teamId } = await teamForEmail(tx, data.email, data.company);
-    return issueLicense(
-      {
-        plan: data.plan,
-        email: data.email,
-        company: data.company,
-        teamId,
-        limits,
-        expiresAt: new Date(now.getTime() + data.days * DAY_MS),
-      },
-      ctx,
-      tx,
-    );
-  });
+  // Licenses follow their email: onto the team of the address's owner (created and invited if new).
+  return issueForEmail(
+    {
+      plan: data.plan,
+      email: data.email,
+      company: data.company,
+      limits,
+      expiresAt: new Date(now.getTime() + data.days * DAY_MS),
+    },
+    ctx,
+  );
 }
 
 // ---------------------------------------------------------------- audit log

@@ -16,7 +16,9 @@ import { config } from "../server/config";
 import { sendMail } from "../server/mail";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
-import { findByKey, type LicenseRow, normaliseEmail } from "./licenses";
+import { findByKey, type IssueInput, issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
+import { mailLicenseKey } from "./notify";
+import { PLANS } from "./plans";
 
 export const ROLES = ["owner", "admin", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
@@ -448,4 +450,23 @@ export async function teamsOfUserEnsured(userId: string) {
   if (mine.length) return mine;
   await getDb().transaction((tx) => personalTeamOf(tx, userId));
   return membershipsOf(userId);
+}
+
+/**
+ * Issuing by staff or the CLI: the license goes onto the team of its email's
+ * owner (user and team created if new) and the key is mailed to that address
+ * with a sign-in link, so it appears in their portal without pasting it.
+ */
+export async function issueForEmail(
+  input: Omit<IssueInput, "teamId">,
+  ctx: Context,
+): Promise<{ license: LicenseRow; key: string; invited: boolean }> {
+  const issued = await getDb().transaction(async (tx) => {
+    const { teamId, invited } = await teamForEmail(tx, input.email, input.company);
+    return { ...(await issueLicense({ ...input, teamId }, ctx, tx)), invited };
+  });
+  await mailLicenseKey(issued.license.email, issued.key, PLANS[input.plan].name).catch((error) =>
+    console.error("[licenses] key mail failed:", (error as Error)?.message),
+  );
+  return issued;
 }
