@@ -113,30 +113,22 @@ describe("TRIAL_ALREADY_USED: one trial per email, whichever way asks first", ()
   }
 });
 
-describe("ACTIVATION_LIMIT_REACHED: two slots filled on two ways, then every way is refused", () => {
-  /** One new installation of `key`, on `way`: the Admin Panel form, the signed-in API, or an installation. */
+describe("ACTIVATION_LIMIT_REACHED: two slots filled on the two API paths, then both are refused; the Admin Panel form takes no slot", () => {
+  /** One new installation of `key`, on `way`: the signed-in API or an installation (the form adds keys, not installations). */
   async function activate(way: Way, key: string, name: string): Promise<Attempt> {
-    if (way === "form") {
-      const form = await submitForm(admin, "/admin/license", { licenseKey: key, instanceName: name });
-      return { way, reply: form.reply, form };
-    }
-    const client = way === "next" ? admin : new Client(server);
-    return { way, reply: await api(client, way, "/admin/activate-license", { licenseKey: key, instanceId: name }) };
+    const path = way === "next" ? "next" : "fast";
+    const client = path === "next" ? admin : new Client(server);
+    return { way, reply: await api(client, path, "/admin/activate-license", { licenseKey: key, instanceId: name }) };
   }
 
   function expectActivated(attempt: Attempt, created: boolean) {
-    if (attempt.way === "form") {
-      const outcome = attempt.form!.outcome;
-      expect(outcome.alerts, `form: ${outcome.text.slice(0, 300)}`).toEqual([]);
-      expect(outcome.status).toBe(created ? "ACTIVATED" : "ALREADY_ACTIVE");
-    } else {
-      expect(attempt.reply.status, attempt.reply.text).toBe(created ? 201 : 200);
-      expectAnsweredBy(attempt.reply, attempt.way as "fast" | "next");
-      expect(attempt.reply.body.activation).toMatchObject({ created });
-    }
+    expect(attempt.reply.status, attempt.reply.text).toBe(created ? 201 : 200);
+    expectAnsweredBy(attempt.reply, attempt.way as "fast" | "next");
+    expect(attempt.reply.body.activation).toMatchObject({ created });
   }
 
-  for (const order of permutations(WAYS)) {
+  const INSTALLATION_WAYS = WAYS.filter((way) => way !== "form");
+  for (const order of permutations(INSTALLATION_WAYS)) {
     it(label(order), async () => {
       const { key } = await issueLicense(
         { plan: "starter", email: email("act"), limits: { maxActivations: 2 } },
@@ -146,14 +138,11 @@ describe("ACTIVATION_LIMIT_REACHED: two slots filled on two ways, then every way
       expectActivated(await activate(order[0]!, key, names[0]!), true);
       expectActivated(await activate(order[1]!, key, names[1]!), true);
 
-      // The next installation, on every way, starting with the one that has not been used yet.
-      for (const way of [order[2]!, order[0]!, order[1]!]) {
+      // The next installation, on both paths, starting with the one used last.
+      for (const way of [order[1]!, order[0]!]) {
         const refused = await activate(way, key, instance(`${way}-over`));
-        if (way === "form") expectFormRefusal(refused, "ACTIVATION_LIMIT_REACHED", /activations?/i);
-        else {
-          expectError(refused.reply, 409, "ACTIVATION_LIMIT_REACHED");
-          expectAnsweredBy(refused.reply, way);
-        }
+        expectError(refused.reply, 409, "ACTIVATION_LIMIT_REACHED");
+        expectAnsweredBy(refused.reply, way as "fast" | "next");
       }
 
       // The refusals took no slot; an installation that has one still gets in (idempotent, 200).
@@ -162,6 +151,13 @@ describe("ACTIVATION_LIMIT_REACHED: two slots filled on two ways, then every way
       expect(status.body.usage.activations).toBe(2);
       expect(status.body.limits.maxActivations).toBe(2);
       expectActivated(await activate(order[0]!, key, names[0]!), false);
+
+      // The Admin Panel's "Activate License" adds the key to the account whatever its slots: no installation.
+      const form = await submitForm(admin, "/admin/license", { licenseKey: key });
+      expect(form.outcome.alerts, form.outcome.text.slice(0, 300)).toEqual([]);
+      expect(["ADDED", "ALREADY_ON_ACCOUNT"]).toContain(form.outcome.status);
+      const after = await api(new Client(server), "fast", "/api/license-status", undefined, { key });
+      expect(after.body.usage.activations).toBe(2);
     });
   }
 });
@@ -255,18 +251,20 @@ describe("USAGE_LIMIT_EXCEEDED: nothing is counted past the limit, on either API
 });
 
 describe("the Admin Panel's activation form, without JavaScript", () => {
-  it("confirms the activation of the account's first paid key", async () => {
+  it("adds the account's first paid key, says so, and uses none of its installation slots", async () => {
     const owner = new Client(server);
     const address = email("first-paid");
     await signIn(owner, address);
     const { key } = await issueLicense({ plan: "starter", email: address }, setup);
-    const { reply, outcome } = await submitForm(owner, "/admin/license", { licenseKey: key, instanceName: "first" });
+    const { reply, outcome } = await submitForm(owner, "/admin/license", { licenseKey: key });
     expect(reply.status).toBe(200);
     expect(outcome.alerts).toEqual([]);
-    // The activation happened (the status says so) ...
+    expect(outcome.status, "the form's “License activated” confirmation").toBe("ADDED");
+    // No installation was recorded: the paid slots stay for the customer's servers ...
     const status = await api(new Client(server), "fast", "/api/license-status", undefined, { key });
-    expect(status.body.usage.activations).toBe(1);
-    // ... and the person who submitted the form is told so, as on every later activation.
-    expect(outcome.status, "the form's “License activated” confirmation").toBe("ACTIVATED");
+    expect(status.body.usage.activations).toBe(0);
+    // ... and the license is on the account: the session's status is this license.
+    const mine = await api(owner, "next", "/api/license-status");
+    expect(mine.body.license?.key).toBe(status.body.license.key);
   });
 });

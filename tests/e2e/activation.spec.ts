@@ -1,15 +1,16 @@
 import { expect, test } from "@playwright/test";
 import { expectAccessible, shot, signInThroughOutbox, startPublicTrial, uniqueEmail, unknownProKey } from "./support";
 
-test("activating a key from the License & Billing tab; malformed, unknown and foreign keys are explained", async ({
+test("adding a key in License & Billing uses no installation slot; installations activate themselves; deactivating confirms and says what happened", async ({
   page,
   context,
+  request,
 }) => {
   // A real key, obtained the way a customer would: a trial on /trial, read from the page (and mailed).
   const owner = uniqueEmail("owner");
   const key = await startPublicTrial(page, owner);
 
-  // Someone else's account: nothing yet, and the key is not theirs to take.
+  // Someone else's account: nothing yet, and the trial key is not theirs to take.
   await signInThroughOutbox(page, uniqueEmail("other"), "/admin/license");
   await expect(page.getByTestId("license-status")).toContainText("No active license");
   await expect(page.getByRole("button", { name: "Activate License" })).toBeVisible();
@@ -38,47 +39,59 @@ test("activating a key from the License & Billing tab; malformed, unknown and fo
   await expect(failure()).toContainText("This license belongs to another account");
   await expect(page.getByTestId("license-status")).toContainText("No active license");
 
-  // The owner activates it from the activation field (lower case, stray spaces): listed as an installation.
+  // The owner adds it from the activation field (lower case, stray spaces): on the account, no slot used.
   await context.clearCookies();
   await signInThroughOutbox(page, owner, "/admin/license");
   activate = page.locator("#activate");
   keyField = activate.getByLabel("License key");
+  await keyField.fill(`  ${key.toLowerCase()} `);
+  await submit();
+  await expect(activate.getByRole("status").filter({ hasText: "License activated" })).toContainText(
+    "used none of its installation slots",
+  );
+  await expect(page.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
   const installations = page.getByRole("region", { name: "Installations" });
   await expect(installations).toContainText("No installations yet");
-  await keyField.fill(`  ${key.toLowerCase()} `);
-  await activate.getByLabel("Installation name").fill("Helpdesk server");
-  await submit();
-  await expect(activate.getByRole("status").filter({ hasText: "License activated" })).toBeVisible();
-  await expect(page.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
-  await expect(installations).toContainText("Helpdesk server");
-  await expect(installations).toContainText("1 of 1 activations used");
+  await expect(installations).toContainText("0 of 1 activations used");
 
   // The owner can reveal the full key.
   await page.getByRole("button", { name: "Reveal key" }).click();
   await expect(page.getByTestId("revealed-license-key")).toHaveText(key);
+
+  // The installation activates itself with the key (the HTTP API, no browser session).
+  const activateInstallation = (instanceId: string, instanceName: string) =>
+    request.post("/admin/activate-license", { data: { licenseKey: key, instanceId, instanceName } });
+  expect((await activateInstallation("helpdesk-1", "Helpdesk server")).status()).toBe(201);
+  await page.reload();
+  await expect(installations).toContainText("Helpdesk server");
+  await expect(installations).toContainText("1 of 1 activations used");
   await shot(page, "license-billing-activated");
 
   // A second installation is past this trial's single activation.
-  await keyField.fill(key);
-  await activate.getByLabel("Installation name").fill("Second server");
-  await submit();
-  await expect(failure()).toContainText("ACTIVATION_LIMIT_REACHED");
+  const refused = await activateInstallation("second-1", "Second server");
+  expect(refused.status()).toBe(409);
+  expect((await refused.json()).error.code).toBe("ACTIVATION_LIMIT_REACHED");
 
   // Deactivating asks first and says what happens to the slot: the trial's one swap frees it at once.
   await installations.locator("summary", { hasText: "Deactivate…" }).first().click();
   await expect(installations).toContainText("Its slot frees at once (uses 1 of 1 swap left");
   await installations.getByRole("button", { name: "Deactivate installation" }).first().click();
+  await expect(page.getByRole("status").filter({ hasText: "Installation deactivated" })).toContainText(
+    "Helpdesk server is deactivated and its slot is free",
+  );
   await expect(installations).toContainText("No installations yet");
 
   // With no swap left, the next deactivated installation keeps its slot until its certificate expires.
-  await keyField.fill(key);
-  await activate.getByLabel("Installation name").fill("Second server");
-  await submit();
+  expect((await activateInstallation("second-1", "Second server")).status()).toBe(201);
+  await page.goto("/admin/license");
   await expect(installations).toContainText("Second server");
   await expect(installations).toContainText("0 of 1 swaps left");
   await installations.locator("summary", { hasText: "Deactivate…" }).first().click();
   await expect(installations).toContainText("No swaps are left this 30 days");
   await installations.getByRole("button", { name: "Deactivate installation" }).first().click();
+  await expect(page.getByRole("status").filter({ hasText: "Installation deactivated" })).toContainText(
+    "Its slot stays taken until",
+  );
   await expect(installations).toContainText("Deactivated · slot frees");
   await expect(installations).toContainText("1 of 1 activations used");
   await expectAccessible(page);

@@ -26,10 +26,14 @@ test("a new email gets a blue Trial license with 100 tickets; a second trial is 
   await expect(error).toContainText("TRIAL_ALREADY_USED");
   await shot(page, "trial-refused");
 
-  // The key was mailed, and the trial shows up in the Admin Panel after signing in.
+  // The key was mailed; after signing in with that address the trial waits to be added, then shows.
   await page.goto(`/dev/outbox?to=${encodeURIComponent(email)}`);
   await expect(page.getByRole("article").first()).toContainText(key);
   await signInThroughOutbox(page, email, "/admin/license");
+  await page
+    .getByRole("region", { name: "Waiting for you" })
+    .getByRole("button", { name: /Add .* to my account/ })
+    .click();
   const status = page.getByTestId("license-status");
   await expect(status).toHaveAttribute("data-status", "trial");
   await expect(status).toContainText("Trial");
