@@ -35,7 +35,7 @@ export function ClaimableLicenses({ items, email }: { items: ClaimableItem[]; em
               </p>
             </div>
             <form action={item.claim}>
-              <SubmitButton size="sm" aria-label={`Add ${item.planName} ${item.keyMasked} to my account`}>
+              <SubmitButton size="sm" aria-label={`Add to my account: ${item.planName} ${item.keyMasked}`}>
                 Add to my account
               </SubmitButton>
             </form>

@@ -72,7 +72,7 @@ export function LicenseSwitcher({
                   <SubmitButton
                     variant="ghost"
                     size="sm"
-                    aria-label={`Make ${item.planName} ${item.keyMasked} primary`}
+                    aria-label={`Make primary: ${item.planName} ${item.keyMasked}`}
                   >
                     Make primary
                   </SubmitButton>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useId, useState } from "react";
+import { type ReactNode, useActionState, useId, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -18,16 +18,26 @@ export type StartTrialFormProps = {
   defaultEmail?: string;
   /** Where to activate the new key (shown as a link after success), e.g. "/admin/license". */
   activateHref?: string;
+  /** Shown instead of the form when the address has had its trial, unless this form just started it. */
+  usedNotice?: ReactNode;
   className?: string;
 };
 
 /** "Email" field and a "Start 30-Day Trial" button; on success shows the new key with a Copy button. */
-export function StartTrialForm({ action, defaultEmail = "", activateHref, className }: StartTrialFormProps) {
+export function StartTrialForm({
+  action,
+  defaultEmail = "",
+  activateHref,
+  usedNotice,
+  className,
+}: StartTrialFormProps) {
   const [state, formAction, pending] = useActionState<ActionResult, FormData>(action, null);
   const [email, setEmail] = useState(defaultEmail);
   const uid = useId();
   const errorId = `${uid}-error`;
   const failed = state !== null && !state.ok;
+  // After this form started the trial the page re-renders with the trial used: keep showing the new key.
+  if (usedNotice && !state?.ok) return <div className={className}>{usedNotice}</div>;
 
   return (
     <div className={cn("space-y-4", className)}>

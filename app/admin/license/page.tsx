@@ -100,21 +100,24 @@ export default async function LicenseBillingPage({
       <ActivateLicenseForm action={activateLicenseAction} showInstanceName={false} />
     </Card>
   );
-  const trialCard = trialUsed ? (
-    <Card as="section" aria-labelledby="trial-heading" id="trial" className="scroll-mt-24">
-      <CardHeader id="trial-heading" title="Free 30-day trial" />
-      <Alert tone="info" announce="none">
-        You have already used the free trial for {user.email}. Choose a plan below to keep going.
-      </Alert>
-    </Card>
-  ) : (
+  const trialCard = (
     <Card as="section" aria-labelledby="trial-heading" id="trial" className="scroll-mt-24">
       <CardHeader
         id="trial-heading"
         title="Free 30-day trial"
         description={`${PLANS.trial.limits.maxClients} clients, ${PLANS.trial.limits.maxTicketsPerMonth} tickets a month, one installation.`}
       />
-      <StartTrialForm action={startAccountTrialAction} defaultEmail={user.email} />
+      <StartTrialForm
+        action={startAccountTrialAction}
+        defaultEmail={user.email}
+        usedNotice={
+          trialUsed ? (
+            <Alert tone="info" announce="none">
+              You have already used the free trial for {user.email}. Choose a plan below to keep going.
+            </Alert>
+          ) : undefined
+        }
+      />
     </Card>
   );
 
