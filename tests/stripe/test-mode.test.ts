@@ -6,14 +6,13 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { checkoutSessions } from "@ticketzero/core/db/schema";
 import { completeTestCheckout, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
-import { issueLicense } from "@ticketzero/core/license/licenses";
 import { resetConfig } from "@ticketzero/core/server/config";
 import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { deliver, stripeEvent } from "./support/events";
-import { DAY_MS, licenseById, licensesOf, mailsTo, paymentsOf, uniqueEmail } from "./support/helpers";
+import { DAY_MS, licenseById, licensesOf, mailsTo, ownedLicense, paymentsOf, uniqueEmail } from "./support/helpers";
 
 delete process.env.STRIPE_SECRET_KEY;
 delete process.env.STRIPE_API_BASE;
@@ -78,15 +77,15 @@ describe("test-mode checkout", () => {
 
   it("upgrades and renews through the same fulfilment", async () => {
     const email = uniqueEmail("testupgrade");
-    const { license: starter } = await issueLicense({ plan: "starter", email }, { actor: "test" });
+    const { license: starter, userId: accountId } = await ownedLicense("starter", email);
 
-    const renewal = await createCheckout({ plan: "starter", email, renewLicenseId: starter.id });
+    const renewal = await createCheckout({ plan: "starter", email, accountId, renewLicenseId: starter.id });
     const renewed = await completeTestCheckout(renewal.sessionId);
     expect(renewed).toMatchObject({ kind: "renewal", created: true });
     expect(renewed.license.id).toBe(starter.id);
     expect(renewed.license.expiresAt.getTime()).toBe(starter.expiresAt.getTime() + 365 * DAY_MS);
 
-    const upgrade = await createCheckout({ plan: "enterprise", email, upgradeFromLicenseId: starter.id });
+    const upgrade = await createCheckout({ plan: "enterprise", email, accountId, upgradeFromLicenseId: starter.id });
     const upgraded = await completeTestCheckout(upgrade.sessionId);
     expect(upgraded).toMatchObject({ kind: "upgrade", plan: "enterprise", previousLicenseId: starter.id });
     const old = await licenseById(starter.id);
@@ -96,9 +95,9 @@ describe("test-mode checkout", () => {
     expect(await licensesOf(email)).toHaveLength(2);
 
     // The superseded license cannot be upgraded or renewed again.
-    await expect(createCheckout({ plan: "enterprise", email, renewLicenseId: starter.id })).rejects.toMatchObject({
-      code: "CONFLICT",
-    });
+    await expect(
+      createCheckout({ plan: "enterprise", email, accountId, renewLicenseId: starter.id }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("refuses unknown sessions and Stripe-style ids it cannot verify", async () => {

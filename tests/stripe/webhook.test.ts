@@ -12,6 +12,7 @@ import { type CreateCheckoutInput, createCheckout } from "@ticketzero/core/strip
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver, stripeEvent, WEBHOOK_SECRET } from "./support/events";
 import {
+  accountOf,
   auditMentioning,
   auditOf,
   DAY_MS,
@@ -324,7 +325,9 @@ describe("upgrades and renewals", () => {
   it("an upgrade issues the new tier and supersedes the old license with a grace period", async () => {
     const email = uniqueEmail("upgrade");
     const { license: old, session: oldSession } = await buy("starter", email);
-    const { license: upgraded } = await buy("enterprise", email, { upgradeFromLicenseId: old.id });
+    // The license went onto the team of its email's owner, who signs in to upgrade it.
+    const { userId: accountId } = await accountOf(email);
+    const { license: upgraded } = await buy("enterprise", email, { accountId, upgradeFromLicenseId: old.id });
 
     expect(upgraded.id).not.toBe(old.id);
     expect(upgraded.plan).toBe("enterprise");
@@ -369,7 +372,8 @@ describe("upgrades and renewals", () => {
   it("an explicit renewal purchase extends the license by a year instead of issuing one", async () => {
     const email = uniqueEmail("renewbuy");
     const { license } = await buy("professional", email);
-    const { sessionId, session } = await paidSession("professional", email, { renewLicenseId: license.id });
+    const { userId: accountId } = await accountOf(email);
+    const { sessionId, session } = await paidSession("professional", email, { accountId, renewLicenseId: license.id });
     const result = await fulfilCheckoutSession(sessionId, "success_page");
     expect(result).toMatchObject({ created: true, kind: "renewal" });
     expect(result.license.id).toBe(license.id);
