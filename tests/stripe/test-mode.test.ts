@@ -7,6 +7,7 @@ import { getDb } from "@ticketzero/core/db/client";
 import { checkoutSessions } from "@ticketzero/core/db/schema";
 import { completeTestCheckout, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
 import { resetConfig } from "@ticketzero/core/server/config";
+import { buyerTokenHash, claimKeyReveal, KEY_REVEAL_WINDOW_MS, newBuyerToken } from "@ticketzero/core/stripe/buyer";
 import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
@@ -98,6 +99,39 @@ describe("test-mode checkout", () => {
     await expect(
       createCheckout({ plan: "enterprise", email, accountId, renewLicenseId: starter.id }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("binds the test payment and the one-time key reveal to the browser that started the checkout", async () => {
+    const email = uniqueEmail("buyer");
+    const token = newBuyerToken();
+    const { sessionId } = await createCheckout({ plan: "starter", email, buyerToken: token });
+    const [row] = await getDb().select().from(checkoutSessions).where(eq(checkoutSessions.id, sessionId));
+    expect(row!.buyerTokenHash).toBe(buyerTokenHash(token));
+    expect(row!.buyerTokenHash).not.toContain(token);
+
+    // Another browser (no cookie, or its own) cannot pay this test checkout.
+    await expect(completeTestCheckout(sessionId)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(completeTestCheckout(sessionId, { buyerToken: newBuyerToken() })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await licensesOf(email)).toHaveLength(0);
+
+    const paid = await completeTestCheckout(sessionId, { buyerToken: token });
+    // The stranger's visit and the buyer's: only the buyer's reveals, and only once.
+    expect(await claimKeyReveal(sessionId, newBuyerToken(), paid.paidAt)).toBe("not_buyer");
+    expect(await claimKeyReveal(sessionId, null, paid.paidAt)).toBe("not_buyer");
+    const both = await Promise.all([
+      claimKeyReveal(sessionId, token, paid.paidAt),
+      claimKeyReveal(sessionId, token, paid.paidAt),
+    ]);
+    expect(both.sort()).toEqual(["already_revealed", "reveal"]);
+    expect(await claimKeyReveal(sessionId, token, paid.paidAt)).toBe("already_revealed");
+
+    // Past the window the buyer is asked to sign in too.
+    const late = await createCheckout({ plan: "starter", email: uniqueEmail("late"), buyerToken: token });
+    const paidLate = await completeTestCheckout(late.sessionId, { buyerToken: token });
+    const later = new Date(paidLate.paidAt.getTime() + KEY_REVEAL_WINDOW_MS + 1000);
+    expect(await claimKeyReveal(late.sessionId, token, paidLate.paidAt, later)).toBe("too_late");
   });
 
   it("refuses unknown sessions and Stripe-style ids it cannot verify", async () => {

@@ -12,6 +12,7 @@ import { getDb, type Tx } from "../db/client";
 import { checkoutSessions, licenses, payments } from "../db/schema";
 import { config } from "../server/config";
 import { sendMail } from "../server/mail";
+import { isBuyerOf } from "../stripe/buyer";
 import { isTestSessionId, SESSION_ID } from "../stripe/checkout";
 import { assertTestModeAllowed, idOf, isTestMode, stripeClient } from "../stripe/client";
 import { type Context, recordAudit } from "./audit";
@@ -425,7 +426,10 @@ async function afterCommit(order: PaidOrder, applied: Applied): Promise<void> {
 }
 
 /** Test mode: marks an open test session paid, then fulfils it (a second call returns the same license). */
-export async function completeTestCheckout(sessionId: string, options: { now?: Date } = {}): Promise<FulfilmentResult> {
+export async function completeTestCheckout(
+  sessionId: string,
+  options: { now?: Date; buyerToken?: string | null } = {},
+): Promise<FulfilmentResult> {
   assertTestModeAllowed();
   if (!isTestMode()) {
     throw new LicenseError("FORBIDDEN", "Test-mode checkout is off: this server takes real payments through Stripe.");
@@ -436,6 +440,10 @@ export async function completeTestCheckout(sessionId: string, options: { now?: D
   const now = options.now ?? new Date();
   const row = await loadSessionRow(sessionId);
   if (row?.mode !== "test") throw notFound("UNKNOWN_SESSION");
+  // The test "payment" is bound to the browser that started the checkout, like the key reveal after it.
+  if (row.buyerTokenHash && !isBuyerOf(row, options.buyerToken)) {
+    throw new LicenseError("FORBIDDEN", "This test checkout was started in another browser. Start a new one here.");
+  }
   if (row.status === "open") {
     if (now.getTime() - row.createdAt.getTime() > TEST_SESSION_TTL_MS) {
       throw new LicenseError("CONFLICT", "This test checkout has expired. Start a new one from the plans page.", {
