@@ -78,14 +78,8 @@ describe("test-mode checkout", () => {
 
   it("upgrades and renews through the same fulfilment", async () => {
     const email = uniqueEmail("testupgrade");
+    // A license without a subscription (issued by staff) upgrades through a checkout.
     const { license: starter, userId: accountId } = await ownedLicense("starter", email);
-
-    const renewal = await createCheckout({ plan: "starter", email, accountId, renewLicenseId: starter.id });
-    const renewed = await completeTestCheckout(renewal.sessionId);
-    expect(renewed).toMatchObject({ kind: "renewal", created: true });
-    expect(renewed.license.id).toBe(starter.id);
-    expect(renewed.license.expiresAt.getTime()).toBe(starter.expiresAt.getTime() + 365 * DAY_MS);
-
     const upgrade = await createCheckout({ plan: "enterprise", email, accountId, upgradeFromLicenseId: starter.id });
     const upgraded = await completeTestCheckout(upgrade.sessionId);
     expect(upgraded).toMatchObject({ kind: "upgrade", plan: "enterprise", previousLicenseId: starter.id });
@@ -95,9 +89,21 @@ describe("test-mode checkout", () => {
     expect(old.graceEndsAt!.getTime()).toBeGreaterThan(Date.now() + 13 * DAY_MS);
     expect(await licensesOf(email)).toHaveLength(2);
 
+    const renewal = await createCheckout({
+      plan: "enterprise",
+      email,
+      accountId,
+      renewLicenseId: upgraded.license.id,
+    });
+    const renewed = await completeTestCheckout(renewal.sessionId);
+    expect(renewed).toMatchObject({ kind: "renewal", created: true });
+    expect(renewed.license.id).toBe(upgraded.license.id);
+    expect(renewed.license.expiresAt.getTime()).toBe(upgraded.license.expiresAt.getTime() + 365 * DAY_MS);
+    expect((await paymentsOf(email)).map((p) => p.kind).sort()).toEqual(["renewal", "upgrade"]);
+
     // The superseded license cannot be upgraded or renewed again.
     await expect(
-      createCheckout({ plan: "enterprise", email, accountId, renewLicenseId: starter.id }),
+      createCheckout({ plan: "starter", email, accountId, renewLicenseId: starter.id }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 

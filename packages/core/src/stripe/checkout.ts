@@ -16,6 +16,7 @@ import { isPaidPlanId, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from ".
 import { roleAtLeast, roleInTeam } from "../license/teams";
 import { config } from "../server/config";
 import { buyerTokenHash, isBuyerToken } from "./buyer";
+import { upgradeSubscription, upgradesBySubscription } from "./subscriptions";
 import { assertTestModeAllowed, isTestMode, priceLookupKey, stripeClient } from "./client";
 
 export type CreateCheckoutInput = {
@@ -119,7 +120,21 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
   if (order.teamId && !(order.accountId && roleAtLeast(await roleInTeam(order.accountId, order.teamId), "admin"))) {
     order.teamId = null;
   }
-  if (order.upgradeFromLicenseId) await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
+  if (order.upgradeFromLicenseId) {
+    const target = await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
+    // A license on a live subscription upgrades by changing it (prorated), not by a second full-price checkout.
+    if (order.accountId && (await upgradesBySubscription(target))) {
+      const done = await upgradeSubscription(order.accountId, target.id, plan, {
+        actor: `user:${order.accountId}`,
+        accountId: order.accountId,
+      });
+      return {
+        url: `/admin/license/billing/upgraded?license=${encodeURIComponent(done.license.id)}`,
+        sessionId: done.invoiceId,
+        mode: isTestMode() ? "test" : "stripe",
+      };
+    }
+  }
   if (order.renewLicenseId) await checkTargetLicense(order, order.renewLicenseId, "renew");
   const buyerTokenHashValue = isBuyerToken(input.buyerToken) ? buyerTokenHash(input.buyerToken) : null;
 
