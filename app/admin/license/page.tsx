@@ -4,6 +4,7 @@ import { hasUsedTrial } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
+import { BillingCard } from "@/components/billing/billing-card";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
 import { FeatureList } from "@/components/license/feature-list";
 import { formatDate } from "@/components/license/format";
@@ -33,7 +34,7 @@ export const metadata: Metadata = { title: "License & Billing" };
 
 export default async function LicenseBillingPage() {
   const user = await requireUser("/admin/license");
-  const [{ license, status, installations, all }, trialUsed] = await Promise.all([
+  const [{ license, role, status, installations, all }, trialUsed] = await Promise.all([
     accountLicense(user.id),
     hasUsedTrial(user.email),
   ]);
@@ -158,6 +159,7 @@ export default async function LicenseBillingPage() {
             heartbeatWindow={describeHeartbeat(license)}
             deactivateAction={deactivateInstallationAction.bind(null, license.id)}
           />
+          <BillingCard licenseId={license.id} role={role ?? "viewer"} />
         </>
       ) : null}
 
