@@ -157,7 +157,7 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
             </Button>
           ) : (
             <Button href={signInHref} trailingIcon={<ArrowRightIcon />}>
-              Sign in to see your license
+              Sign in to the Admin Panel
             </Button>
           )}
         </div>
