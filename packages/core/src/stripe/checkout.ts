@@ -16,8 +16,8 @@ import { isPaidPlanId, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from ".
 import { roleAtLeast, roleInTeam } from "../license/teams";
 import { config } from "../server/config";
 import { buyerTokenHash, isBuyerToken } from "./buyer";
-import { upgradeSubscription, upgradesBySubscription } from "./subscriptions";
 import { assertTestModeAllowed, isTestMode, priceLookupKey, stripeClient } from "./client";
+import { upgradeSubscription, upgradesBySubscription } from "./subscriptions";
 
 export type CreateCheckoutInput = {
   plan: string;
