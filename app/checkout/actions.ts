@@ -5,6 +5,7 @@ import { completeTestCheckout } from "@ticketzero/core/license/fulfilment";
 import { type CheckoutFieldErrors, createCheckout } from "@ticketzero/core/stripe/checkout";
 import { redirect } from "next/navigation";
 import { sessionUser } from "@/lib/auth/session";
+import { ensureBuyerToken, readBuyerToken } from "./buyer-cookie";
 
 export type CheckoutFormState = {
   message: string;
@@ -38,6 +39,7 @@ export async function startCheckout(_prev: CheckoutFormState, formData: FormData
       accountId: await signedInAccountId(),
       upgradeFromLicenseId: text(formData, "upgradeFrom") || null,
       renewLicenseId: text(formData, "renew") || null,
+      buyerToken: await ensureBuyerToken(),
     }));
   } catch (error) {
     if (isLicenseError(error)) {
@@ -65,7 +67,7 @@ export type TestPayState = { message: string } | null;
 export async function payTestCheckout(_prev: TestPayState, formData: FormData): Promise<TestPayState> {
   const sessionId = text(formData, "sessionId");
   try {
-    await completeTestCheckout(sessionId);
+    await completeTestCheckout(sessionId, { buyerToken: await readBuyerToken() });
   } catch (error) {
     if (isLicenseError(error)) return { message: error.message };
     console.error("[checkout] test payment failed:", error instanceof Error ? error.message : error);

@@ -4,17 +4,16 @@
  */
 
 import { getDb } from "@ticketzero/core/db/client";
-import { checkoutSessions } from "@ticketzero/core/db/schema";
-import { issueLicense } from "@ticketzero/core/license/licenses";
+import { checkoutSessions, teamMembers } from "@ticketzero/core/db/schema";
 import { PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import { resetConfig } from "@ticketzero/core/server/config";
-import { createCheckout } from "@ticketzero/core/stripe/checkout";
+import { type CreateCheckoutInput, createCheckout } from "@ticketzero/core/stripe/checkout";
 import { apiBaseOptions, isTestMode, priceLookupKey } from "@ticketzero/core/stripe/client";
 import { setupStripeCatalog } from "@ticketzero/core/stripe/setup";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueEmail } from "./support/helpers";
+import { accountOf, ownedLicense, uniqueEmail } from "./support/helpers";
 import { type StripeStandin, startSeededStripeStandin, startStripeStandin } from "./support/stripe-standin";
 
 process.env.STRIPE_SECRET_KEY = "sk_test_x";
@@ -35,11 +34,12 @@ describe("createCheckout (Stripe mode)", () => {
   it("creates a yearly subscription Checkout Session with the plan's price, email, URLs and metadata", async () => {
     expect(isTestMode()).toBe(false);
     const email = uniqueEmail("sdk");
-    const { license: current } = await issueLicense({ plan: "starter", email }, { actor: "test" });
+    const { license: current, userId } = await ownedLicense("starter", email);
     const { url, sessionId, mode } = await createCheckout({
       plan: "professional",
       email: `  ${email.toUpperCase()} `,
       company: "Acme MSP",
+      accountId: userId,
       upgradeFromLicenseId: current.id,
     });
     expect(mode).toBe("stripe");
@@ -60,8 +60,9 @@ describe("createCheckout (Stripe mode)", () => {
       customer_email: email,
       success_url: "https://portal.example.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
       cancel_url: "https://portal.example.test/plans",
-      metadata: { plan: "professional", upgradeFrom: current.id, company: "Acme MSP" },
-      subscription_data: { metadata: { plan: "professional", upgradeFrom: current.id } },
+      client_reference_id: userId,
+      metadata: { plan: "professional", upgradeFrom: current.id, accountId: userId, company: "Acme MSP" },
+      subscription_data: { metadata: { plan: "professional", upgradeFrom: current.id, accountId: userId } },
     });
     expect((create!.params.metadata as Record<string, string>).renewOf).toBeUndefined();
 
@@ -74,16 +75,17 @@ describe("createCheckout (Stripe mode)", () => {
       status: "open",
       upgradeFromLicenseId: current.id,
       renewLicenseId: null,
+      accountId: userId,
       paidAt: null,
     });
   });
 
   it("records a renewal's license in metadata (renewOf)", async () => {
     const email = uniqueEmail("renewmeta");
-    const { license } = await issueLicense({ plan: "enterprise", email }, { actor: "test" });
-    await createCheckout({ plan: "enterprise", email, renewLicenseId: license.id });
+    const { license, userId } = await ownedLicense("enterprise", email);
+    await createCheckout({ plan: "enterprise", email, accountId: userId, renewLicenseId: license.id });
     const [create] = stripe.requestsTo("POST", "/v1/checkout/sessions").slice(-1);
-    expect(create!.params.metadata).toEqual({ plan: "enterprise", renewOf: license.id });
+    expect(create!.params.metadata).toEqual({ plan: "enterprise", renewOf: license.id, accountId: userId });
   });
 
   it("refuses bad input with field errors, before calling Stripe", async () => {
@@ -101,23 +103,20 @@ describe("createCheckout (Stripe mode)", () => {
     ).rejects.toMatchObject({ extra: { details: { fields: { company: expect.any(String) } } } });
 
     const owner = uniqueEmail("owner");
-    const { license } = await issueLicense({ plan: "professional", email: owner }, { actor: "test" });
+    const { license, userId: accountId } = await ownedLicense("professional", owner);
     // Not a step up.
     await expect(
-      createCheckout({ plan: "starter", email: owner, upgradeFromLicenseId: license.id }),
+      createCheckout({ plan: "starter", email: owner, accountId, upgradeFromLicenseId: license.id }),
     ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    // Someone else's license.
-    await expect(
-      createCheckout({ plan: "enterprise", email: uniqueEmail("stranger"), upgradeFromLicenseId: license.id }),
-    ).rejects.toMatchObject({ code: "LICENSE_OWNED_BY_ANOTHER_ACCOUNT" });
     // A renewal keeps the plan.
     await expect(
-      createCheckout({ plan: "enterprise", email: owner, renewLicenseId: license.id }),
+      createCheckout({ plan: "enterprise", email: owner, accountId, renewLicenseId: license.id }),
     ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     await expect(
       createCheckout({
         plan: "enterprise",
         email: owner,
+        accountId,
         upgradeFromLicenseId: license.id,
         renewLicenseId: license.id,
       }),
@@ -126,10 +125,49 @@ describe("createCheckout (Stripe mode)", () => {
       createCheckout({
         plan: "enterprise",
         email: owner,
+        accountId,
         upgradeFromLicenseId: "00000000-0000-4000-8000-000000000000",
       }),
     ).rejects.toMatchObject({ code: "LICENSE_NOT_FOUND" });
     expect(stripe.requests.length).toBe(before);
+  });
+
+  it("refuses an upgrade or renewal by anyone but the license's owner or a team admin, even knowing its id and email", async () => {
+    const owner = uniqueEmail("victim");
+    const { license, teamId } = await ownedLicense("professional", owner);
+    const stranger = await accountOf(uniqueEmail("stranger"));
+    const viewer = await accountOf(uniqueEmail("viewer"));
+    await getDb().insert(teamMembers).values({ teamId, userId: viewer.userId, role: "viewer" });
+    const before = stripe.requests.length;
+    const attempts: CreateCheckoutInput[] = [
+      // Signed out, with the owner's email.
+      { plan: "enterprise", email: owner, upgradeFromLicenseId: license.id },
+      { plan: "professional", email: owner, renewLicenseId: license.id },
+      // Signed in to another account, with the owner's email and the license id.
+      { plan: "enterprise", email: owner, accountId: stranger.userId, upgradeFromLicenseId: license.id },
+      { plan: "professional", email: owner, accountId: stranger.userId, renewLicenseId: license.id },
+      // A read-only member of the license's team.
+      { plan: "enterprise", email: owner, accountId: viewer.userId, upgradeFromLicenseId: license.id },
+      // Naming the victim's team does not help.
+      { plan: "enterprise", email: owner, accountId: stranger.userId, teamId, upgradeFromLicenseId: license.id },
+    ];
+    for (const attempt of attempts) {
+      await expect(createCheckout(attempt)).rejects.toMatchObject({ code: "LICENSE_OWNED_BY_ANOTHER_ACCOUNT" });
+    }
+    expect(stripe.requests.length).toBe(before);
+    const started = await getDb().select().from(checkoutSessions).where(eq(checkoutSessions.email, owner));
+    expect(started).toHaveLength(0);
+
+    // A team admin may.
+    const admin = await accountOf(uniqueEmail("admin"));
+    await getDb().insert(teamMembers).values({ teamId, userId: admin.userId, role: "admin" });
+    const { sessionId } = await createCheckout({
+      plan: "enterprise",
+      email: owner,
+      accountId: admin.userId,
+      upgradeFromLicenseId: license.id,
+    });
+    expect(sessionId).toMatch(/^cs_test_/);
   });
 });
 

@@ -6,14 +6,14 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { checkoutSessions } from "@ticketzero/core/db/schema";
 import { completeTestCheckout, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
-import { issueLicense } from "@ticketzero/core/license/licenses";
 import { resetConfig } from "@ticketzero/core/server/config";
+import { buyerTokenHash, claimKeyReveal, KEY_REVEAL_WINDOW_MS, newBuyerToken } from "@ticketzero/core/stripe/buyer";
 import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { deliver, stripeEvent } from "./support/events";
-import { DAY_MS, licenseById, licensesOf, mailsTo, paymentsOf, uniqueEmail } from "./support/helpers";
+import { DAY_MS, licenseById, licensesOf, mailsTo, ownedLicense, paymentsOf, uniqueEmail } from "./support/helpers";
 
 delete process.env.STRIPE_SECRET_KEY;
 delete process.env.STRIPE_API_BASE;
@@ -78,15 +78,9 @@ describe("test-mode checkout", () => {
 
   it("upgrades and renews through the same fulfilment", async () => {
     const email = uniqueEmail("testupgrade");
-    const { license: starter } = await issueLicense({ plan: "starter", email }, { actor: "test" });
-
-    const renewal = await createCheckout({ plan: "starter", email, renewLicenseId: starter.id });
-    const renewed = await completeTestCheckout(renewal.sessionId);
-    expect(renewed).toMatchObject({ kind: "renewal", created: true });
-    expect(renewed.license.id).toBe(starter.id);
-    expect(renewed.license.expiresAt.getTime()).toBe(starter.expiresAt.getTime() + 365 * DAY_MS);
-
-    const upgrade = await createCheckout({ plan: "enterprise", email, upgradeFromLicenseId: starter.id });
+    // A license without a subscription (issued by staff) upgrades through a checkout.
+    const { license: starter, userId: accountId } = await ownedLicense("starter", email);
+    const upgrade = await createCheckout({ plan: "enterprise", email, accountId, upgradeFromLicenseId: starter.id });
     const upgraded = await completeTestCheckout(upgrade.sessionId);
     expect(upgraded).toMatchObject({ kind: "upgrade", plan: "enterprise", previousLicenseId: starter.id });
     const old = await licenseById(starter.id);
@@ -95,10 +89,55 @@ describe("test-mode checkout", () => {
     expect(old.graceEndsAt!.getTime()).toBeGreaterThan(Date.now() + 13 * DAY_MS);
     expect(await licensesOf(email)).toHaveLength(2);
 
-    // The superseded license cannot be upgraded or renewed again.
-    await expect(createCheckout({ plan: "enterprise", email, renewLicenseId: starter.id })).rejects.toMatchObject({
-      code: "CONFLICT",
+    const renewal = await createCheckout({
+      plan: "enterprise",
+      email,
+      accountId,
+      renewLicenseId: upgraded.license.id,
     });
+    const renewed = await completeTestCheckout(renewal.sessionId);
+    expect(renewed).toMatchObject({ kind: "renewal", created: true });
+    expect(renewed.license.id).toBe(upgraded.license.id);
+    expect(renewed.license.expiresAt.getTime()).toBe(upgraded.license.expiresAt.getTime() + 365 * DAY_MS);
+    expect((await paymentsOf(email)).map((p) => p.kind).sort()).toEqual(["renewal", "upgrade"]);
+
+    // The superseded license cannot be upgraded or renewed again.
+    await expect(
+      createCheckout({ plan: "starter", email, accountId, renewLicenseId: starter.id }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("binds the test payment and the one-time key reveal to the browser that started the checkout", async () => {
+    const email = uniqueEmail("buyer");
+    const token = newBuyerToken();
+    const { sessionId } = await createCheckout({ plan: "starter", email, buyerToken: token });
+    const [row] = await getDb().select().from(checkoutSessions).where(eq(checkoutSessions.id, sessionId));
+    expect(row!.buyerTokenHash).toBe(buyerTokenHash(token));
+    expect(row!.buyerTokenHash).not.toContain(token);
+
+    // Another browser (no cookie, or its own) cannot pay this test checkout.
+    await expect(completeTestCheckout(sessionId)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(completeTestCheckout(sessionId, { buyerToken: newBuyerToken() })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await licensesOf(email)).toHaveLength(0);
+
+    const paid = await completeTestCheckout(sessionId, { buyerToken: token });
+    // The stranger's visit and the buyer's: only the buyer's reveals, and only once.
+    expect(await claimKeyReveal(sessionId, newBuyerToken(), paid.paidAt)).toBe("not_buyer");
+    expect(await claimKeyReveal(sessionId, null, paid.paidAt)).toBe("not_buyer");
+    const both = await Promise.all([
+      claimKeyReveal(sessionId, token, paid.paidAt),
+      claimKeyReveal(sessionId, token, paid.paidAt),
+    ]);
+    expect(both.sort()).toEqual(["already_revealed", "reveal"]);
+    expect(await claimKeyReveal(sessionId, token, paid.paidAt)).toBe("already_revealed");
+
+    // Past the window the buyer is asked to sign in too.
+    const late = await createCheckout({ plan: "starter", email: uniqueEmail("late"), buyerToken: token });
+    const paidLate = await completeTestCheckout(late.sessionId, { buyerToken: token });
+    const later = new Date(paidLate.paidAt.getTime() + KEY_REVEAL_WINDOW_MS + 1000);
+    expect(await claimKeyReveal(late.sessionId, token, paidLate.paidAt, later)).toBe("too_late");
   });
 
   it("refuses unknown sessions and Stripe-style ids it cannot verify", async () => {

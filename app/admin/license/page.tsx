@@ -5,6 +5,7 @@ import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/l
 import { claimableLicenses, ROLE_WORDS, roleAtLeast } from "@ticketzero/core/license/teams";
 import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
+import { BillingCard } from "@/components/billing/billing-card";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
 import { ClaimableLicenses } from "@/components/license/claimable-licenses";
 import { FeatureList } from "@/components/license/feature-list";
@@ -258,6 +259,7 @@ export default async function LicenseBillingPage({
               deactivateAction={canManage ? deactivateInstallationAction.bind(null, license.id) : undefined}
             />
           </div>
+          <BillingCard licenseId={license.id} role={role ?? "viewer"} />
         </>
       ) : null}
 

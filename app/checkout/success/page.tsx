@@ -1,24 +1,24 @@
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import { type FulfilmentResult, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
 import { PLANS } from "@ticketzero/core/license/plans";
-import { config } from "@ticketzero/core/server/config";
+import { roleAtLeast, roleInTeam } from "@ticketzero/core/license/teams";
+import { claimKeyReveal, maskEmail } from "@ticketzero/core/stripe/buyer";
 import type { Metadata } from "next";
+import { formatDate } from "@/components/license/format";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ArrowRightIcon, CheckCircleIcon, KeyIcon } from "@/components/ui/icons";
+import { sessionUser } from "@/lib/auth/session";
+import { readBuyerToken } from "../buyer-cookie";
 
 export const metadata: Metadata = { title: "Payment received", robots: { index: false } };
 export const dynamic = "force-dynamic";
 
-/** The key is shown on this page for a week after payment; after that, in the Admin Panel only. */
-const KEY_VISIBLE_MS = 7 * 86_400_000;
-
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-const day = (date: Date) => new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(date);
 
 function Problem({ title, children, retry }: { title: string; children: React.ReactNode; retry?: string }) {
   return (
@@ -80,20 +80,19 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
 
   const { license, key, email, kind } = result;
   const plan = PLANS[result.plan];
-  const showKey = Date.now() - result.paidAt.getTime() <= KEY_VISIBLE_MS;
+  // Renewals keep their key: nothing to reveal. Otherwise only the paying browser, once, shortly after payment.
+  const reveal =
+    kind === "renewal" ? "not_needed" : await claimKeyReveal(sessionId, await readBuyerToken(), result.paidAt);
+  const showKey = reveal === "reveal";
+  const user = await sessionUser().catch(() => null);
+  const runsIt = user && license.teamId ? roleAtLeast(await roleInTeam(user.id, license.teamId), "admin") : false;
   const signInHref = `/signin?${new URLSearchParams({ email, callbackUrl: "/admin/license" }).toString()}`;
-  const server = config().publicUrl;
-  const shownKey = showKey ? key : "YOUR-LICENSE-KEY";
-  const curl = `curl -X POST ${server}/admin/activate-license \\
-  -H 'Content-Type: application/json' \\
-  -d '{"licenseKey": "${shownKey}", "instanceName": "my-server"}'`;
-  const cli = `npm run installation -- activate --server ${server} --key ${shownKey}`;
   const lead =
     kind === "renewal"
-      ? `Your ${plan.name} license is renewed until ${day(license.expiresAt)}. The key stays the same.`
+      ? `Your ${plan.name} license is renewed until ${formatDate(license.expiresAt)}. The key stays the same.`
       : kind === "upgrade"
         ? `Your new ${plan.name} license is ready. Your previous key keeps working for a grace period while you switch.`
-        : `Your ${plan.name} license is ready. We also emailed the key to ${email}.`;
+        : `Your ${plan.name} license is ready.`;
 
   return (
     <div className="container-page max-w-3xl py-12 sm:py-16">
@@ -125,14 +124,16 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
               <CopyButton text={key} label="Copy license key" />
             </div>
             <p className="mt-3 text-sm text-slate-600">
-              Keep this key private: it is the credential your installation uses. You can see it again in the Admin
-              Panel.
+              Copy it now: this page shows the key only once. Keep it private, it is what your server uses to activate.
+              We also emailed it to {maskEmail(email)}, and your team’s owners and admins can see it in License &amp;
+              Billing.
             </p>
           </>
-        ) : (
-          <Alert tone="info" className="mt-5" title="Key hidden">
-            For your security the key is shown here only during the first 7 days after purchase. Sign in to see it in
-            the Admin Panel → License &amp; Billing.
+        ) : kind === "renewal" ? null : (
+          <Alert tone="info" className="mt-5" title="Your license is ready">
+            <span data-testid="key-withheld">
+              We emailed the key to {maskEmail(email)}. Sign in to see it in the Admin Panel → License &amp; Billing.
+            </span>
           </Alert>
         )}
         <dl className="mt-6 grid gap-4 text-sm sm:grid-cols-3">
@@ -142,62 +143,68 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
           </div>
           <div>
             <dt className="text-slate-600">Valid until</dt>
-            <dd className="font-semibold text-slate-900">{day(license.expiresAt)}</dd>
+            <dd className="font-semibold text-slate-900">{formatDate(license.expiresAt)}</dd>
           </div>
           <div>
-            <dt className="text-slate-600">Account</dt>
-            <dd className="font-semibold break-all text-slate-900">{email}</dd>
+            <dt className="text-slate-600">Key</dt>
+            <dd className="font-mono font-semibold break-all text-slate-900">{license.keyMasked}</dd>
           </div>
         </dl>
+        <div className="mt-6 flex flex-wrap gap-3">
+          {runsIt ? (
+            <Button href={`/admin/license?license=${encodeURIComponent(license.id)}`} trailingIcon={<ArrowRightIcon />}>
+              Open License &amp; Billing
+            </Button>
+          ) : (
+            <Button href={signInHref} trailingIcon={<ArrowRightIcon />}>
+              Sign in to the Admin Panel
+            </Button>
+          )}
+        </div>
       </Card>
 
       <section aria-labelledby="next-heading" className="mt-10">
         <h2 id="next-heading" className="text-xl font-semibold">
-          Next steps
+          {kind === "renewal" ? "Nothing else to do" : "Install it"}
         </h2>
-        <ol className="mt-4 space-y-6">
-          <li className="flex gap-4">
-            <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-brand-600 text-sm font-bold text-white">
-              1
-            </span>
-            <div className="min-w-0 flex-1">
-              <h3 className="font-semibold">Open the Admin Panel</h3>
-              <p className="mt-1 text-sm text-slate-600">
-                Sign in with <strong className="break-all">{email}</strong> and open Admin Panel → License &amp; Billing
-                to see status, usage, installations and renewal.
-              </p>
-              <Button href={signInHref} className="mt-3" trailingIcon={<ArrowRightIcon />}>
-                Sign in to the Admin Panel
-              </Button>
-            </div>
-          </li>
-          <li className="flex gap-4">
-            <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-brand-600 text-sm font-bold text-white">
-              2
-            </span>
-            <div className="min-w-0 flex-1">
-              <h3 className="font-semibold">Activate it on your installation</h3>
-              <p className="mt-1 text-sm text-slate-600">
-                Set the key in your TicketZero AI server, or activate from its shell with <code>curl</code>:
-              </p>
-              <pre
-                // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable code must be reachable by keyboard (WCAG 2.1.1)
-                tabIndex={0}
-                className="mt-3 overflow-x-auto rounded-xl bg-slate-900 p-4 text-xs leading-relaxed text-slate-100"
-              >
-                <code>{curl}</code>
-              </pre>
-              <p className="mt-3 text-sm text-slate-600">or with the installation CLI:</p>
-              <pre
-                // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable code must be reachable by keyboard (WCAG 2.1.1)
-                tabIndex={0}
-                className="mt-2 overflow-x-auto rounded-xl bg-slate-900 p-4 text-xs leading-relaxed text-slate-100"
-              >
-                <code>{cli}</code>
-              </pre>
-            </div>
-          </li>
-        </ol>
+        {kind === "renewal" ? (
+          <p className="mt-3 text-slate-600">
+            Your TicketZero AI servers pick up the new expiry date by themselves at their next check-in.
+          </p>
+        ) : (
+          <ol className="mt-4 space-y-5">
+            {[
+              {
+                title: "Set the key on your TicketZero AI server",
+                body: (
+                  <>
+                    Enter it on the server’s setup screen, or set the environment variable{" "}
+                    <code className="rounded bg-slate-100 px-1 py-0.5 text-slate-900">TZ_LICENSE_KEY</code> to it.
+                    {kind === "upgrade" ? " It replaces your previous key there." : null}
+                  </>
+                ),
+              },
+              {
+                title: "Start (or restart) the server",
+                body: "It activates itself with the key and shows your plan. Nothing else to install.",
+              },
+              {
+                title: "Manage it in License & Billing",
+                body: "Sign in to see status, usage, installations, payments and receipts, and to renew or upgrade.",
+              },
+            ].map((step, i) => (
+              <li key={step.title} className="flex gap-4">
+                <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-brand-600 text-sm font-bold text-white">
+                  {i + 1}
+                </span>
+                <div className="min-w-0 flex-1">
+                  <h3 className="font-semibold">{step.title}</h3>
+                  <p className="mt-1 text-sm text-slate-600">{step.body}</p>
+                </div>
+              </li>
+            ))}
+          </ol>
+        )}
       </section>
     </div>
   );

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
 import { auditEvents, licenses, payments, processedEvents } from "@ticketzero/core/db/schema";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import type { PaidPlanId } from "@ticketzero/core/license/plans";
+import { teamForEmail } from "@ticketzero/core/license/teams";
 import { readOutbox } from "@ticketzero/core/server/mail";
 import { and, eq, sql } from "drizzle-orm";
 
@@ -50,3 +53,16 @@ export async function auditMentioning(checkoutSessionId: string) {
 }
 
 export const DAY_MS = 86_400_000;
+
+/** The account (user and their own team) of an email, created like a first sign-in would. */
+export async function accountOf(email: string): Promise<{ userId: string; teamId: string }> {
+  const { userId, teamId } = await getDb().transaction((tx) => teamForEmail(tx, email));
+  return { userId, teamId };
+}
+
+/** A license on the team of its email's owner, and that owner's user id (who may upgrade or renew it). */
+export async function ownedLicense(plan: PaidPlanId, email: string) {
+  const { userId, teamId } = await accountOf(email);
+  const { license, key } = await issueLicense({ plan, email, teamId }, { actor: "test" });
+  return { license, key, userId, teamId };
+}

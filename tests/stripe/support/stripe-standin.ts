@@ -68,6 +68,9 @@ export type StripeStandin = {
   charges: Map<string, Obj>;
   /** payment intent id → invoice id (what GET /v1/invoice_payments answers). */
   invoiceByPaymentIntent: Map<string, string>;
+  portalSessions: Record<string, unknown>[];
+  /** A paid invoice for a subscription (renewals: billing_reason subscription_cycle). */
+  makeInvoice(subscription: Obj, billingReason: string, amount: number, id?: string): Obj;
   /** Simulates the customer paying: the session becomes complete/paid with a subscription and invoice. */
   paySession(id: string, extra?: Partial<Obj>): Obj;
   seedPrice(lookupKey: string, unitAmount: number, product?: string): Obj;
@@ -84,6 +87,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   const subscriptions = new Map<string, Obj>();
   const charges = new Map<string, Obj>();
   const invoiceByPaymentIntent = new Map<string, string>();
+  const portalSessions: Record<string, unknown>[] = [];
+  /** Stripe answers a repeated Idempotency-Key with the first answer (a double click upgrades once). */
+  const idempotent = new Map<string, { status: number; body: unknown }>();
 
   const list = (data: unknown[], url: string) => ({ object: "list", data, has_more: false, url });
   const missing = (what: string, id: string) => ({
@@ -129,6 +135,24 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     return price;
   }
 
+  function makeInvoice(subscription: Obj, billingReason: string, amount: number, id = `in_${rand()}`): Obj {
+    const invoice: Obj = {
+      id,
+      object: "invoice",
+      status: "paid",
+      billing_reason: billingReason,
+      amount_paid: amount,
+      amount_due: amount,
+      currency: "usd",
+      customer: subscription.customer ?? null,
+      hosted_invoice_url: `https://invoice.stripe.test/i/${id}`,
+      parent: { type: "subscription_details", subscription_details: { subscription: subscription.id, metadata: {} } },
+      lines: { object: "list", data: [] },
+    };
+    invoices.set(id, invoice);
+    return invoice;
+  }
+
   function route(method: string, path: string, params: Record<string, unknown>): { status: number; body: unknown } {
     const id0 = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/)?.[1];
     const id1 = path.match(/^\/v1\/prices\/([^/]+)$/)?.[1];
@@ -165,7 +189,10 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     }
     if (method === "GET" && id0) {
       const session = sessions.get(id0);
-      return session ? { status: 200, body: session } : missing("checkout.session", id0);
+      if (!session) return missing("checkout.session", id0);
+      const expand = (params.expand as string[] | undefined) ?? [];
+      const invoice = expand.includes("invoice") && session.invoice ? invoices.get(session.invoice as string) : null;
+      return { status: 200, body: invoice ? { ...session, invoice } : session };
     }
     if (method === "GET" && path === "/v1/prices") {
       const keys = (params.lookup_keys as string[] | undefined) ?? [];
@@ -226,13 +253,54 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         : [];
       return { status: 200, body: list(data, "/v1/invoice_payments") };
     }
+    if (method === "GET" && id4) {
+      const subscription = subscriptions.get(id4);
+      return subscription ? { status: 200, body: subscription } : missing("subscription", id4);
+    }
     if (method === "POST" && id4) {
       const subscription: Obj = subscriptions.get(id4) ?? { id: id4, object: "subscription", metadata: {} };
-      Object.assign(subscription, params, {
-        cancel_at_period_end: params.cancel_at_period_end === "true" || subscription.cancel_at_period_end === true,
+      const { items, proration_behavior: proration, expand, ...rest } = params as Record<string, unknown>;
+      Object.assign(subscription, rest, {
+        cancel_at_period_end:
+          params.cancel_at_period_end !== undefined
+            ? params.cancel_at_period_end === "true"
+            : subscription.cancel_at_period_end === true,
+        metadata: { ...((subscription.metadata as object) ?? {}), ...((params.metadata as object) ?? {}) },
       });
+      const change = (items as Record<string, string>[] | undefined)?.[0];
+      if (change?.price) {
+        const item = (subscription.items as { data: Obj[] }).data.find((i) => i.id === change.id);
+        const from = item?.price as Obj | undefined;
+        const to = prices.get(change.price);
+        if (!item || !to) return missing("subscription_item or price", change.id ?? change.price);
+        item.price = to;
+        if (proration === "always_invoice") {
+          // Credit for the unused time on the old price, charge for it on the new one, invoiced and paid now.
+          const periodEnd = Number(item.current_period_end);
+          const left = Math.max(0, Math.min(1, (periodEnd - Date.now() / 1000) / (365 * 86400)));
+          const amount = Math.round((Number(to.unit_amount) - Number(from?.unit_amount ?? 0)) * left);
+          const invoice = makeInvoice(subscription, "subscription_update", amount);
+          subscription.latest_invoice = invoice.id;
+        }
+      }
       subscriptions.set(subscription.id, subscription);
-      return { status: 200, body: subscription };
+      const out = { ...subscription };
+      if ((expand as string[] | undefined)?.includes("latest_invoice") && out.latest_invoice) {
+        out.latest_invoice = invoices.get(out.latest_invoice as string) ?? out.latest_invoice;
+      }
+      return { status: 200, body: out };
+    }
+    if (method === "POST" && path === "/v1/billing_portal/sessions") {
+      const id = `bps_${rand()}`;
+      const session = {
+        id,
+        object: "billing_portal.session",
+        customer: params.customer,
+        return_url: params.return_url,
+        url: `https://billing.stripe.test/p/session/${id}`,
+      };
+      portalSessions.push(session);
+      return { status: 200, body: session };
     }
     if (method === "GET" && id5) {
       const charge = charges.get(id5);
@@ -253,9 +321,13 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       const params = decodeForm(req.method === "GET" || req.method === "DELETE" ? url.search.slice(1) : body);
       requests.push({ method: req.method ?? "GET", path: url.pathname, params, headers: req.headers });
       const auth = req.headers.authorization ?? "";
-      const { status, body: out } = /^Bearer sk_test_/.test(auth)
-        ? route(req.method ?? "GET", url.pathname, params)
-        : { status: 401, body: { error: { type: "invalid_request_error", message: "Invalid API Key provided" } } };
+      const key = req.method === "POST" ? (req.headers["idempotency-key"] as string | undefined) : undefined;
+      const { status, body: out } = !/^Bearer sk_test_/.test(auth)
+        ? { status: 401, body: { error: { type: "invalid_request_error", message: "Invalid API Key provided" } } }
+        : key && idempotent.has(key)
+          ? idempotent.get(key)!
+          : route(req.method ?? "GET", url.pathname, params);
+      if (key && status < 500) idempotent.set(key, { status, body: out });
       res.writeHead(status, { "content-type": "application/json", "request-id": `req_${rand()}` });
       res.end(JSON.stringify(out));
     });
@@ -273,6 +345,8 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     subscriptions,
     charges,
     invoiceByPaymentIntent,
+    portalSessions,
+    makeInvoice,
     paySession(id, extra = {}) {
       const session = sessions.get(id);
       if (!session) throw new Error(`no session ${id}`);
@@ -286,6 +360,26 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         customer_details: { email: session.customer_email },
         ...extra,
       });
+      const price = [...prices.values()].find(
+        (p) => p.lookup_key === `ticketzero_${(session.metadata as Obj)?.plan}_yearly`,
+      );
+      const periodEnd = Math.floor(Date.now() / 1000) + 365 * 86400;
+      const subscription: Obj = {
+        id: session.subscription as string,
+        object: "subscription",
+        status: "active",
+        customer: session.customer,
+        cancel_at_period_end: false,
+        cancel_at: null,
+        metadata: { ...((session.metadata as object) ?? {}) },
+        items: {
+          object: "list",
+          data: [{ id: `si_${n}`, object: "subscription_item", price, current_period_end: periodEnd }],
+        },
+        latest_invoice: session.invoice,
+      };
+      if (!subscriptions.has(subscription.id)) subscriptions.set(subscription.id, subscription);
+      makeInvoice(subscription, "subscription_create", Number(session.amount_total ?? 0), session.invoice as string);
       return session;
     },
     seedPrice(lookupKey, unitAmount, product = `prod_${rand()}`) {

@@ -12,11 +12,13 @@ import { getDb, type Tx } from "../db/client";
 import { checkoutSessions, licenses, payments } from "../db/schema";
 import { config } from "../server/config";
 import { sendMail } from "../server/mail";
-import { isTestSessionId, SESSION_ID } from "../stripe/checkout";
+import { isBuyerOf } from "../stripe/buyer";
+import { isTestSessionId, SESSION_ID, TEST_SESSION_PREFIX } from "../stripe/checkout";
 import { assertTestModeAllowed, idOf, isTestMode, stripeClient } from "../stripe/client";
+import { applySubscriptionChange, subscriptionFromFulfilment, TEST_SUBSCRIPTION_PREFIX } from "../stripe/subscriptions";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
-import { issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
+import { type IssueInput, issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
 import { mailLicenseKey } from "./notify";
 import { isPaidPlanId, type PaidPlanId, PLANS } from "./plans";
 import { teamForEmail } from "./teams";
@@ -63,6 +65,8 @@ type PaidOrder = {
   stripeSubscriptionId: string | null;
   stripeInvoiceId: string | null;
   stripePaymentIntentId: string | null;
+  /** Stripe's hosted page for the first invoice; null in test mode. */
+  receiptUrl: string | null;
 };
 
 const notFound = (reason: string, message = "We could not find that checkout.") =>
@@ -107,16 +111,18 @@ async function verifyPaidOrder(sessionId: string): Promise<PaidOrder> {
       amountCents: PLANS[row.plan].priceCents,
       currency: "usd",
       stripeCustomerId: null,
-      stripeSubscriptionId: null,
+      // Test mode keeps a local subscription (auto-renew, cancel/resume, prorated upgrades) like Stripe's.
+      stripeSubscriptionId: `${TEST_SUBSCRIPTION_PREFIX}${sessionId.slice(TEST_SESSION_PREFIX.length)}`,
       stripeInvoiceId: null,
       stripePaymentIntentId: null,
+      receiptUrl: null,
     };
   }
 
   if (isTestMode()) throw notFound("STRIPE_NOT_CONFIGURED");
   let session: Stripe.Checkout.Session;
   try {
-    session = await stripeClient().checkout.sessions.retrieve(sessionId);
+    session = await stripeClient().checkout.sessions.retrieve(sessionId, { expand: ["invoice"] });
   } catch (error) {
     const e = error as { statusCode?: number; code?: string };
     if (e.statusCode === 404 || e.code === "resource_missing") throw notFound("UNKNOWN_SESSION");
@@ -144,6 +150,7 @@ async function verifyPaidOrder(sessionId: string): Promise<PaidOrder> {
     stripeSubscriptionId: idOf(session.subscription),
     stripeInvoiceId: idOf(session.invoice),
     stripePaymentIntentId: idOf(session.payment_intent),
+    receiptUrl: typeof session.invoice === "object" ? (session.invoice?.hosted_invoice_url ?? null) : null,
   };
 }
 
@@ -159,6 +166,48 @@ type Applied = {
 async function lockLicense(tx: Tx, id: string): Promise<LicenseRow | null> {
   const [row] = await tx.select().from(licenses).where(eq(licenses.id, id)).for("update");
   return row ?? null;
+}
+
+/**
+ * An upgrade (or a downgrade at renewal): the new tier's license, and the
+ * previous one superseded with a grace period so its installations keep
+ * working while they switch. The one path for checkout upgrades, prorated
+ * subscription upgrades and period-end downgrades.
+ */
+export async function issueUpgrade(
+  tx: Tx,
+  previous: LicenseRow,
+  input: IssueInput,
+  ctx: Context,
+  ref: Record<string, unknown>,
+): Promise<{ license: LicenseRow; key: string }> {
+  const now = ctx.now ?? new Date();
+  const { license, key } = await issueLicense(input, ctx, tx);
+  if (previous.state === "active") {
+    const graceEndsAt = new Date(now.getTime() + config().upgradeGraceDays * DAY_MS);
+    await tx
+      .update(licenses)
+      .set({ state: "superseded", graceEndsAt, supersededBy: license.id, updatedAt: now })
+      .where(eq(licenses.id, previous.id));
+    await recordAudit(tx, ctx, {
+      licenseId: previous.id,
+      action: "license.superseded",
+      detail: {
+        by: license.id,
+        newKey: license.keyMasked,
+        plan: license.plan,
+        graceEndsAt: graceEndsAt.toISOString(),
+        ...ref,
+      },
+    });
+  } else {
+    await recordAudit(tx, ctx, {
+      licenseId: previous.id,
+      action: "license.upgrade_not_superseded",
+      detail: { by: license.id, state: previous.state, ...ref },
+    });
+  }
+  return { license, key };
 }
 
 /** The inserter's work, inside the transaction that inserted the payments row. */
@@ -210,44 +259,18 @@ async function applyOrder(tx: Tx, order: PaidOrder, ctx: Context, now: Date): Pr
   const previous = order.upgradeFromLicenseId ? await lockLicense(tx, order.upgradeFromLicenseId) : null;
   // Licenses follow their email unless a signed-in buyer bought for their team (or it upgrades one).
   const teamId = order.teamId ?? previous?.teamId ?? (await teamForEmail(tx, order.email, order.company)).teamId;
-  const { license, key } = await issueLicense(
-    {
-      plan: order.plan,
-      email: order.email,
-      company: order.company,
-      teamId,
-      stripeSubscriptionId: order.stripeSubscriptionId,
-    },
-    ctx,
-    tx,
-  );
+  const input = {
+    plan: order.plan,
+    email: order.email,
+    company: order.company,
+    teamId,
+    stripeSubscriptionId: order.stripeSubscriptionId,
+  };
   if (!previous) {
+    const { license, key } = await issueLicense(input, ctx, tx);
     return { license, key, kind: "new", previousLicenseId: null, replacedSubscriptionId: null };
   }
-  if (previous.state === "active") {
-    const graceEndsAt = new Date(now.getTime() + config().upgradeGraceDays * DAY_MS);
-    await tx
-      .update(licenses)
-      .set({ state: "superseded", graceEndsAt, supersededBy: license.id, updatedAt: now })
-      .where(eq(licenses.id, previous.id));
-    await recordAudit(tx, ctx, {
-      licenseId: previous.id,
-      action: "license.superseded",
-      detail: {
-        by: license.id,
-        newKey: license.keyMasked,
-        plan: license.plan,
-        graceEndsAt: graceEndsAt.toISOString(),
-        checkoutSessionId: order.sessionId,
-      },
-    });
-  } else {
-    await recordAudit(tx, ctx, {
-      licenseId: previous.id,
-      action: "license.upgrade_not_superseded",
-      detail: { by: license.id, state: previous.state, checkoutSessionId: order.sessionId },
-    });
-  }
+  const { license, key } = await issueUpgrade(tx, previous, input, ctx, { checkoutSessionId: order.sessionId });
   return {
     license,
     key,
@@ -320,6 +343,8 @@ export async function fulfilCheckoutSession(
         stripePaymentIntentId: order.stripePaymentIntentId,
         upgradeFromLicenseId: order.upgradeFromLicenseId,
         renewLicenseId: order.renewLicenseId,
+        kind: order.renewLicenseId ? "renewal" : order.upgradeFromLicenseId ? "upgrade" : "purchase",
+        receiptUrl: order.receiptUrl,
         createdAt: now,
       })
       .onConflictDoNothing({ target: payments.checkoutSessionId })
@@ -327,7 +352,41 @@ export async function fulfilCheckoutSession(
     if (!inserted) return null; // another run fulfilled it (we waited on its commit)
 
     const result = await applyOrder(tx, order, ctx, now);
-    await tx.update(payments).set({ licenseId: result.license.id }).where(eq(payments.checkoutSessionId, sessionId));
+    const kind = result.kind === "new" ? "purchase" : result.kind;
+    await tx
+      .update(payments)
+      .set({ licenseId: result.license.id, kind })
+      .where(eq(payments.checkoutSessionId, sessionId));
+    if (order.stripeSubscriptionId) {
+      await subscriptionFromFulfilment(
+        tx,
+        {
+          id: order.stripeSubscriptionId,
+          mode: order.mode,
+          plan: order.plan,
+          customerId: order.stripeCustomerId,
+          periodEnd: result.license.expiresAt,
+        },
+        ctx,
+      );
+      if (order.mode === "test" && result.replacedSubscriptionId) {
+        // Stripe's replaced subscription is cancelled after commit (afterCommit); a local one here.
+        await applySubscriptionChange(
+          tx,
+          {
+            id: result.replacedSubscriptionId,
+            mode: "test",
+            eventAt: now,
+            status: "canceled",
+            cancelAtPeriodEnd: true,
+          },
+          ctx,
+        );
+      }
+      // The stored subscription state (an early cancel included) is now on the license.
+      const [reread] = await tx.select().from(licenses).where(eq(licenses.id, result.license.id));
+      result.license = reread ?? result.license;
+    }
     await tx
       .update(checkoutSessions)
       .set({ status: "paid", paidAt: sql`coalesce(${checkoutSessions.paidAt}, ${now.toISOString()}::timestamptz)` })
@@ -425,7 +484,10 @@ async function afterCommit(order: PaidOrder, applied: Applied): Promise<void> {
 }
 
 /** Test mode: marks an open test session paid, then fulfils it (a second call returns the same license). */
-export async function completeTestCheckout(sessionId: string, options: { now?: Date } = {}): Promise<FulfilmentResult> {
+export async function completeTestCheckout(
+  sessionId: string,
+  options: { now?: Date; buyerToken?: string | null } = {},
+): Promise<FulfilmentResult> {
   assertTestModeAllowed();
   if (!isTestMode()) {
     throw new LicenseError("FORBIDDEN", "Test-mode checkout is off: this server takes real payments through Stripe.");
@@ -436,6 +498,10 @@ export async function completeTestCheckout(sessionId: string, options: { now?: D
   const now = options.now ?? new Date();
   const row = await loadSessionRow(sessionId);
   if (row?.mode !== "test") throw notFound("UNKNOWN_SESSION");
+  // The test "payment" is bound to the browser that started the checkout, like the key reveal after it.
+  if (row.buyerTokenHash && !isBuyerOf(row, options.buyerToken)) {
+    throw new LicenseError("FORBIDDEN", "This test checkout was started in another browser. Start a new one here.");
+  }
   if (row.status === "open") {
     if (now.getTime() - row.createdAt.getTime() > TEST_SESSION_TTL_MS) {
       throw new LicenseError("CONFLICT", "This test checkout has expired. Start a new one from the plans page.", {

@@ -15,7 +15,9 @@ import { normaliseEmail } from "../license/licenses";
 import { isPaidPlanId, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "../license/plans";
 import { roleAtLeast, roleInTeam } from "../license/teams";
 import { config } from "../server/config";
+import { buyerTokenHash, isBuyerToken } from "./buyer";
 import { assertTestModeAllowed, isTestMode, priceLookupKey, stripeClient } from "./client";
+import { upgradeSubscription, upgradesBySubscription } from "./subscriptions";
 
 export type CreateCheckoutInput = {
   plan: string;
@@ -29,6 +31,8 @@ export type CreateCheckoutInput = {
   upgradeFromLicenseId?: string | null;
   /** Renewal: the license a paid session extends by a year instead of issuing a new one. */
   renewLicenseId?: string | null;
+  /** The paying browser's token (its cookie): the success page reveals the key only to it. */
+  buyerToken?: string | null;
 };
 
 export type CreateCheckoutResult = { url: string; sessionId: string; mode: "stripe" | "test" };
@@ -116,15 +120,30 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
   if (order.teamId && !(order.accountId && roleAtLeast(await roleInTeam(order.accountId, order.teamId), "admin"))) {
     order.teamId = null;
   }
-  if (order.upgradeFromLicenseId) await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
+  if (order.upgradeFromLicenseId) {
+    const target = await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
+    // A license on a live subscription upgrades by changing it (prorated), not by a second full-price checkout.
+    if (order.accountId && (await upgradesBySubscription(target))) {
+      const done = await upgradeSubscription(order.accountId, target.id, plan, {
+        actor: `user:${order.accountId}`,
+        accountId: order.accountId,
+      });
+      return {
+        url: `/admin/license/billing/upgraded?license=${encodeURIComponent(done.license.id)}`,
+        sessionId: done.invoiceId,
+        mode: isTestMode() ? "test" : "stripe",
+      };
+    }
+  }
   if (order.renewLicenseId) await checkTargetLicense(order, order.renewLicenseId, "renew");
+  const buyerTokenHashValue = isBuyerToken(input.buyerToken) ? buyerTokenHash(input.buyerToken) : null;
 
   if (isTestMode()) {
     assertTestModeAllowed();
     const id = `${TEST_SESSION_PREFIX}${randomBytes(16).toString("hex")}`;
     await getDb()
       .insert(checkoutSessions)
-      .values({ id, mode: "test", status: "open", ...order });
+      .values({ id, mode: "test", status: "open", ...order, buyerTokenHash: buyerTokenHashValue });
     return { url: `/checkout/test/${id}`, sessionId: id, mode: "test" };
   }
 
@@ -157,7 +176,7 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
   if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a url`);
   await getDb()
     .insert(checkoutSessions)
-    .values({ id: session.id, mode: "stripe", status: "open", ...order })
+    .values({ id: session.id, mode: "stripe", status: "open", ...order, buyerTokenHash: buyerTokenHashValue })
     .onConflictDoNothing({ target: checkoutSessions.id });
   return { url: session.url, sessionId: session.id, mode: "stripe" };
 }

@@ -5,17 +5,17 @@
  * `processed_events` in the transaction that applies it, so a replay (Stripe
  * retries, a resend from the dashboard) changes nothing.
  */
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import Stripe from "stripe";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
 import { licenses, payments, processedEvents } from "../db/schema";
 import { type Context, recordAudit } from "../license/audit";
 import { isLicenseError } from "../license/errors";
-import { fulfilCheckoutSession, isStripeSessionPaid, RENEWAL_DAYS } from "../license/fulfilment";
-import { extendLicense, type LicenseRow } from "../license/licenses";
+import { fulfilCheckoutSession, isStripeSessionPaid } from "../license/fulfilment";
+import type { LicenseRow } from "../license/licenses";
 import { idOf, isTestMode, stripeClient, webhookSecret } from "./client";
+import { applyRenewal, applySubscriptionChange, changeFromStripe, recordInvoicePayment } from "./subscriptions";
 
-const DAY_MS = 86_400_000;
 const STRIPE: Context = { actor: "stripe" };
 
 export type WebhookResponse = { status: number; body: unknown };
@@ -84,10 +84,10 @@ export async function processEvent(event: Stripe.Event): Promise<WebhookResponse
         return await onCheckoutPaid(event, event.data.object);
       case "invoice.paid":
         return await onInvoicePaid(event, event.data.object);
+      case "customer.subscription.created":
       case "customer.subscription.updated":
-        return await onSubscriptionUpdated(event, event.data.object);
       case "customer.subscription.deleted":
-        return await onSubscriptionDeleted(event, event.data.object);
+        return await onSubscriptionChanged(event, event.data.object);
       case "charge.refunded":
         return await onChargeRefunded(event, event.data.object);
       case "charge.dispute.created":
@@ -250,78 +250,69 @@ async function revokeForPayment(
 // ---- events ----
 
 async function onInvoicePaid(event: Stripe.Event, invoice: Stripe.Invoice): Promise<WebhookResponse> {
-  if (invoice.billing_reason !== "subscription_cycle") {
-    // The first invoice (subscription_create) is fulfilled through its checkout session.
-    return inTransaction(event, async () => ({ ignored: true, billingReason: invoice.billing_reason }));
+  const reason = invoice.billing_reason;
+  if (reason !== "subscription_cycle" && reason !== "subscription_update") {
+    // The first invoice (subscription_create) is fulfilled (and recorded) through its checkout session.
+    return inTransaction(event, async () => ({ ignored: true, billingReason: reason }));
   }
   const subscription = subscriptionOfInvoice(invoice);
   return inTransaction(event, async (tx) => {
     const [license] = subscription ? await licensesOfSubscription(tx, subscription, true) : [];
     if (!license) {
       await recordAudit(tx, STRIPE, {
-        action: "renewal.unmatched",
+        action: reason === "subscription_cycle" ? "renewal.unmatched" : "proration.unmatched",
         detail: { invoice: invoice.id, subscription },
       });
       return { ignored: true, reason: "no license for this subscription" };
     }
-    const now = Date.now();
+    const payment = {
+      invoiceId: invoice.id!,
+      license,
+      amountCents: invoice.amount_paid ?? 0,
+      currency: invoice.currency ?? "usd",
+      receiptUrl: invoice.hosted_invoice_url ?? null,
+      mode: "stripe" as const,
+      subscriptionId: subscription,
+      customerId: idOf(invoice.customer ?? null),
+    };
+    if (reason === "subscription_update") {
+      // A proration invoice: the upgrade itself recorded it (same id) unless it was made elsewhere.
+      const recorded = await recordInvoicePayment(tx, { ...payment, kind: "proration", at: new Date() });
+      return { licenseId: license.id, recorded };
+    }
     const lineEnds = (invoice.lines?.data ?? []).map((line) => (line.period?.end ?? 0) * 1000);
     const periodEnd = Math.max(0, ...lineEnds);
-    const fallback = Math.max(now, license.expiresAt.getTime()) + RENEWAL_DAYS * DAY_MS;
-    const until = new Date(Math.max(periodEnd > now ? periodEnd : fallback, license.expiresAt.getTime()));
-    if (until.getTime() > license.expiresAt.getTime()) await extendLicense(license.id, until, STRIPE, tx);
-    await recordAudit(tx, STRIPE, {
-      licenseId: license.id,
-      action: "payment.renewal",
-      detail: {
-        invoice: invoice.id,
-        subscription,
-        amountCents: invoice.amount_paid,
-        currency: invoice.currency,
-        until: until.toISOString(),
-      },
-    });
-    return { licenseId: license.id, expiresAt: until.toISOString() };
+    const renewed = await applyRenewal(tx, { ...payment, periodEnd: periodEnd ? new Date(periodEnd) : null }, STRIPE);
+    return {
+      licenseId: renewed.license.id,
+      expiresAt: renewed.license.expiresAt.toISOString(),
+      recorded: renewed.recorded,
+      ...(renewed.downgradedTo ? { downgradedTo: renewed.downgradedTo } : {}),
+    };
   });
 }
 
-async function onSubscriptionUpdated(event: Stripe.Event, subscription: Stripe.Subscription): Promise<WebhookResponse> {
-  const cancelling = Boolean(subscription.cancel_at_period_end || subscription.cancel_at);
+/** created/updated/deleted: applied by the event's `created` time, kept even before its license exists. */
+async function onSubscriptionChanged(event: Stripe.Event, subscription: Stripe.Subscription): Promise<WebhookResponse> {
+  const eventAt = new Date(event.created * 1000);
+  const change = changeFromStripe(subscription, eventAt);
+  if (event.type === "customer.subscription.deleted") change.status = subscription.status || "canceled";
   return inTransaction(event, async (tx) => {
-    const changed = await tx
-      .update(licenses)
-      .set({ cancelAtPeriodEnd: cancelling, updatedAt: new Date() })
-      .where(and(eq(licenses.stripeSubscriptionId, subscription.id), ne(licenses.cancelAtPeriodEnd, cancelling)))
-      .returning({ id: licenses.id, expiresAt: licenses.expiresAt });
-    for (const row of changed) {
-      await recordAudit(tx, STRIPE, {
-        licenseId: row.id,
-        action: cancelling ? "subscription.cancel_scheduled" : "subscription.cancel_withdrawn",
-        detail: {
-          subscription: subscription.id,
-          status: subscription.status,
-          licenseRunsUntil: row.expiresAt.toISOString(),
-        },
-      });
+    const result = await applySubscriptionChange(tx, change, STRIPE);
+    if (event.type === "customer.subscription.deleted") {
+      const rows = await licensesOfSubscription(tx, subscription.id);
+      for (const row of rows.length ? rows : [null]) {
+        await recordAudit(tx, STRIPE, {
+          licenseId: row?.id ?? null,
+          action: "subscription.deleted",
+          detail: {
+            subscription: subscription.id,
+            ...(row ? { licenseRunsUntil: row.expiresAt.toISOString() } : {}),
+          },
+        });
+      }
     }
-    return { updated: changed.length };
-  });
-}
-
-async function onSubscriptionDeleted(event: Stripe.Event, subscription: Stripe.Subscription): Promise<WebhookResponse> {
-  return inTransaction(event, async (tx) => {
-    const rows = await licensesOfSubscription(tx, subscription.id);
-    for (const row of rows.length ? rows : [null]) {
-      await recordAudit(tx, STRIPE, {
-        licenseId: row?.id ?? null,
-        action: "subscription.deleted",
-        detail: {
-          subscription: subscription.id,
-          ...(row ? { licenseRunsUntil: row.expiresAt.toISOString() } : {}),
-        },
-      });
-    }
-    return { licenses: rows.length };
+    return result.applied ? { updated: result.licenses.length } : { stale: true };
   });
 }
 
