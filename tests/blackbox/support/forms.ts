@@ -178,6 +178,20 @@ export async function submitForm(
   const shown = await client.send(page, { headers: browserHeaders(client, false) });
   if (shown.status !== 200) throw new Error(`GET ${page} answered ${shown.status}: ${shown.text.slice(0, 300)}`);
   const form = formWith(shown.text, Object.keys(values)[0]!, page);
+  return postForm(client, page, form, values, options);
+}
+
+/**
+ * Submits `form` (read from `page`, perhaps by another client: a replayed form)
+ * with `values` filled in, as this client, without JavaScript.
+ */
+export async function postForm(
+  client: Client,
+  page: string,
+  form: Form,
+  values: Record<string, string> = {},
+  options: SubmitOptions = {},
+): Promise<Submission> {
   actionIdOf(form); // the form must be a server action's, or this is not the test it claims to be
   const fields = form.fields.map(([name, value]): [string, string] => [name, values[name] ?? value]);
   for (const [name, value] of Object.entries(values)) if (!fields.some(([n]) => n === name)) fields.push([name, value]);
