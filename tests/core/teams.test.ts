@@ -11,6 +11,7 @@ import { getDb } from "@ticketzero/core/db/client";
 import { licenses, teamMembers } from "@ticketzero/core/db/schema";
 import { issueCustom, staffContext } from "@ticketzero/core/license/backoffice";
 import { LicenseError } from "@ticketzero/core/license/errors";
+import { completeTestCheckout } from "@ticketzero/core/license/fulfilment";
 import { accountLicense } from "@ticketzero/core/license/license-status";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import {
@@ -28,6 +29,7 @@ import {
 } from "@ticketzero/core/license/teams";
 import { startTrial } from "@ticketzero/core/license/trial";
 import { readOutbox } from "@ticketzero/core/server/mail";
+import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { testEmail } from "../support/http";
@@ -123,6 +125,28 @@ describe("licenses follow their email", () => {
     const [member] = await getDb().select().from(teamMembers).where(eq(teamMembers.teamId, license.teamId!));
     expect(member!.role).toBe("owner");
     expect((await accountLicense(member!.userId)).license?.id).toBe(license.id);
+  });
+});
+
+describe("buying while signed in", () => {
+  it("a signed-in admin of a team buys onto that team, whatever email is billed", async () => {
+    const customer = await payingCustomer("starter");
+    const adminEmail = testEmail("buyer-admin");
+    await inviteMember(customer.user.id, customer.teamId, adminEmail, "admin", ctx);
+    const admin = await ensureUser(getDb(), adminEmail);
+    const billed = testEmail("billing");
+    const { sessionId } = await createCheckout({ plan: "professional", email: billed, accountId: admin.id });
+    const { license } = await completeTestCheckout(sessionId);
+    expect(license.teamId).toBe(customer.teamId);
+    expect(license.email).toBe(billed);
+    // A read-only member's purchase goes to a team of their own, not the one they only read.
+    const viewerEmail = testEmail("buyer-viewer");
+    await inviteMember(customer.user.id, customer.teamId, viewerEmail, "viewer", ctx);
+    const viewer = await ensureUser(getDb(), viewerEmail);
+    const second = await createCheckout({ plan: "starter", email: viewerEmail, accountId: viewer.id });
+    const bought = await completeTestCheckout(second.sessionId);
+    expect(bought.license.teamId).not.toBe(customer.teamId);
+    expect((await requireLicenseRole(viewer.id, bought.license.id, "owner")).role).toBe("owner");
   });
 });
 

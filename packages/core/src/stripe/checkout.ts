@@ -13,7 +13,7 @@ import { checkoutSessions, licenses, users } from "../db/schema";
 import { LicenseError } from "../license/errors";
 import { normaliseEmail } from "../license/licenses";
 import { isPaidPlanId, type PaidPlanId, PLAN_ORDER, PLANS, type PlanId } from "../license/plans";
-import { roleAtLeast, roleInTeam } from "../license/teams";
+import { membershipsOf, personalTeamOf, roleAtLeast, roleInTeam } from "../license/teams";
 import { config } from "../server/config";
 import { buyerTokenHash, isBuyerToken } from "./buyer";
 import { assertTestModeAllowed, isTestMode, priceLookupKey, stripeClient } from "./client";
@@ -119,6 +119,11 @@ export async function createCheckout(input: CreateCheckoutInput): Promise<Create
   }
   if (order.teamId && !(order.accountId && roleAtLeast(await roleInTeam(order.accountId, order.teamId), "admin"))) {
     order.teamId = null;
+  }
+  if (order.accountId && !order.teamId && !order.upgradeFromLicenseId && !order.renewLicenseId) {
+    // A signed-in buyer buys onto a team they run (their first), else their own, whatever email is billed.
+    const runs = (await membershipsOf(order.accountId)).find((m) => roleAtLeast(m.role, "admin"));
+    order.teamId = runs?.teamId ?? (await getDb().transaction((tx) => personalTeamOf(tx, order.accountId!)));
   }
   if (order.upgradeFromLicenseId) {
     const target = await checkTargetLicense(order, order.upgradeFromLicenseId, "upgrade");
