@@ -400,20 +400,23 @@ const paymentLicense = sql`coalesce(${payments.licenseId}, ${payments.renewLicen
 /** The newest payments a customer page lists (the revenue figure counts them all). */
 const CUSTOMER_PAYMENTS_SHOWN = 500;
 
+/** `"teams"."id"` spelled out: a one-table select drops the table name, which a correlated subquery would misread. */
+const teamId = sql.raw(`"teams"."id"`);
+
 /** Teams whose name, or a member's or license's email or company, contains `q`. */
 export function customerWhere(q: string): SQL | undefined {
   if (!q) return undefined;
   if (UUID.test(q)) return eq(teams.id, q);
   const pattern = `%${escapeLike(q)}%`;
   return sql`(${teams.name} ilike ${pattern}
-    or exists (select 1 from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teams.id} and u.email ilike ${pattern})
-    or exists (select 1 from licenses l where l.team_id = ${teams.id} and (l.email ilike ${pattern} or l.company ilike ${pattern})))`;
+    or exists (select 1 from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teamId} and u.email ilike ${pattern})
+    or exists (select 1 from licenses l where l.team_id = ${teamId} and (l.email ilike ${pattern} or l.company ilike ${pattern})))`;
 }
 
 /** The first owner's email (the account's contact). */
 const ownerEmailSql = sql<
   string | null
->`(select u.email from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teams.id} and tm.role = 'owner' order by tm.created_at, u.email limit 1)`;
+>`(select u.email from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teamId} and tm.role = 'owner' order by tm.created_at, u.email limit 1)`;
 
 /** One row per team (the customer's account), newest first, with its members, licenses and revenue. */
 export async function listCustomers(query: CustomerQuery = {}, now = new Date()) {
@@ -432,14 +435,14 @@ export async function listCustomers(query: CustomerQuery = {}, now = new Date())
       name: teams.name,
       createdAt: teams.createdAt,
       ownerEmail: ownerEmailSql,
-      members: sql<number>`(select count(*)::int from team_members tm where tm.team_id = ${teams.id})`,
+      members: sql<number>`(select count(*)::int from team_members tm where tm.team_id = ${teamId})`,
       licenseStatuses: sql<Record<string, number> | null>`(select jsonb_object_agg(s, n) from (
-        select ${status} as s, count(*)::int as n from licenses where licenses.team_id = ${teams.id} group by 1) x)`,
+        select ${status} as s, count(*)::int as n from licenses where licenses.team_id = ${teamId} group by 1) x)`,
       plans: sql<
         string[] | null
-      >`(select array_agg(distinct l.plan order by l.plan) from licenses l where l.team_id = ${teams.id})`,
+      >`(select array_agg(distinct l.plan order by l.plan) from licenses l where l.team_id = ${teamId})`,
       revenueCents: sql<number>`(select coalesce(sum(p.amount_cents), 0)::float8 from payments p
-        join licenses l on l.id = coalesce(p.license_id, p.renew_license_id) where l.team_id = ${teams.id})`,
+        join licenses l on l.id = coalesce(p.license_id, p.renew_license_id) where l.team_id = ${teamId})`,
     })
     .from(teams)
     .where(condition)
