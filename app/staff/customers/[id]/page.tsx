@@ -53,7 +53,7 @@ export default async function StaffCustomerPage({ params }: { params: Promise<{ 
         </dl>
       </div>
 
-      <div className="grid items-start gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-3">
         <Card as="section" aria-labelledby="members-heading">
           <CardHeader id="members-heading" title="Members" description="Who can see and run this account" />
           <ul className="divide-y divide-slate-100" aria-label="Members">
@@ -80,7 +80,10 @@ export default async function StaffCustomerPage({ params }: { params: Promise<{ 
           ) : (
             <ul className="divide-y divide-slate-100" aria-label="Licenses">
               {licenses.map((l) => (
-                <li key={l.id} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 py-3">
+                <li
+                  key={l.id}
+                  className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between sm:gap-4"
+                >
                   <div className="min-w-0">
                     <Link
                       href={`/staff/licenses/${l.id}`}
