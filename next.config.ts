@@ -7,7 +7,8 @@ const config: NextConfig = {
   // launcher's fast path, both Next.js server runtimes, the CLI and the timers (scripts/build-core.ts).
   // Security headers are set at run time by the launcher (@ticketzero/core/server/security-headers).
   // Server action forms are a few fields; the JSON API has its own limit (MAX_BODY_BYTES).
-  experimental: { serverActions: { bodySizeLimit: "64kb" } },
+  // authInterrupts: forbidden() answers a signed-in customer on /staff with a real 403 (app/forbidden.tsx).
+  experimental: { serverActions: { bodySizeLimit: "64kb" }, authInterrupts: true },
   serverExternalPackages: [
     "@ticketzero/core",
     "drizzle-orm",

@@ -1,3 +1,4 @@
+import { staffStanding } from "@ticketzero/core/license/backoffice";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { SiteFooter } from "@/components/site-footer";
@@ -24,6 +25,8 @@ export const viewport: Viewport = {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const user = await sessionUser();
+  // Read fresh (a revoked staff flag hides the link at once); signed out costs no query.
+  const staff = user ? (await staffStanding(user)).kind === "staff" : false;
   return (
     <html lang="en" data-scroll-behavior="smooth">
       <body className="flex min-h-dvh flex-col">
@@ -33,7 +36,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         >
           Skip to content
         </a>
-        <SiteHeader user={user} signOutAction={signOutAction} />
+        <SiteHeader user={user} staff={staff} signOutAction={signOutAction} />
         <main id="main" tabIndex={-1} className="flex-1 focus:outline-none">
           {children}
         </main>

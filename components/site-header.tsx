@@ -6,6 +6,8 @@ import { Button } from "./ui/button";
 export type SiteHeaderProps = {
   /** The signed-in account, or null/undefined when signed out. */
   user?: { email: string } | null;
+  /** Staff see a link to the back office. */
+  staff?: boolean;
   /** Server action that signs out; when absent, "Sign out" links to `signOutHref`. */
   signOutAction?: () => Promise<void>;
   signInHref?: string;
@@ -17,9 +19,11 @@ const NAV = [
   { href: "/trial", label: "Start trial" },
   { href: "/admin", label: "Admin Panel" },
 ] as const;
+const STAFF_NAV = [...NAV, { href: "/staff", label: "Back office" }] as const;
 
 export function SiteHeader({
   user,
+  staff = false,
   signOutAction,
   signInHref = "/signin",
   signOutHref = "/api/auth/signout",
@@ -56,7 +60,7 @@ export function SiteHeader({
           <span className="sr-only">, home</span>
         </Link>
         <SiteNav
-          items={NAV}
+          items={user && staff ? STAFF_NAV : NAV}
           account={account}
           cta={
             user ? null : (

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
+import { forbidden } from "next/navigation";
 import type { ReactNode } from "react";
 import { StaffNav } from "@/components/staff/staff-nav";
-import { StaffOnly } from "@/components/staff/staff-only";
 import { Badge } from "@/components/ui/badge";
 import { ShieldIcon } from "@/components/ui/icons";
 import { staffAccess } from "@/lib/auth/staff";
@@ -14,19 +14,13 @@ export const dynamic = "force-dynamic";
 
 /**
  * The back-office frame. Signed out: each page redirects to sign-in with its
- * own callbackUrl. Signed in but not staff: the 403 "Staff only" page, for
- * every path. Every page and server action checks again on its own.
+ * own callbackUrl. Signed in but not staff: the 403 "Staff only" page
+ * (app/forbidden.tsx) for every path. Every page and server action checks again on its own.
  */
 export default async function StaffLayout({ children }: { children: ReactNode }) {
   const access = await staffAccess();
   if (access.kind === "signed_out") return <>{children}</>;
-  if (access.kind === "forbidden") {
-    return (
-      <div className="container-page py-10 sm:py-16">
-        <StaffOnly email={access.user.email} />
-      </div>
-    );
-  }
+  if (access.kind === "forbidden") forbidden();
   return (
     <div className="container-page py-8 sm:py-10">
       <div className="flex flex-wrap items-end justify-between gap-3">

@@ -10,6 +10,7 @@ export const STATUS_LABELS: Record<StatusFilter, string> = {
   expired: "Expired",
   suspended: "Suspended",
   revoked: "Revoked",
+  superseded: "Superseded",
 };
 
 /** The back-office status (suspended and revoked told apart), as the portal's status indicator. */
@@ -23,9 +24,7 @@ export function LicenseStatusPill({
   size?: "sm" | "md";
 }) {
   const indicator =
-    status === "suspended" || status === "revoked"
-      ? "invalid"
-      : (status as "valid" | "expiring_soon" | "trial" | "expired");
+    status === "suspended" || status === "revoked" ? "invalid" : status === "superseded" ? "expired" : status;
   const label =
     state === "superseded" && status !== "expired" ? `${STATUS_LABELS[status]} · superseded` : STATUS_LABELS[status];
   return <StatusIndicator status={indicator} label={label} size={size} />;

@@ -6,6 +6,7 @@ import { AdminTabs } from "@/components/ui/admin-tabs";
 const TABS = [
   { href: "/staff", label: "Overview" },
   { href: "/staff/licenses", label: "Licenses" },
+  { href: "/staff/customers", label: "Customers" },
   { href: "/staff/licenses/new", label: "Issue license" },
   { href: "/staff/audit", label: "Audit log" },
 ] as const;

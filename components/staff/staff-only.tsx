@@ -2,7 +2,7 @@ import { Button } from "@/components/ui/button";
 import { LockIcon } from "@/components/ui/icons";
 
 /** The 403 page of the back office. */
-export function StaffOnly({ email }: { email: string }) {
+export function StaffOnly({ email }: { email: string | null }) {
   return (
     <section
       aria-labelledby="staff-only-title"
@@ -16,8 +16,15 @@ export function StaffOnly({ email }: { email: string }) {
         Staff only
       </h1>
       <p className="mt-3 max-w-md text-slate-600">
-        The back office is for TicketZero staff. You’re signed in as{" "}
-        <span className="font-medium text-slate-800">{email}</span>, which is not a staff account.
+        The back office is for TicketZero staff.{" "}
+        {email ? (
+          <>
+            You’re signed in as <span className="font-medium text-slate-800">{email}</span>, which is not a staff
+            account.
+          </>
+        ) : (
+          "This account is not a staff account."
+        )}
       </p>
       <div className="mt-8 flex flex-col gap-3 sm:flex-row">
         <Button href="/admin">Go to your Admin Panel</Button>

@@ -1,7 +1,7 @@
 /**
- * requireStaff / staffAccess with the session and Next's redirect stubbed:
- * signed out → sign-in with a callback, signed in but not staff → the 403
- * page, staff by users.is_staff or by STAFF_EMAILS (read fresh from the DB).
+ * requireStaff / staffAccess with the session and Next's redirect and forbidden stubbed:
+ * signed out → sign-in with a callback, signed in but not staff → forbidden()
+ * (the 403 page), staff by users.is_staff or by STAFF_EMAILS (read fresh from the DB).
  */
 
 import { randomBytes } from "node:crypto";
@@ -18,9 +18,12 @@ vi.mock("next/navigation", () => ({
   redirect: (url: string) => {
     throw Object.assign(new Error("NEXT_REDIRECT"), { url });
   },
+  forbidden: () => {
+    throw Object.assign(new Error("NEXT_HTTP_ERROR_FALLBACK;403"), { url: FORBIDDEN });
+  },
 }));
 
-const { STAFF_FORBIDDEN_PATH } = await import("@ticketzero/core/license/backoffice");
+const FORBIDDEN = "403 forbidden()";
 const { requireStaff, staffAccess } = await import("@/lib/auth/staff");
 
 const email = (what: string) => `bo-access-${what}-${randomBytes(6).toString("hex")}@example.test`;
@@ -47,7 +50,7 @@ describe("requireStaff", () => {
     const who = email("customer");
     session.current = { id: (await ensureUser(getDb(), who)).id, email: who };
     expect((await staffAccess()).kind).toBe("forbidden");
-    expect(await redirectOf(requireStaff())).toBe(STAFF_FORBIDDEN_PATH);
+    expect(await redirectOf(requireStaff())).toBe(FORBIDDEN);
   });
 
   it("lets in users.is_staff, and takes the flag away at once", async () => {
@@ -57,7 +60,7 @@ describe("requireStaff", () => {
     session.current = { id, email: who };
     expect(await requireStaff()).toEqual({ id, email: who });
     await getDb().update(users).set({ isStaff: false }).where(eq(users.id, id));
-    expect(await redirectOf(requireStaff())).toBe(STAFF_FORBIDDEN_PATH);
+    expect(await redirectOf(requireStaff())).toBe(FORBIDDEN);
   });
 
   it("lets in an email listed in STAFF_EMAILS (any case)", async () => {

@@ -2,6 +2,7 @@ import { auditActions, auditLog } from "@ticketzero/core/license/backoffice";
 import type { Metadata } from "next";
 import { formatNumber } from "@/components/license/format";
 import { AuditTable } from "@/components/staff/audit-table";
+import { ExportLink } from "@/components/staff/export-link";
 import { Pagination } from "@/components/staff/pagination";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -29,11 +30,14 @@ export default async function StaffAuditPage({ searchParams }: { searchParams: S
 
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-bold sm:text-3xl">Audit log</h1>
-        <p className="mt-1 text-slate-600">
-          Every change and every refused activation, by whom and when. Keys appear masked only.
-        </p>
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-bold sm:text-3xl">Audit log</h1>
+          <p className="mt-1 text-slate-600">
+            Every change and every refused activation, by whom and when. Keys appear masked only.
+          </p>
+        </div>
+        <ExportLink kind="audit" params={{ action }} label={action ? "Export these (CSV)" : "Export CSV"} />
       </div>
       <Card padding="sm" className="sm:p-5">
         <form

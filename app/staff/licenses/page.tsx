@@ -2,6 +2,7 @@ import { isStatusFilter, PAGE_SIZE, STATUS_FILTERS, searchLicenses } from "@tick
 import { isPlanId, PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
 import { formatNumber } from "@/components/license/format";
+import { ExportLink } from "@/components/staff/export-link";
 import { STATUS_LABELS } from "@/components/staff/license-status";
 import { LicensesTable } from "@/components/staff/licenses-table";
 import { Pagination } from "@/components/staff/pagination";
@@ -28,15 +29,18 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
   const q = one(params.q).slice(0, 200);
   const plan = isPlanId(one(params.plan)) ? one(params.plan) : "";
   const status = isStatusFilter(one(params.status)) ? one(params.status) : "";
+  const unclaimed = one(params.unclaimed) === "1";
   const page = Number(one(params.page)) || 1;
-  const result = await searchLicenses({ q, plan, status, page });
-  const filtered = Boolean(q || plan || status);
+  const result = await searchLicenses({ q, plan, status, unclaimed, page });
+  const filtered = Boolean(q || plan || status || unclaimed);
+  const filters = { q, plan, status, unclaimed: unclaimed ? "1" : "" };
 
   const hrefFor = (p: number) => {
     const sp = new URLSearchParams();
     if (q) sp.set("q", q);
     if (plan) sp.set("plan", plan);
     if (status) sp.set("status", status);
+    if (unclaimed) sp.set("unclaimed", "1");
     if (p > 1) sp.set("page", String(p));
     const s = sp.toString();
     return s ? `/staff/licenses?${s}` : "/staff/licenses";
@@ -49,20 +53,26 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-bold sm:text-3xl">Licenses</h1>
-          <p className="mt-1 text-slate-600">Every license and customer. Search by email, company, or a full key.</p>
+          <p className="mt-1 text-slate-600">
+            Every license. Search by email, company, a full key, or a key’s last group (e.g. 2YPY).
+          </p>
         </div>
-        <Button href="/staff/licenses/new" icon={<PlusIcon />}>
-          Issue license
-        </Button>
+        <div className="flex flex-wrap gap-2">
+          <ExportLink kind="licenses" params={filters} label={filtered ? "Export these (CSV)" : "Export CSV"} />
+          <Button href="/staff/licenses/new" icon={<PlusIcon />}>
+            Issue license
+          </Button>
+        </div>
       </div>
 
       <Card padding="sm" className="sm:p-5">
         <search aria-label="Licenses">
           <p id="q-hint" className="sr-only">
-            Keys are matched whole, by their hash; partial keys find nothing.
+            A full key is matched by its hash; otherwise the last group of a key (as the masked key shows it), or text
+            in the email or company.
           </p>
           <form method="get" action="/staff/licenses" className="grid gap-3 sm:grid-cols-12 sm:items-end">
-            <div className="space-y-1.5 sm:col-span-12 lg:col-span-5">
+            <div className="space-y-1.5 sm:col-span-12 lg:col-span-4">
               <Label htmlFor="q">Search</Label>
               <Input
                 id="q"
@@ -70,7 +80,7 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
                 type="search"
                 defaultValue={q}
                 maxLength={200}
-                placeholder="Email, company or TZ-PRO-XXXX-XXXX-XXXX-XXXX"
+                placeholder="Email, company, key or its last 4 (2YPY)"
                 aria-describedby="q-hint"
                 autoComplete="off"
                 spellCheck={false}
@@ -98,7 +108,14 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
                 ))}
               </select>
             </div>
-            <div className="flex gap-2 sm:col-span-4 lg:col-span-3">
+            <div className="space-y-1.5 sm:col-span-4 lg:col-span-2">
+              <Label htmlFor="unclaimed">Account</Label>
+              <select id="unclaimed" name="unclaimed" defaultValue={unclaimed ? "1" : ""} className={SELECT}>
+                <option value="">Any account</option>
+                <option value="1">Unclaimed (no account yet)</option>
+              </select>
+            </div>
+            <div className="flex gap-2 sm:col-span-12 lg:col-span-2">
               <Button type="submit" className="flex-1">
                 Search
               </Button>
@@ -121,7 +138,13 @@ export default async function StaffLicensesPage({ searchParams }: { searchParams
       <Card as="section" aria-labelledby="results-heading">
         <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
           <h2 id="results-heading" className="text-base font-semibold">
-            {result.matchedBy === "key" ? "License with that key" : filtered ? "Matching licenses" : "All licenses"}
+            {result.matchedBy === "key"
+              ? "License with that key"
+              : unclaimed
+                ? "Unclaimed licenses (waiting for their email’s owner)"
+                : filtered
+                  ? "Matching licenses"
+                  : "All licenses"}
           </h2>
           <p className="tabular text-sm text-slate-600" role="status">
             {result.total === 0

@@ -96,7 +96,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         </ul>
       ) : null}
 
-      <div className="grid items-start gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card as="section" aria-labelledby="status-heading">
             <CardHeader id="status-heading" title="Status" description={status.message} />
@@ -204,7 +204,7 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
         now={now}
       />
 
-      <div className="grid items-start gap-6">
+      <div className="grid grid-cols-1 items-start gap-6">
         <UsageHistoryChart data={usage} limit={license.maxTicketsPerMonth} />
 
         <Card as="section" aria-labelledby="payments-heading">

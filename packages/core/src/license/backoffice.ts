@@ -7,7 +7,7 @@
 import { and, count, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
-import { activations, auditEvents, licenses, payments, teamMembers, users } from "../db/schema";
+import { activations, auditEvents, licenses, payments, teamMembers, teams, users } from "../db/schema";
 import { config } from "../server/config";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
@@ -61,8 +61,6 @@ export async function staffStanding(session: { id: string; email: string } | nul
   const user = { id: session.id, email: row?.email ?? session.email };
   return row && isStaff(row) ? { kind: "staff", user } : { kind: "forbidden", user };
 }
-
-export const STAFF_FORBIDDEN_PATH = "/staff/forbidden";
 
 /** The audit context of a staff member's change. */
 export const staffContext = (user: { id: string }, ip?: string | null): Context => ({
@@ -134,13 +132,25 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 // ---------------------------------------------------------------- status in SQL
 
-export const STATUS_FILTERS = ["valid", "expiring_soon", "trial", "expired", "suspended", "revoked"] as const;
+export const STATUS_FILTERS = [
+  "valid",
+  "expiring_soon",
+  "trial",
+  "expired",
+  "suspended",
+  "revoked",
+  "superseded",
+] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 export const isStatusFilter = (v: unknown): v is StatusFilter =>
   typeof v === "string" && (STATUS_FILTERS as readonly string[]).includes(v);
 
-/** The same rules as `classify()` (status.ts), as a SQL expression for filtering. */
-function statusSql(now: Date): SQL<string> {
+/**
+ * The same rules as `classify()` (status.ts), as a SQL expression for filtering.
+ * A superseded license reads as what it still is in its grace (valid, expiring, expired);
+ * the `superseded` filter is its state.
+ */
+export function statusSql(now: Date): SQL<string> {
   const end = sql`(case when ${licenses.state} = 'superseded' and ${licenses.graceEndsAt} is not null and ${licenses.graceEndsAt} < ${licenses.expiresAt} then ${licenses.graceEndsAt} else ${licenses.expiresAt} end)`;
   const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
   return sql<string>`(case
@@ -156,7 +166,14 @@ function statusSql(now: Date): SQL<string> {
 
 export const PAGE_SIZE = 25;
 
-export type SearchInput = { q?: string | null; plan?: string | null; status?: string | null; page?: number };
+export type SearchInput = {
+  q?: string | null;
+  plan?: string | null;
+  status?: string | null;
+  /** Only licenses on no team yet (public trials waiting for their email's owner to claim them). */
+  unclaimed?: boolean | null;
+  page?: number;
+};
 
 export type LicenseListItem = {
   id: string;
@@ -165,6 +182,7 @@ export type LicenseListItem = {
   status: StatusFilter;
   email: string;
   company: string | null;
+  teamId: string | null;
   keyMasked: string;
   issuedAt: Date;
   expiresAt: Date;
@@ -172,58 +190,89 @@ export type LicenseListItem = {
   maxActivations: number;
 };
 
+/** How `q` was read: a full key (matched by its hash), a masked key or its last group, or free text. */
+export type MatchedBy = "none" | "key" | "suffix" | "text";
+
 export type SearchResult = {
   items: LicenseListItem[];
   total: number;
   page: number;
   pageCount: number;
-  /** How `q` was read: a full key (matched by its hash), or free text on email and company. */
-  matchedBy: "none" | "key" | "text";
-  /** Set when `q` looks like a key but is not a whole, valid one (keys are never matched in part). */
+  matchedBy: MatchedBy;
+  /** Set when `q` looks like a key but is neither whole nor masked (keys are never matched in part). */
   notice: string | null;
 };
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/**
- * Licenses, newest first. `q` is a full key (found by its HMAC hash, never by
- * LIKE), a license id, or text matched against email and company.
- */
-export async function searchLicenses(input: SearchInput = {}, now = new Date()): Promise<SearchResult> {
-  const db = getDb();
-  const q = (input.q ?? "").trim().slice(0, 200);
-  const page = Math.max(1, Math.min(10_000, Math.floor(Number(input.page) || 1)));
-  const status = statusSql(now);
-  const where: SQL[] = [];
-  let matchedBy: SearchResult["matchedBy"] = "none";
-  let notice: string | null = null;
-  const empty = (): SearchResult => ({ items: [], total: 0, page: 1, pageCount: 1, matchedBy, notice });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What keyMasked keeps: `TZ-PRO-****-****-****-2YPY`, `TZ-TRIAL-****7K2Q`. */
+const MASKED_KEY = /^TZ-(STA|PRO|ENT)-\*{4}-\*{4}-\*{4}-[0-9A-Z]{4}$|^TZ-TRIAL-\*{4}[0-9A-Z]{4}$/;
+/** The last group of a key (the part a masked key shows), as a customer reads it out. */
+const KEY_SUFFIX = /^[0-9A-Z]{4}$/;
 
+export type LicenseFilter = { where: SQL | undefined; matchedBy: MatchedBy; notice: string | null; none: boolean };
+
+/**
+ * The WHERE of the license list and its CSV export. `q` is a full key (found
+ * by its HMAC hash, never by LIKE), a masked key or its last four characters
+ * (`2YPY`, matched on keyMasked, also as text), a license id, or text matched
+ * against email and company. Filters combine with AND.
+ */
+export async function licenseFilter(input: SearchInput, now = new Date()): Promise<LicenseFilter> {
+  const q = (input.q ?? "").trim().slice(0, 200);
+  const where: SQL[] = [];
+  let matchedBy: MatchedBy = "none";
   if (q) {
+    const upper = q.toUpperCase();
     if (parseKey(q)) {
       matchedBy = "key";
-      const row = await findByKey(q, db).catch((error: unknown) => {
+      const row = await findByKey(q, getDb()).catch((error: unknown) => {
         if (error instanceof LicenseError && error.code === "LICENSE_NOT_FOUND") return null;
         throw error;
       });
-      if (!row) return empty();
+      if (!row) return { where: undefined, matchedBy, notice: null, none: true };
       where.push(eq(licenses.id, row.id));
+    } else if (MASKED_KEY.test(upper)) {
+      matchedBy = "suffix";
+      where.push(eq(licenses.keyMasked, upper));
     } else if (/^tz-/i.test(q)) {
-      notice = "Keys are matched whole: paste the full key (TZ-PRO-XXXX-XXXX-XXXX-XXXX).";
-      return empty();
-    } else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q)) {
+      const notice =
+        "Keys are matched whole: paste the full key (TZ-PRO-XXXX-XXXX-XXXX-XXXX), or search its last group (e.g. 2YPY).";
+      return { where: undefined, matchedBy, notice, none: true };
+    } else if (UUID.test(q)) {
       matchedBy = "text";
       where.push(eq(licenses.id, q));
     } else {
-      matchedBy = "text";
       const pattern = `%${escapeLike(q)}%`;
-      where.push(sql`(${licenses.email} ilike ${pattern} or ${licenses.company} ilike ${pattern})`);
+      const text = sql`(${licenses.email} ilike ${pattern} or ${licenses.company} ilike ${pattern})`;
+      if (KEY_SUFFIX.test(upper)) {
+        // Four letters could be a key's last group or part of a name: both match.
+        matchedBy = "suffix";
+        where.push(sql`(right(${licenses.keyMasked}, 4) = ${upper} or ${text})`);
+      } else {
+        matchedBy = "text";
+        where.push(text);
+      }
     }
   }
   if (input.plan && isPlanId(input.plan)) where.push(eq(licenses.plan, input.plan));
-  if (input.status && isStatusFilter(input.status)) where.push(sql`${status} = ${input.status}`);
+  if (input.status === "superseded") where.push(eq(licenses.state, "superseded"));
+  else if (input.status && isStatusFilter(input.status)) where.push(sql`${statusSql(now)} = ${input.status}`);
+  if (input.unclaimed) where.push(sql`${licenses.teamId} is null`);
+  return { where: where.length ? and(...where) : undefined, matchedBy, notice: null, none: false };
+}
 
-  const condition = where.length ? and(...where) : undefined;
+/** Licenses, newest first, a page at a time (see licenseFilter for what `q` matches). */
+export async function searchLicenses(input: SearchInput = {}, now = new Date()): Promise<SearchResult> {
+  const db = getDb();
+  const page = Math.max(1, Math.min(10_000, Math.floor(Number(input.page) || 1)));
+  const status = statusSql(now);
+  const filter = await licenseFilter(input, now);
+  const { matchedBy, notice } = filter;
+  if (filter.none) return { items: [], total: 0, page: 1, pageCount: 1, matchedBy, notice };
+
+  const condition = filter.where;
   const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(licenses).where(condition);
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const current = Math.min(page, pageCount);
@@ -235,6 +284,7 @@ export async function searchLicenses(input: SearchInput = {}, now = new Date()):
       status,
       email: licenses.email,
       company: licenses.company,
+      teamId: licenses.teamId,
       keyMasked: licenses.keyMasked,
       issuedAt: licenses.issuedAt,
       expiresAt: licenses.expiresAt,
@@ -319,6 +369,156 @@ export async function licenseDetail(id: string, now = new Date()) {
 }
 
 export type LicenseDetail = NonNullable<Awaited<ReturnType<typeof licenseDetail>>>;
+
+// ---------------------------------------------------------------- customers
+
+export type CustomerQuery = { q?: string | null; page?: number };
+
+export type CustomerListItem = {
+  id: string;
+  name: string;
+  ownerEmail: string | null;
+  members: number;
+  licenses: number;
+  plans: PlanId[];
+  /** Licenses by back-office status (only the statuses present). */
+  statuses: Partial<Record<StatusFilter, number>>;
+  revenueCents: number;
+  createdAt: Date;
+};
+
+/** A team's payments: for its licenses, renewals included (a renewal row may carry only renew_license_id). */
+const paymentLicense = sql`coalesce(${payments.licenseId}, ${payments.renewLicenseId})`;
+/** The newest payments a customer page lists (the revenue figure counts them all). */
+const CUSTOMER_PAYMENTS_SHOWN = 500;
+
+/** `"teams"."id"` spelled out: a one-table select drops the table name, which a correlated subquery would misread. */
+const teamId = sql.raw(`"teams"."id"`);
+
+/** Teams whose name, or a member's or license's email or company, contains `q`. */
+export function customerWhere(q: string): SQL | undefined {
+  if (!q) return undefined;
+  if (UUID.test(q)) return eq(teams.id, q);
+  const pattern = `%${escapeLike(q)}%`;
+  return sql`(${teams.name} ilike ${pattern}
+    or exists (select 1 from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teamId} and u.email ilike ${pattern})
+    or exists (select 1 from licenses l where l.team_id = ${teamId} and (l.email ilike ${pattern} or l.company ilike ${pattern})))`;
+}
+
+/** The first owner's email (the account's contact). */
+const ownerEmailSql = sql<
+  string | null
+>`(select u.email from team_members tm join users u on u.id = tm.user_id where tm.team_id = ${teamId} and tm.role = 'owner' order by tm.created_at, u.email limit 1)`;
+
+/** One row per team (the customer's account), newest first, with its members, licenses and revenue. */
+export async function listCustomers(query: CustomerQuery = {}, now = new Date()) {
+  const db = getDb();
+  const q = (query.q ?? "").trim().slice(0, 200);
+  const page = Math.max(1, Math.min(10_000, Math.floor(Number(query.page) || 1)));
+  const condition = customerWhere(q);
+  const [{ total } = { total: 0 }] = await db.select({ total: count() }).from(teams).where(condition);
+  const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.min(page, pageCount);
+  const status = statusSql(now);
+  // The page's teams first, then their figures: aggregates run for 25 teams, not all of them.
+  const rows = await db
+    .select({
+      id: teams.id,
+      name: teams.name,
+      createdAt: teams.createdAt,
+      ownerEmail: ownerEmailSql,
+      members: sql<number>`(select count(*)::int from team_members tm where tm.team_id = ${teamId})`,
+      licenseStatuses: sql<Record<string, number> | null>`(select jsonb_object_agg(s, n) from (
+        select ${status} as s, count(*)::int as n from licenses where licenses.team_id = ${teamId} group by 1) x)`,
+      plans: sql<
+        string[] | null
+      >`(select array_agg(distinct l.plan order by l.plan) from licenses l where l.team_id = ${teamId})`,
+      revenueCents: sql<number>`(select coalesce(sum(p.amount_cents), 0)::float8 from payments p
+        join licenses l on l.id = coalesce(p.license_id, p.renew_license_id) where l.team_id = ${teamId})`,
+    })
+    .from(teams)
+    .where(condition)
+    .orderBy(desc(teams.createdAt), desc(teams.id))
+    .limit(PAGE_SIZE)
+    .offset((current - 1) * PAGE_SIZE);
+  const items: CustomerListItem[] = rows.map((r) => {
+    const statuses = (r.licenseStatuses ?? {}) as Partial<Record<StatusFilter, number>>;
+    return {
+      id: r.id,
+      name: r.name,
+      ownerEmail: r.ownerEmail,
+      members: Number(r.members),
+      licenses: Object.values(statuses).reduce((a, b) => a + Number(b), 0),
+      plans: (r.plans ?? []).filter(isPlanId).sort((a, b) => PLAN_IDS.indexOf(a) - PLAN_IDS.indexOf(b)),
+      statuses,
+      revenueCents: Number(r.revenueCents),
+      createdAt: r.createdAt,
+    };
+  });
+  return { items, total, page: current, pageCount };
+}
+
+/** A customer's account: its members, licenses and payments; null for an unknown id. */
+export async function customerDetail(id: string, now = new Date()) {
+  if (!UUID.test(id)) return null;
+  const db = getDb();
+  const [team] = await db.select().from(teams).where(eq(teams.id, id));
+  if (!team) return null;
+  const status = statusSql(now);
+  const [members, teamLicenses, teamPayments, revenue] = await Promise.all([
+    db
+      .select({ userId: users.id, email: users.email, role: teamMembers.role, joinedAt: teamMembers.createdAt })
+      .from(teamMembers)
+      .innerJoin(users, eq(users.id, teamMembers.userId))
+      .where(eq(teamMembers.teamId, id))
+      .orderBy(sql`case ${teamMembers.role} when 'owner' then 0 when 'admin' then 1 else 2 end`, users.email),
+    db
+      .select({
+        id: licenses.id,
+        keyMasked: licenses.keyMasked,
+        plan: licenses.plan,
+        state: licenses.state,
+        status,
+        email: licenses.email,
+        issuedAt: licenses.issuedAt,
+        expiresAt: licenses.expiresAt,
+      })
+      .from(licenses)
+      .where(eq(licenses.teamId, id))
+      .orderBy(desc(licenses.issuedAt), desc(licenses.id)),
+    db
+      .select({
+        id: payments.checkoutSessionId,
+        createdAt: payments.createdAt,
+        kind: payments.kind,
+        plan: payments.plan,
+        amountCents: payments.amountCents,
+        currency: payments.currency,
+        mode: payments.mode,
+        licenseId: licenses.id,
+        keyMasked: licenses.keyMasked,
+      })
+      .from(payments)
+      .innerJoin(licenses, sql`${licenses.id} = ${paymentLicense}`)
+      .where(eq(licenses.teamId, id))
+      .orderBy(desc(payments.createdAt))
+      .limit(CUSTOMER_PAYMENTS_SHOWN),
+    db
+      .select({ cents: sql<number>`coalesce(sum(${payments.amountCents}), 0)::float8` })
+      .from(payments)
+      .innerJoin(licenses, sql`${licenses.id} = ${paymentLicense}`)
+      .where(eq(licenses.teamId, id)),
+  ]);
+  return {
+    team,
+    members: members.map((m) => ({ ...m, email: m.email ?? "" })),
+    licenses: teamLicenses.map((l) => ({ ...l, status: l.status as StatusFilter })),
+    payments: teamPayments,
+    revenueCents: Number(revenue[0]?.cents ?? 0),
+  };
+}
+
+export type CustomerDetail = NonNullable<Awaited<ReturnType<typeof customerDetail>>>;
 
 // ---------------------------------------------------------------- commands
 

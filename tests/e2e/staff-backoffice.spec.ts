@@ -1,0 +1,167 @@
+import { readFileSync } from "node:fs";
+import { expect, type Page, test } from "@playwright/test";
+import { expectAccessible, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
+
+const STAFF = "staff@e2e.ticketzero.test";
+
+/** Issues an Enterprise license through the back-office form and returns its key. */
+async function issueThroughForm(page: Page, email: string, company: string): Promise<string> {
+  await page.goto("/staff/licenses/new");
+  await page.getByLabel("Customer email").fill(email);
+  await page.getByLabel("Company").fill(company);
+  await page.getByRole("button", { name: "Issue license" }).click();
+  const key = page.locator("code").filter({ hasText: /^TZ-ENT-/ });
+  await expect(key).toBeVisible();
+  return (await key.textContent())!.trim();
+}
+
+/** The page's width, and what sticks out past 390 px (to name the culprit when it fails). */
+const widthAt390 = (page: Page) =>
+  page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    wider: [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > 391)
+      .slice(-3)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className.toString().slice(0, 60)}`),
+  }));
+
+test("staff find a license by its key's last group, see its customer with members and licenses, and export CSV", async ({
+  page,
+}) => {
+  const owner = uniqueEmail("bo-owner");
+  const company = `Northwind MSP ${Date.now().toString(36)}`;
+  const trialEmail = uniqueEmail("bo-unclaimed");
+  await startPublicTrial(page, trialEmail);
+
+  await signInThroughOutbox(page, STAFF, "/staff");
+  // Staff have the back office in the site header.
+  await expect(page.getByRole("banner").getByRole("link", { name: "Back office" })).toHaveAttribute("href", "/staff");
+
+  const key = await issueThroughForm(page, owner, company);
+  const suffix = key.slice(-4);
+
+  // Search by the last group of the key (what the masked key shows), combined with the plan filter.
+  await page.goto("/staff/licenses");
+  await page.getByLabel("Search").fill(suffix);
+  await page.getByLabel("Plan").selectOption("enterprise");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${suffix}`));
+  const row = page.getByRole("row").filter({ hasText: owner });
+  await expect(row).toContainText(`TZ-ENT-****-****-****-${suffix}`);
+  await expect(row).toContainText("Enterprise");
+
+  // The export carries the same filters: a CSV attachment with that license, its key masked.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export these (CSV)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^licenses-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8").replace(/^\uFEFF/, "");
+  const lines = csv.trimEnd().split("\r\n");
+  expect(lines[0]).toContain("Key (masked)");
+  const mine = lines.filter((line) => line.includes(owner));
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toContain(`TZ-ENT-****-****-****-${suffix}`);
+  expect(csv).not.toContain(key);
+
+  // The public trial waits on no account: the Unclaimed filter lists it.
+  await page.goto(`/staff/licenses?unclaimed=1&q=${encodeURIComponent(trialEmail)}`);
+  await expect(page.getByRole("row").filter({ hasText: trialEmail })).toContainText("TZ-TRIAL-");
+  await page.goto(`/staff/licenses?unclaimed=1&q=${encodeURIComponent(owner)}`);
+  await expect(page.getByText("No license matches")).toBeVisible();
+
+  // The customer (the team the license joined) with its owner, members and licenses.
+  await page.goto("/staff/customers");
+  await page.getByLabel("Search").fill(owner);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const customer = page.getByRole("row").filter({ hasText: owner });
+  await expect(customer).toContainText(company);
+  await expect(customer).toContainText("1 license");
+  await customer.getByRole("link", { name: company }).click();
+  await expect(page.getByRole("heading", { level: 1, name: company })).toBeVisible();
+  const members = page.getByRole("region", { name: "Members" });
+  await expect(members).toContainText(owner);
+  await expect(members).toContainText("Owner");
+  const licenses = page.getByRole("region", { name: "Licenses" });
+  await licenses.getByRole("link", { name: `TZ-ENT-****-****-****-${suffix}` }).click();
+  await expect(page).toHaveURL(/\/staff\/licenses\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`TZ-ENT-****-****-****-${suffix}`);
+  await shot(page, "staff-license-from-customer");
+});
+
+test("every back-office page fits 390 px and passes axe", async ({ page }) => {
+  await signInThroughOutbox(page, STAFF, "/staff");
+  // A long address and company: the longest line is what used to push a column or the page out.
+  const key = await issueThroughForm(
+    page,
+    uniqueEmail("bo-mobile-accounts-payable-department-of-the-northern-region"),
+    "Mobile Check Ltd",
+  );
+  await page.goto(`/staff/licenses?q=${encodeURIComponent(key)}`);
+  const licensePath = await page.getByRole("row").nth(1).getByRole("link").first().getAttribute("href");
+  await page.goto("/staff/customers?q=Mobile%20Check%20Ltd");
+  const customerPath = await page
+    .getByRole("row")
+    .filter({ hasText: "Mobile Check Ltd" })
+    .first()
+    .getByRole("link")
+    .first()
+    .getAttribute("href");
+  expect(licensePath).toMatch(/^\/staff\/licenses\/[0-9a-f-]{36}$/);
+  expect(customerPath).toMatch(/^\/staff\/customers\/[0-9a-f-]{36}$/);
+
+  const pages = [
+    "/staff",
+    "/staff/licenses",
+    licensePath!,
+    "/staff/licenses/new",
+    "/staff/customers",
+    customerPath!,
+    "/staff/audit",
+  ];
+  // Desktop first: the licenses table shows every column inside its card at 1280 px.
+  await page.goto("/staff/licenses");
+  const table = page.getByRole("table", { name: "Licenses, newest first" });
+  const box = await table.boundingBox();
+  const wrapper = await table.locator("xpath=..").boundingBox();
+  expect(box!.width).toBeLessThanOrEqual(wrapper!.width + 1);
+  await expectAccessible(page);
+  await shot(page, "staff-licenses-1280");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of pages) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(200);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    const { width, wider } = await widthAt390(page);
+    expect(width, `${path} at 390 px: ${wider.join(" | ")}`).toBeLessThanOrEqual(390);
+    await expectAccessible(page);
+    await shot(page, `staff-390${path.replace(/[/]/g, "-").replace(/-[0-9a-f-]{36}$/, "-detail")}`);
+  }
+});
+
+test("a signed-in customer gets HTTP 403 and the Staff only page on every back-office path", async ({ page }) => {
+  const customer = uniqueEmail("not-staff");
+  await signInThroughOutbox(page, customer, "/admin");
+  await expect(page.getByRole("link", { name: "Back office" })).toHaveCount(0);
+  for (const path of ["/staff", "/staff/licenses", "/staff/customers", "/staff/audit", "/staff/licenses/new"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(403);
+    await expect(page.getByRole("heading", { name: "Staff only" })).toBeVisible();
+    await expect(page.getByRole("main").getByText(customer)).toBeVisible();
+  }
+  await expectAccessible(page);
+  for (const kind of ["licenses", "customers", "payments", "audit"]) {
+    const exported = await page.request.get(`/staff/export/${kind}`);
+    expect(exported.status(), kind).toBe(403);
+    expect((await exported.json()).error.code).toBe("FORBIDDEN");
+  }
+
+  // Signed out, the back office still sends to sign-in, and an export is not served.
+  await page.context().clearCookies();
+  const signedOut = await page.goto("/staff/customers");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fstaff%2Fcustomers/);
+  expect(signedOut?.status()).toBe(200);
+  const anonymous = await page.request.get("/staff/export/licenses", { maxRedirects: 0 });
+  expect([401, 307]).toContain(anonymous.status());
+});
