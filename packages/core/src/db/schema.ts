@@ -85,13 +85,18 @@ export const verificationTokens = pgTable(
  * A customer's account: the licenses it holds and the people who run them.
  * A person (user) may belong to several teams; each has one role per team.
  */
-export const teams = pgTable("teams", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  /** The license the Admin Panel opens on (chosen by an admin); null: the best usable one. */
-  primaryLicenseId: uuid("primary_license_id").references((): AnyPgColumn => licenses.id, { onDelete: "set null" }),
-  createdAt: tz("created_at").notNull().defaultNow(),
-});
+export const teams = pgTable(
+  "teams",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** The license the Admin Panel opens on (chosen by an admin); null: the best usable one. */
+    primaryLicenseId: uuid("primary_license_id").references((): AnyPgColumn => licenses.id, { onDelete: "set null" }),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  // The back office's customers list, newest first.
+  (t) => [index("teams_created_idx").on(t.createdAt, t.id)],
+);
 
 /** owner: everything, including the team and billing; admin: runs the license; viewer: reads. */
 export const teamMembers = pgTable(
@@ -149,6 +154,8 @@ export const licenses = pgTable(
   (t) => [
     uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
     index("licenses_team_idx").on(t.teamId),
+    // The back office lists and exports newest first (a backward index scan).
+    index("licenses_issued_idx").on(t.issuedAt, t.id),
     index("licenses_email_idx").on(t.email),
     index("licenses_subscription_idx").on(t.stripeSubscriptionId),
     // Reminders and the back office look for licenses by expiry.
@@ -286,6 +293,7 @@ export const payments = pgTable(
   },
   (t) => [
     index("payments_license_idx").on(t.licenseId, t.createdAt),
+    index("payments_created_idx").on(t.createdAt),
     index("payments_subscription_idx").on(t.stripeSubscriptionId),
     index("payments_invoice_idx").on(t.stripeInvoiceId),
     index("payments_payment_intent_idx").on(t.stripePaymentIntentId),
@@ -368,7 +376,12 @@ export const auditEvents = pgTable(
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     ip: text("ip"),
   },
-  (t) => [index("audit_license_idx").on(t.licenseId, t.at), index("audit_team_idx").on(t.teamId, t.at)],
+  (t) => [
+    index("audit_license_idx").on(t.licenseId, t.at),
+    index("audit_team_idx").on(t.teamId, t.at),
+    // The audit page and export, newest first.
+    index("audit_at_idx").on(t.at, t.id),
+  ],
 );
 
 /** Dev outbox: mail that would have been sent, shown at /dev/outbox outside production. */
