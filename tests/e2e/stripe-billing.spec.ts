@@ -117,4 +117,24 @@ test("Stripe mode: buy Starter in Checkout, upgrade to Professional with prorati
   await expect(page.getByTestId("next-charge")).toContainText(String(year));
   await expectAccessible(page);
   await shot(page, "stripe-renewed");
+
+  // A downgrade at the renewal (confirmed first), scheduled at Stripe; "Keep Professional" withdraws it.
+  const dialogs: string[] = [];
+  page.once("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.accept();
+  });
+  await billing.getByRole("button", { name: "Switch to Starter at renewal" }).click();
+  // The card itself says what changed (the clicked form is replaced by "Keep Professional").
+  await expect(billing.getByRole("button", { name: "Keep Professional" })).toBeVisible();
+  expect(dialogs[0]).toMatch(/^Switch to Starter at the renewal on .+\? Until then nothing changes\./);
+  await expect(billing.getByText("changes at renewal")).toBeVisible();
+  await expect(page.getByTestId("next-charge")).toContainText("$2,500 on");
+  const scheduled = await control<{ schedule: string | null }>(page, "/control/subscription", { email });
+  expect(scheduled.schedule).toMatch(/^sub_sched_/);
+  await billing.getByRole("button", { name: "Keep Professional" }).click();
+  await expect(billing.getByRole("button", { name: "Switch to Starter at renewal" })).toBeVisible();
+  await expect(billing.getByText("changes at renewal")).toHaveCount(0);
+  await expect(page.getByTestId("next-charge")).toContainText("$4,500 on");
+  expect((await control<{ schedule: string | null }>(page, "/control/subscription", { email })).schedule).toBeNull();
 });
