@@ -1,8 +1,15 @@
 import { findById } from "@ticketzero/core/license/licenses";
-import { formatPrice, isPaidPlanId, PLANS, type PlanId } from "@ticketzero/core/license/plans";
+import {
+  formatPrice,
+  isPaidPlanId,
+  PAID_PLAN_IDS,
+  PLAN_ORDER,
+  PLANS,
+  type PlanId,
+} from "@ticketzero/core/license/plans";
 import { type Role, roleAtLeast } from "@ticketzero/core/license/teams";
 import { billingSummary } from "@ticketzero/core/stripe/subscriptions";
-import { manageBillingAction } from "@/app/admin/license/billing/actions";
+import { downgradeAction, manageBillingAction } from "@/app/admin/license/billing/actions";
 import { formatDate } from "@/components/license/format";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -32,6 +39,18 @@ export async function BillingCard({ licenseId, role }: { licenseId: string; role
   const { payments, subscription, nextCharge } = await billingSummary(license);
   const manages = roleAtLeast(role, "admin");
   const scheduled = subscription?.scheduledPlan;
+  // Plan changes at renewal: a live, auto-renewing subscription of an active paid license (the action re-checks).
+  const changesPlan =
+    manages &&
+    isPaidPlanId(license.plan) &&
+    license.state === "active" &&
+    subscription !== null &&
+    ["active", "trialing"].includes(subscription.status) &&
+    !subscription.cancelAtPeriodEnd;
+  const renewsOn = formatDate(subscription?.currentPeriodEnd ?? license.expiresAt);
+  const lowerPlans = PAID_PLAN_IDS.filter(
+    (plan) => PLAN_ORDER.indexOf(plan) < PLAN_ORDER.indexOf(license.plan as PlanId),
+  );
   const renewWords = !subscription
     ? "No subscription: this license does not renew by itself."
     : subscription.status === "canceled"
@@ -84,6 +103,28 @@ export async function BillingCard({ licenseId, role }: { licenseId: string; role
           </dd>
         </div>
       </dl>
+
+      {changesPlan && (scheduled || lowerPlans.length > 0) ? (
+        <div className="mt-4 flex flex-wrap gap-3" data-testid="plan-change">
+          {scheduled ? (
+            <BillingForm
+              action={downgradeAction}
+              fields={{ licenseId, plan: license.plan }}
+              label={`Keep ${planName(license.plan)}`}
+            />
+          ) : (
+            lowerPlans.map((plan) => (
+              <BillingForm
+                key={plan}
+                action={downgradeAction}
+                fields={{ licenseId, plan }}
+                label={`Switch to ${planName(plan)} at renewal`}
+                confirm={`Switch to ${planName(plan)} at the renewal on ${renewsOn}? Until then nothing changes. From then the license has ${planName(plan)}'s limits and renews at ${formatPrice(PLANS[plan].priceCents)} a year.`}
+              />
+            ))
+          )}
+        </div>
+      ) : null}
 
       <h3 className="mt-6 text-sm font-semibold text-slate-900">Payment history</h3>
       {payments.length === 0 ? (

@@ -60,8 +60,8 @@ export function LicenseSwitcher({
                   <StatusIndicator status={item.status} label={item.statusLabel} size="sm" />
                   {item.primary ? <Badge tone="brand">Primary</Badge> : null}
                 </span>
-                <span className="mt-0.5 block break-all font-mono text-xs text-slate-500">{item.keyMasked}</span>
-                <span className="block text-xs text-slate-500">
+                <span className="mt-0.5 block break-all font-mono text-xs text-slate-600">{item.keyMasked}</span>
+                <span className="block text-xs text-slate-600">
                   {showTeams ? `${item.teamName} · ` : null}
                   {item.status === "expired" || item.status === "invalid" ? "Ended or ends" : "Expires"}{" "}
                   {formatDate(item.expiresAt)}

@@ -161,12 +161,15 @@ describe("plan changes", () => {
     ).toHaveLength(1);
     const updates = stripe.requestsTo("POST", `/v1/subscriptions/${subscriptionId}`);
     const professional = [...stripe.prices.values()].find((p) => p.lookup_key === "ticketzero_professional_yearly")!;
-    expect(updates.at(-1)!.params).toMatchObject({
+    const priceChange = updates.find((u) => u.params.items)!;
+    expect(priceChange.params).toMatchObject({
       items: [{ price: professional.id }],
       proration_behavior: "always_invoice",
-      metadata: { plan: "professional", upgradeFrom: old.id },
+      payment_behavior: "pending_if_incomplete",
     });
-    expect(updates.at(-1)!.headers["idempotency-key"]).toBe(`tz-upgrade-${old.id}:professional`);
+    expect(priceChange.headers["idempotency-key"]).toBe(`tz-upgrade-${old.id}:professional`);
+    // The plan in the metadata follows once the charge went through (pending updates take no metadata).
+    expect(updates.at(-1)!.params).toEqual({ metadata: { plan: "professional", upgradeFrom: old.id } });
 
     const all = await licensesOf(email);
     expect(all.map((l) => l.plan)).toEqual(["starter", "professional"]);
@@ -196,33 +199,138 @@ describe("plan changes", () => {
     expect(await licensesOf(email)).toHaveLength(2);
   });
 
-  it("a downgrade waits for the renewal, which issues the lower tier's key and keeps the old in grace", async () => {
+  it("a declined proration changes nothing: Stripe keeps the price, the invoice is voided, the user is told what to do", async () => {
+    const email = uniqueEmail("declined");
+    const { license: old, userId, subscriptionId, session } = await buy("starter", email);
+    stripe.declining.add(session.customer as string);
+    const attempt = () =>
+      createCheckout({ plan: "professional", email, accountId: userId, upgradeFromLicenseId: old.id });
+    const error = await attempt().catch((e) => e);
+    expect(error).toMatchObject({ code: "CONFLICT", extra: { details: { reason: "PAYMENT_DECLINED" } } });
+    expect(error.message).toMatch(/declined.*plan did not change.*nothing was charged.*Manage billing/);
+
+    // At Stripe: still Starter, no pending update left (its invoice was voided), nothing paid.
+    const atStripe = stripe.subscriptions.get(subscriptionId)!;
+    expect((atStripe.items as { data: { price: { lookup_key: string } }[] }).data[0]!.price.lookup_key).toBe(
+      "ticketzero_starter_yearly",
+    );
+    expect(atStripe.pending_update).toBeNull();
+    const declined = stripe.invoices.get(atStripe.latest_invoice as string)!;
+    expect(declined).toMatchObject({ billing_reason: "subscription_update", status: "void", amount_paid: 0 });
+    expect(stripe.requestsTo("POST", `/v1/invoices/${declined.id}/void`)).toHaveLength(1);
+    // Here: the same license and key, no payment, plan unchanged; the attempt is audited.
+    expect(await licensesOf(email)).toEqual([
+      expect.objectContaining({ id: old.id, state: "active", plan: "starter" }),
+    ]);
+    expect((await paymentsOf(email)).map((p) => p.kind)).toEqual(["purchase"]);
+    expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "starter" });
+    expect(await auditOf(old.id, "billing.upgrade_payment_failed")).toHaveLength(1);
+
+    // With a working card, the next attempt upgrades (a new idempotency key: not Stripe's stored decline).
+    stripe.declining.delete(session.customer as string);
+    const { url } = await attempt();
+    expect(url).toMatch(/^\/admin\/license\/billing\/upgraded/);
+    const changes = stripe.requestsTo("POST", `/v1/subscriptions/${subscriptionId}`).filter((u) => u.params.items);
+    expect(changes.map((u) => u.headers["idempotency-key"])).toEqual([
+      `tz-upgrade-${old.id}:professional`,
+      `tz-upgrade-${old.id}:professional:retry-1`,
+    ]);
+    expect((await licensesOf(email)).map((l) => [l.plan, l.state])).toEqual([
+      ["starter", "superseded"],
+      ["professional", "active"],
+    ]);
+    expect((await paymentsOf(email)).filter((p) => p.kind === "proration")).toHaveLength(1);
+  });
+
+  it("a downgrade is a subscription schedule: the price changes at the renewal, which issues the lower tier's key", async () => {
     const email = uniqueEmail("downgrade");
     const { license, userId, subscriptionId } = await buy("enterprise", email);
     await scheduleDowngrade(userId, license.id, "starter", ctxOf(userId));
-    const starterPrice = [...stripe.prices.values()].find((p) => p.lookup_key === "ticketzero_starter_yearly")!;
-    expect(stripe.requestsTo("POST", `/v1/subscriptions/${subscriptionId}`).at(-1)!.params).toMatchObject({
-      items: [{ price: starterPrice.id }],
-      proration_behavior: "none",
+    const priceOf = (plan: string) =>
+      [...stripe.prices.values()].find((p) => p.lookup_key === `ticketzero_${plan}_yearly`)!;
+    const [create] = stripe
+      .requestsTo("POST", "/v1/subscription_schedules")
+      .filter((r) => r.params.from_subscription === subscriptionId);
+    expect(create).toBeDefined();
+    const atStripe = stripe.subscriptions.get(subscriptionId)!;
+    const schedule = stripe.schedules.get(atStripe.schedule as string)!;
+    const periodEnd = Math.floor(license.expiresAt.getTime() / 1000);
+    expect(stripe.requestsTo("POST", `/v1/subscription_schedules/${schedule.id}`).at(-1)!.params).toMatchObject({
+      end_behavior: "release",
+      phases: [
+        { items: [{ price: priceOf("enterprise").id, quantity: "1" }] },
+        {
+          items: [{ price: priceOf("starter").id, quantity: "1" }],
+          duration: { interval: "year", interval_count: "1" },
+          proration_behavior: "none",
+        },
+      ],
     });
+    expect(Math.abs(Number((schedule.phases as { end_date: number }[])[0]!.end_date) - periodEnd)).toBeLessThan(5);
+    // No price change now, no proration: Stripe still bills Enterprise for this period.
+    expect(stripe.requestsTo("POST", `/v1/subscriptions/${subscriptionId}`).filter((u) => u.params.items)).toEqual([]);
+    expect((atStripe.items as { data: { price: { id: string } }[] }).data[0]!.price.id).toBe(priceOf("enterprise").id);
     expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "enterprise", scheduledPlan: "starter" });
-    // Until the renewal nothing changes, and the next charge is the lower price.
     expect((await licenseById(license.id)).state).toBe("active");
     expect((await billingSummary(license)).nextCharge).toMatchObject({ plan: "starter", amountCents: 250_000 });
+    expect(await auditOf(license.id, "billing.downgrade_scheduled")).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ to: "starter", schedule: schedule.id }) }),
+    ]);
 
-    const periodEnd = new Date(license.expiresAt.getTime() + 365 * DAY_MS);
-    const response = await deliver(stripeEvent("invoice.paid", cycleInvoice(subscriptionId, periodEnd, 250_000)));
+    // The renewal: the schedule's next phase bills Starter, and invoice.paid issues the Starter key.
+    const { invoice } = await stripe.renew(subscriptionId);
+    expect(invoice.amount_paid).toBe(250_000);
+    const response = await deliver(stripeEvent("invoice.paid", invoice));
     expect(response.body).toMatchObject({ downgradedTo: "starter" });
     const [old, lower] = await licensesOf(email);
     expect(lower).toMatchObject({ plan: "starter", state: "active", stripeSubscriptionId: subscriptionId });
-    expect(lower!.expiresAt.getTime()).toBe(Math.floor(periodEnd.getTime() / 1000) * 1000);
+    expect(lower!.expiresAt.getTime()).toBe((periodEnd + 365 * 86400) * 1000);
     expect(old).toMatchObject({ state: "superseded", supersededBy: lower!.id });
     expect(old!.graceEndsAt!.getTime()).toBeGreaterThan(Date.now() + 13 * DAY_MS);
     expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "starter", scheduledPlan: null });
+    // Stripe's customer.subscription.updated for the new period agrees (the plan is read from the price).
+    await deliver(stripeEvent("customer.subscription.updated", stripe.subscriptions.get(subscriptionId)!));
+    expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "starter" });
     expect((await paymentsOf(email)).find((p) => p.kind === "renewal")).toMatchObject({
       licenseId: lower!.id,
       amountCents: 250_000,
     });
+  });
+
+  it("Keep the current plan releases the schedule; only the license's admins may change the plan", async () => {
+    const email = uniqueEmail("keep");
+    const { license, userId, subscriptionId } = await buy("professional", email);
+    const stranger = await accountOf(uniqueEmail("stranger"));
+    await expect(
+      scheduleDowngrade(stranger.userId, license.id, "starter", ctxOf(stranger.userId)),
+    ).rejects.toMatchObject({ code: "LICENSE_NOT_FOUND" });
+    await expect(scheduleDowngrade(userId, license.id, "enterprise", ctxOf(userId))).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
+    expect(
+      stripe
+        .requestsTo("POST", "/v1/subscription_schedules")
+        .filter((r) => r.params.from_subscription === subscriptionId),
+    ).toEqual([]);
+
+    await scheduleDowngrade(userId, license.id, "starter", ctxOf(userId));
+    const scheduleId = stripe.subscriptions.get(subscriptionId)!.schedule as string;
+    await scheduleDowngrade(userId, license.id, "professional", ctxOf(userId));
+    expect(stripe.requestsTo("POST", `/v1/subscription_schedules/${scheduleId}/release`)).toHaveLength(1);
+    expect(stripe.subscriptions.get(subscriptionId)!.schedule).toBeNull();
+    expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "professional", scheduledPlan: null });
+    expect((await billingSummary(license)).nextCharge).toMatchObject({ plan: "professional", amountCents: 450_000 });
+    expect((await auditOf(license.id)).map((a) => a.action)).toEqual(
+      expect.arrayContaining(["billing.downgrade_scheduled", "billing.downgrade_cancelled"]),
+    );
+
+    // Scheduled again, then an upgrade: the schedule is released so the subscription can change now.
+    await scheduleDowngrade(userId, license.id, "starter", ctxOf(userId));
+    const again = stripe.subscriptions.get(subscriptionId)!.schedule as string;
+    expect(again).not.toBe(scheduleId);
+    await createCheckout({ plan: "enterprise", email, accountId: userId, upgradeFromLicenseId: license.id });
+    expect(stripe.schedules.get(again)).toMatchObject({ status: "released" });
+    expect(await subscriptionById(subscriptionId)).toMatchObject({ plan: "enterprise", scheduledPlan: null });
   });
 });
 

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
-import { licenses, payments, subscriptions } from "../db/schema";
+import { auditEvents, licenses, payments, subscriptions } from "../db/schema";
 import { type Context, recordAudit } from "../license/audit";
 import { LicenseError } from "../license/errors";
 import { issueUpgrade } from "../license/fulfilment";
@@ -98,6 +98,21 @@ export async function applySubscriptionChange(
   return { applied: true, row: next!, licenses: changed.map((l) => l.id) };
 }
 
+/** `ticketzero_professional_yearly` → "professional". */
+function planOfLookupKey(lookupKey: string | null | undefined): PaidPlanId | undefined {
+  const plan = lookupKey?.match(/^ticketzero_([a-z]+)_yearly$/)?.[1];
+  return isPaidPlanId(plan) ? plan : undefined;
+}
+
+/** How many times this license already did `action` (a new attempt after a failed one gets a new idempotency key). */
+async function auditCount(licenseId: string, actions: string[]): Promise<number> {
+  const [row] = await getDb()
+    .select({ n: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.licenseId, licenseId), inArray(auditEvents.action, actions)));
+  return row?.n ?? 0;
+}
+
 /** The change a Stripe subscription object reports. */
 export function changeFromStripe(subscription: Stripe.Subscription, eventAt: Date): SubscriptionChange {
   const item = subscription.items?.data?.[0] as
@@ -105,7 +120,8 @@ export function changeFromStripe(subscription: Stripe.Subscription, eventAt: Dat
     | undefined;
   const periodEnd =
     item?.current_period_end ?? (subscription as { current_period_end?: number }).current_period_end ?? null;
-  const plan = subscription.metadata?.plan ?? item?.price?.metadata?.plan;
+  // The price is what Stripe bills (an upgrade or a schedule's phase changes it; the metadata stays as checkout set it).
+  const plan = item?.price?.metadata?.plan ?? planOfLookupKey(item?.price?.lookup_key) ?? subscription.metadata?.plan;
   return {
     id: subscription.id,
     mode: "stripe",
@@ -515,23 +531,27 @@ export async function upgradeSubscription(
     const current = await stripe.subscriptions.retrieve(subscription.id);
     const item = current.items.data[0];
     if (!item) throw new Error(`subscription ${subscription.id} has no item`);
+    // A downgrade scheduled for the renewal holds the subscription in a schedule; upgrading replaces it.
+    const scheduleId = idOf(current.schedule);
+    if (scheduleId) await stripe.subscriptionSchedules.release(scheduleId);
+    // After a declined attempt, a new key: Stripe would answer the same one with the first (declined) answer.
+    const attempt = await auditCount(license.id, ["billing.upgrade_payment_failed"]);
+    // pending_if_incomplete: Stripe applies the new price only if the proration invoice is paid now;
+    // otherwise the subscription keeps its price and reports a pending_update (metadata is not allowed here).
     const updated = await stripe.subscriptions.update(
       subscription.id,
       {
         items: [{ id: item.id, price: await priceIdOf(plan) }],
         proration_behavior: "always_invoice",
-        metadata: { plan, upgradeFrom: license.id },
+        payment_behavior: "pending_if_incomplete",
         expand: ["latest_invoice"],
       },
-      { idempotencyKey: `tz-upgrade-${ref}` },
+      { idempotencyKey: `tz-upgrade-${ref}${attempt ? `:retry-${attempt}` : ""}` },
     );
     const invoice = updated.latest_invoice as Stripe.Invoice | string | null;
     if (!invoice || typeof invoice === "string" || !invoice.id) throw new Error("Stripe returned no proration invoice");
-    if (invoice.status !== "paid") {
-      throw new LicenseError(
-        "CONFLICT",
-        "The prorated charge did not go through. Update your payment method in Manage billing, then try again.",
-      );
+    if (updated.pending_update || invoice.status !== "paid") {
+      await declinedUpgrade(license, plan, updated, invoice, { ...ctx, teamId });
     }
     invoiceId = invoice.id;
     amountCents = invoice.amount_paid ?? 0;
@@ -544,7 +564,10 @@ export async function upgradeSubscription(
   const done = await getDb().transaction(async (tx) => {
     const [previous] = await tx.select().from(licenses).where(eq(licenses.id, license.id)).for("update");
     const [paid] = await tx.select().from(payments).where(eq(payments.checkoutSessionId, invoiceId));
-    if (paid?.licenseId) return { licenseId: paid.licenseId, key: null, created: false };
+    // Recorded on the new license: this upgrade already happened (a retry). Recorded on this one: Stripe's
+    // invoice.paid webhook came first; the upgrade still issues the key and moves the payment to it.
+    if (paid?.licenseId && paid.licenseId !== license.id)
+      return { licenseId: paid.licenseId, key: null, created: false };
     if (previous?.state !== "active") {
       throw new LicenseError("CONFLICT", "This license was already replaced by an upgrade; manage the new license.");
     }
@@ -562,6 +585,7 @@ export async function upgradeSubscription(
       { ...ctx, teamId, now },
       { invoice: invoiceId, reason: "prorated upgrade" },
     );
+    if (paid) await tx.delete(payments).where(eq(payments.checkoutSessionId, invoiceId));
     await recordInvoicePayment(tx, {
       invoiceId,
       license: issued.license,
@@ -600,6 +624,18 @@ export async function upgradeSubscription(
   });
   const [row] = await getDb().select().from(licenses).where(eq(licenses.id, done.licenseId));
   const key = done.key ?? decryptKey(row!.keyCiphertext);
+  if (done.created && subscription.mode === "stripe") {
+    // For the dashboard and the Customer Portal: the plan now billed (not allowed on the pending update itself).
+    await stripeClient()
+      .subscriptions.update(
+        subscription.id,
+        { metadata: { plan, upgradeFrom: license.id } },
+        { idempotencyKey: `tz-upgrade-meta-${invoiceId}` },
+      )
+      .catch((error) =>
+        console.error(`[billing] subscription metadata:`, error instanceof Error ? error.message : error),
+      );
+  }
   if (done.created) {
     await mailLicenseKey(row!.email, key, PLANS[plan].name).catch((error) =>
       console.error(`[billing] upgrade mail failed:`, error instanceof Error ? error.message : error),
@@ -609,15 +645,56 @@ export async function upgradeSubscription(
 }
 
 /**
+ * The proration was not paid (declined card, authentication needed): Stripe kept the old price. Its open
+ * invoice is voided, which discards the pending update, so paying that invoice later cannot change the
+ * plan without a new key here. Nothing else changes; the customer is told what to do.
+ */
+async function declinedUpgrade(
+  license: LicenseRow,
+  plan: PaidPlanId,
+  updated: Stripe.Subscription,
+  invoice: Stripe.Invoice,
+  ctx: Context,
+): Promise<never> {
+  if (invoice.status === "open") {
+    await stripeClient()
+      .invoices.voidInvoice(invoice.id!)
+      .catch((error) => console.error(`[billing] void ${invoice.id}:`, error instanceof Error ? error.message : error));
+  }
+  await recordAudit(getDb(), ctx, {
+    licenseId: license.id,
+    action: "billing.upgrade_payment_failed",
+    detail: {
+      subscription: updated.id,
+      invoice: invoice.id,
+      invoiceStatus: invoice.status,
+      pendingUpdate: Boolean(updated.pending_update),
+      from: license.plan,
+      to: plan,
+    },
+  });
+  throw new LicenseError(
+    "CONFLICT",
+    `The prorated charge for ${PLANS[plan].name} was declined, so your plan did not change and nothing was charged. Update your payment method in Manage billing, then upgrade again.`,
+    { details: { reason: "PAYMENT_DECLINED" } },
+  );
+}
+
+/**
  * A downgrade waits for the period end: the subscription bills the lower
- * price from the next renewal (Stripe: the price changes now with no
- * proration), and that renewal issues the lower tier's key (applyRenewal).
- * Choosing the current plan again cancels the scheduled downgrade.
+ * price from the next renewal, and that renewal issues the lower tier's key
+ * (applyRenewal). In Stripe mode a subscription schedule makes the change
+ * (Stripe's documented way to change a price at a future date): this period
+ * on the current price, the next on the lower one, no proration. Choosing
+ * the current plan again releases the schedule (the scheduled change is gone).
  */
 export async function scheduleDowngrade(userId: string, licenseId: unknown, planInput: string, ctx: Context) {
   const { license, teamId } = await requireLicenseRole(userId, licenseId, "admin");
   const subscription = await subscriptionById(license.stripeSubscriptionId);
   if (!subscription) throw new LicenseError("CONFLICT", "This license has no subscription to change.");
+  if (license.state !== "active") {
+    throw new LicenseError("CONFLICT", "This license was replaced or is not active; manage the current license.");
+  }
   const cancel = planInput === license.plan;
   if (
     !cancel &&
@@ -627,17 +704,46 @@ export async function scheduleDowngrade(userId: string, licenseId: unknown, plan
       details: { fields: { plan: "Choose a lower plan." } },
     });
   }
+  if (!cancel && (subscription.cancelAtPeriodEnd || !["active", "trialing"].includes(subscription.status))) {
+    throw new LicenseError("CONFLICT", "Auto-renew is off: turn it back on in Manage billing to change the plan.");
+  }
   const target = planInput as PaidPlanId;
+  let scheduleId: string | null = null;
   if (subscription.mode === "stripe") {
     const stripe = stripeClient();
     const current = await stripe.subscriptions.retrieve(subscription.id);
     const item = current.items.data[0];
     if (!item) throw new Error(`subscription ${subscription.id} has no item`);
-    await stripe.subscriptions.update(subscription.id, {
-      items: [{ id: item.id, price: await priceIdOf(target) }],
-      proration_behavior: "none",
-      metadata: { plan: license.plan, scheduledPlan: cancel ? "" : target },
-    });
+    const attached = idOf(current.schedule);
+    if (cancel) {
+      if (attached) await stripe.subscriptionSchedules.release(attached);
+    } else {
+      const n = await auditCount(license.id, ["billing.downgrade_scheduled", "billing.downgrade_cancelled"]);
+      const schedule = attached
+        ? await stripe.subscriptionSchedules.retrieve(attached)
+        : await stripe.subscriptionSchedules.create(
+            { from_subscription: subscription.id },
+            { idempotencyKey: `tz-downgrade-${license.id}:${n}` },
+          );
+      const phase = schedule.phases[0];
+      if (!phase) throw new Error(`subscription schedule ${schedule.id} has no phase`);
+      await stripe.subscriptionSchedules.update(schedule.id, {
+        end_behavior: "release",
+        phases: [
+          {
+            items: [{ price: idOf(item.price)!, quantity: item.quantity ?? 1 }],
+            start_date: phase.start_date,
+            end_date: phase.end_date,
+          },
+          {
+            items: [{ price: await priceIdOf(target), quantity: item.quantity ?? 1 }],
+            duration: { interval: "year", interval_count: 1 },
+            proration_behavior: "none",
+          },
+        ],
+      });
+      scheduleId = schedule.id;
+    }
   }
   return getDb().transaction(async (tx) => {
     const result = await applySubscriptionChange(
@@ -656,7 +762,12 @@ export async function scheduleDowngrade(userId: string, licenseId: unknown, plan
       {
         licenseId: license.id,
         action: cancel ? "billing.downgrade_cancelled" : "billing.downgrade_scheduled",
-        detail: { subscription: subscription.id, from: license.plan, to: cancel ? null : target },
+        detail: {
+          subscription: subscription.id,
+          from: license.plan,
+          to: cancel ? null : target,
+          ...(scheduleId ? { schedule: scheduleId } : {}),
+        },
       },
     );
     return result.row;
