@@ -9,7 +9,7 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { activations, teamMembers } from "@ticketzero/core/db/schema";
 import { issueLicense } from "@ticketzero/core/license/licenses";
-import { ensureUser, inviteMember, teamForEmail } from "@ticketzero/core/license/teams";
+import { acceptInvitation, ensureUser, inviteMember, teamForEmail } from "@ticketzero/core/license/teams";
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppServer } from "../support/app-server";
@@ -47,6 +47,7 @@ async function team() {
   const viewer = new Client(server);
   await signIn(viewer, viewerEmail);
   const viewerId = (await ensureUser(getDb(), viewerEmail)).id;
+  await acceptInvitation(viewerId, teamId, setup);
   return { owner, ownerId: userId, teamId, license, key, viewer, viewerId };
 }
 

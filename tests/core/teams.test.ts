@@ -15,6 +15,7 @@ import { completeTestCheckout } from "@ticketzero/core/license/fulfilment";
 import { accountLicense } from "@ticketzero/core/license/license-status";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import {
+  acceptInvitation,
   changeMemberRole,
   claimableLicenses,
   claimLicenseByEmail,
@@ -44,6 +45,14 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     if (error instanceof LicenseError) return error.code;
     throw error;
   }
+}
+
+/** Invited by an owner, and accepted (an invitation grants nothing before). */
+async function join(ownerId: string, teamId: string, email: string, role: "owner" | "admin" | "viewer") {
+  await inviteMember(ownerId, teamId, email, role, ctx);
+  const user = await ensureUser(getDb(), email);
+  await acceptInvitation(user.id, teamId, ctx);
+  return user;
 }
 
 /** A customer with a paid license on their own team, as a purchase leaves them. */
@@ -132,8 +141,7 @@ describe("buying while signed in", () => {
   it("a signed-in admin of a team buys onto that team, whatever email is billed", async () => {
     const customer = await payingCustomer("starter");
     const adminEmail = testEmail("buyer-admin");
-    await inviteMember(customer.user.id, customer.teamId, adminEmail, "admin", ctx);
-    const admin = await ensureUser(getDb(), adminEmail);
+    const admin = await join(customer.user.id, customer.teamId, adminEmail, "admin");
     const billed = testEmail("billing");
     const { sessionId } = await createCheckout({ plan: "professional", email: billed, accountId: admin.id });
     const { license } = await completeTestCheckout(sessionId);
@@ -141,8 +149,7 @@ describe("buying while signed in", () => {
     expect(license.email).toBe(billed);
     // A read-only member's purchase goes to a team of their own, not the one they only read.
     const viewerEmail = testEmail("buyer-viewer");
-    await inviteMember(customer.user.id, customer.teamId, viewerEmail, "viewer", ctx);
-    const viewer = await ensureUser(getDb(), viewerEmail);
+    const viewer = await join(customer.user.id, customer.teamId, viewerEmail, "viewer");
     const second = await createCheckout({ plan: "starter", email: viewerEmail, accountId: viewer.id });
     const bought = await completeTestCheckout(second.sessionId);
     expect(bought.license.teamId).not.toBe(customer.teamId);
@@ -162,8 +169,7 @@ describe("the primary license", () => {
     expect((await accountLicense(customer.user.id)).license?.id).toBe(customer.license.id);
 
     const viewerEmail = testEmail("viewer");
-    await inviteMember(customer.user.id, customer.teamId, viewerEmail, "viewer", ctx);
-    const viewer = await ensureUser(getDb(), viewerEmail);
+    const viewer = await join(customer.user.id, customer.teamId, viewerEmail, "viewer");
     expect(await codeOf(setPrimaryLicense(viewer.id, second.id, ctx))).toBe("FORBIDDEN");
   });
 });
@@ -173,11 +179,9 @@ describe("members", () => {
     const customer = await payingCustomer("professional");
     const adminEmail = testEmail("teammate");
     const viewerEmail = testEmail("reader");
-    await inviteMember(customer.user.id, customer.teamId, adminEmail, "admin", ctx);
-    await inviteMember(customer.user.id, customer.teamId, viewerEmail, "viewer", ctx);
-    expect((await readOutbox({ to: adminEmail })).some((m) => m.subject.includes("You have been added"))).toBe(true);
-    const admin = await ensureUser(getDb(), adminEmail);
-    const viewer = await ensureUser(getDb(), viewerEmail);
+    const admin = await join(customer.user.id, customer.teamId, adminEmail, "admin");
+    const viewer = await join(customer.user.id, customer.teamId, viewerEmail, "viewer");
+    expect((await readOutbox({ to: adminEmail })).some((m) => m.subject.includes("You are invited"))).toBe(true);
 
     expect((await requireLicenseRole(admin.id, customer.license.id, "admin")).role).toBe("admin");
     expect(await codeOf(requireLicenseRole(viewer.id, customer.license.id, "admin"))).toBe("FORBIDDEN");
@@ -214,8 +218,7 @@ describe("members", () => {
 
     for (let round = 0; round < 5; round++) {
       const coEmail = testEmail("co-owner");
-      await inviteMember(customer.user.id, customer.teamId, coEmail, "owner", ctx);
-      const co = await ensureUser(getDb(), coEmail);
+      const co = await join(customer.user.id, customer.teamId, coEmail, "owner");
       // Each owner demotes the other at the same moment: the team lock lets one through.
       const outcomes = await Promise.all([
         codeOf(changeMemberRole(customer.user.id, customer.teamId, co.id, "admin", ctx)),

@@ -59,13 +59,12 @@ test("a staff-issued license appears in its owner's portal; a signed-out trial f
   await expect(switcher.getByRole("listitem")).toHaveCount(2);
   await expect(page.getByRole("region", { name: "Waiting for you" })).toHaveCount(0);
 
-  // Opening the trial from the switcher, then making it primary: the page now opens on it.
+  // The switcher opens the trial; a trial is not offered as the primary while a paid license runs.
   await switcher.getByRole("link", { name: /Trial/ }).click();
   await expect(status).toHaveAttribute("data-status", "trial");
-  await switcher.getByRole("button", { name: /Make primary: Trial/ }).click();
-  await expect(page.getByRole("status").filter({ hasText: "This page now opens on this license." })).toBeVisible();
+  await expect(switcher.getByRole("button", { name: /Make primary: Trial/ })).toHaveCount(0);
   await page.goto("/admin/license");
-  await expect(status).toHaveAttribute("data-status", "trial");
+  await expect(status).toContainText("Enterprise");
   await shot(page, "license-billing-switcher");
   await page.context().close();
 });
@@ -102,11 +101,19 @@ test("an owner invites a teammate who sees the license; a read-only member canno
   await expectAccessible(owner);
   await shot(owner, "team-page");
 
-  // The teammate (admin) signs in through the invitation's address and runs the license.
+  // The teammate (admin) signs in through the invitation's address: nothing until they accept.
   const admin = await freshPage(browser);
   await admin.goto(`/dev/outbox?to=${encodeURIComponent(adminEmail)}`);
-  await expect(admin.getByRole("article").first()).toContainText("You have been added to");
+  await expect(admin.getByRole("article").first()).toContainText("You are invited to");
   await signInThroughOutbox(admin, adminEmail, "/admin/license");
+  await expect(admin.getByTestId("license-status")).toContainText("No active license");
+  await admin.getByRole("link", { name: "Review the invitation" }).click();
+  await admin
+    .getByRole("region", { name: "Invitations" })
+    .getByRole("button", { name: /^Accept/ })
+    .click();
+  await expect(admin.getByRole("status").filter({ hasText: "Invitation accepted" })).toBeVisible();
+  await admin.goto("/admin/license");
   await expect(admin.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
   const adminInstallations = admin.getByRole("region", { name: "Installations" });
   await expect(adminInstallations).toContainText("Rack 1");
@@ -116,7 +123,13 @@ test("an owner invites a teammate who sees the license; a read-only member canno
 
   // The read-only member sees it all and can change nothing.
   const viewer = await freshPage(browser);
-  await signInThroughOutbox(viewer, viewerEmail, "/admin/license");
+  await signInThroughOutbox(viewer, viewerEmail, "/admin/team");
+  await viewer
+    .getByRole("region", { name: "Invitations" })
+    .getByRole("button", { name: /^Accept/ })
+    .click();
+  await expect(viewer.getByRole("status").filter({ hasText: "Invitation accepted" })).toBeVisible();
+  await viewer.goto("/admin/license");
   await expect(viewer.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
   await expect(viewer.getByText("Read-only access")).toBeVisible();
   const viewerInstallations = viewer.getByRole("region", { name: "Installations" });

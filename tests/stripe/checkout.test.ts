@@ -137,7 +137,7 @@ describe("createCheckout (Stripe mode)", () => {
     const { license, teamId } = await ownedLicense("professional", owner);
     const stranger = await accountOf(uniqueEmail("stranger"));
     const viewer = await accountOf(uniqueEmail("viewer"));
-    await getDb().insert(teamMembers).values({ teamId, userId: viewer.userId, role: "viewer" });
+    await getDb().insert(teamMembers).values({ teamId, userId: viewer.userId, role: "viewer", acceptedAt: new Date() });
     const before = stripe.requests.length;
     const attempts: CreateCheckoutInput[] = [
       // Signed out, with the owner's email.
@@ -160,7 +160,7 @@ describe("createCheckout (Stripe mode)", () => {
 
     // A team admin may.
     const admin = await accountOf(uniqueEmail("admin"));
-    await getDb().insert(teamMembers).values({ teamId, userId: admin.userId, role: "admin" });
+    await getDb().insert(teamMembers).values({ teamId, userId: admin.userId, role: "admin", acceptedAt: new Date() });
     const { sessionId } = await createCheckout({
       plan: "enterprise",
       email: owner,

@@ -142,8 +142,8 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
     back.set("notice", "deactivate_failed");
   } else {
     try {
-      const { license } = await requireLicenseRole(user.id, licenseId, "admin");
-      await deactivateInstallation({ licenseId: license.id }, instanceId, ctxOf(user), "account");
+      const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
+      await deactivateInstallation({ licenseId: license.id }, instanceId, { ...ctxOf(user), teamId }, "account");
       back.set("deactivated", instanceId);
     } catch (error) {
       back.set("notice", noticeFor(error, "deactivate_failed"));
@@ -160,17 +160,22 @@ export async function revealKeyAction(licenseId: string): Promise<RevealResult> 
   const user = await sessionUser();
   if (!user) return { ok: false, message: SIGNED_OUT!.message };
   let license: LicenseRow;
+  let teamId: string;
   try {
-    ({ license } = await requireLicenseRole(user.id, licenseId, "admin"));
+    ({ license, teamId } = await requireLicenseRole(user.id, licenseId, "admin"));
   } catch (error) {
     return { ok: false, message: toActionResult(error, "show the key")!.message };
   }
   try {
     const key = decryptKey(license.keyCiphertext);
-    await recordAudit(getDb(), ctxOf(user), {
-      licenseId: license.id,
-      action: "license.key_revealed",
-    });
+    await recordAudit(
+      getDb(),
+      { ...ctxOf(user), teamId },
+      {
+        licenseId: license.id,
+        action: "license.key_revealed",
+      },
+    );
     return { ok: true, key };
   } catch {
     return { ok: false, message: "The key can’t be shown right now. Try again in a moment." };

@@ -2,7 +2,7 @@ import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/hear
 import { accountLicense } from "@ticketzero/core/license/license-status";
 import { hasUsedTrial, installationsOf } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
-import { claimableLicenses, ROLE_WORDS, roleAtLeast } from "@ticketzero/core/license/teams";
+import { claimableLicenses, invitationsOf, ROLE_WORDS, roleAtLeast } from "@ticketzero/core/license/teams";
 import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
 import { BillingCard } from "@/components/billing/billing-card";
@@ -65,10 +65,11 @@ export default async function LicenseBillingPage({
 }) {
   const user = await requireUser("/admin/license");
   const query = await searchParams;
-  const [{ license, role, status, installations, all }, trialUsed, claimable] = await Promise.all([
+  const [{ license, role, status, installations, all }, trialUsed, claimable, invitations] = await Promise.all([
     accountLicense(user.id, { licenseId: one(query.license) }),
     hasUsedTrial(user.email),
     claimableLicenses(user.email),
+    invitationsOf(user.id),
   ]);
   const canManage = roleAtLeast(role, "admin");
   const notice = NOTICES[one(query.notice) ?? ""];
@@ -86,6 +87,9 @@ export default async function LicenseBillingPage({
     : null;
   const history = license ? (await usageHistory(license.id, 12)).reverse() : [];
   const showTeams = new Set(all.map((r) => r.teamId)).size > 1;
+  const paidCurrent = all.some(
+    (r) => r.status.valid && r.license.state !== "superseded" && isPaidPlanId(r.license.plan),
+  );
   const plan = license?.plan as PlanId | undefined;
   const paid = isPaidPlanId(plan);
   const next = plan ? nextPlanUp(plan) : null;
@@ -142,6 +146,16 @@ export default async function LicenseBillingPage({
         </Alert>
       ) : null}
 
+      {invitations.length > 0 ? (
+        <Alert tone="info" announce="none" title="You are invited to a team">
+          {invitations.map((i) => i.name).join(", ")} invited you to help run their licenses.{" "}
+          <a href="/admin/team" className="font-semibold underline">
+            Review the invitation
+          </a>
+          .
+        </Alert>
+      ) : null}
+
       {claimable.length > 0 ? (
         <ClaimableLicenses
           email={user.email}
@@ -168,7 +182,11 @@ export default async function LicenseBillingPage({
             expiresAt: r.license.expiresAt.toISOString(),
             teamName: r.teamName,
             primary: r.primary,
-            makePrimary: roleAtLeast(r.role, "admin") ? setPrimaryLicenseAction.bind(null, r.license.id) : undefined,
+            // A trial never outranks a current paid license, so it is not offered as the primary then.
+            makePrimary:
+              roleAtLeast(r.role, "admin") && (isPaidPlanId(r.license.plan) || !paidCurrent)
+                ? setPrimaryLicenseAction.bind(null, r.license.id)
+                : undefined,
           }))}
         />
       ) : null}

@@ -2,7 +2,13 @@
 
 import { currentClientIp } from "@ticketzero/core/http/client-ip";
 import { isLicenseError } from "@ticketzero/core/license/errors";
-import { changeMemberRole, inviteMember, removeMember } from "@ticketzero/core/license/teams";
+import {
+  acceptInvitation,
+  changeMemberRole,
+  declineInvitation,
+  inviteMember,
+  removeMember,
+} from "@ticketzero/core/license/teams";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { sessionUser } from "@/lib/auth/session";
@@ -49,5 +55,19 @@ export async function removeMemberAction(teamId: string, formData: FormData): Pr
     const memberId = formData.get("userId");
     await removeMember(user.id, teamId, memberId, ctx);
     return memberId === user.id ? "left" : "removed";
+  });
+}
+
+export async function acceptInvitationAction(teamId: string): Promise<void> {
+  await run(teamId, async (user, ctx) => {
+    await acceptInvitation(user.id, teamId, ctx);
+    return "accepted";
+  });
+}
+
+export async function declineInvitationAction(teamId: string): Promise<void> {
+  await run(teamId, async (user, ctx) => {
+    await declineInvitation(user.id, teamId, ctx);
+    return "declined";
   });
 }

@@ -1,4 +1,11 @@
-import { membersOf, ROLE_WORDS, ROLES, type Role, teamsOfUserEnsured } from "@ticketzero/core/license/teams";
+import {
+  invitationsOf,
+  membersOf,
+  ROLE_WORDS,
+  ROLES,
+  type Role,
+  teamsOfUserEnsured,
+} from "@ticketzero/core/license/teams";
 import type { Metadata } from "next";
 import { formatDate } from "@/components/license/format";
 import { Alert } from "@/components/ui/alert";
@@ -9,7 +16,13 @@ import { Input, Label } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { signOutEverywhereAction } from "../../signin/actions";
 import { requireUser } from "../_lib/session";
-import { changeRoleAction, inviteMemberAction, removeMemberAction } from "./actions";
+import {
+  acceptInvitationAction,
+  changeRoleAction,
+  declineInvitationAction,
+  inviteMemberAction,
+  removeMemberAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Team" };
 
@@ -24,7 +37,12 @@ const ROLE_HELP: Record<Role, string> = {
 
 /** Fixed notice codes from the actions: a link cannot put words on this page. */
 const NOTICES: Record<string, { tone: "success" | "error"; text: string }> = {
-  invited: { tone: "success", text: "Invitation sent. They sign in with a one-time link mailed to that address." },
+  invited: {
+    tone: "success",
+    text: "Invitation sent. They sign in with a one-time link mailed to that address and accept it; until then they see nothing.",
+  },
+  accepted: { tone: "success", text: "Invitation accepted: the team’s licenses are in License & Billing now." },
+  declined: { tone: "success", text: "Invitation declined. Nothing changed on your account." },
   role_changed: { tone: "success", text: "Role changed. It applies from their next click." },
   removed: { tone: "success", text: "Removed. Their access to this team’s licenses ended at once." },
   left: { tone: "success", text: "You left the team." },
@@ -49,7 +67,7 @@ export default async function TeamPage({
   const query = await searchParams;
   const code = Array.isArray(query.notice) ? query.notice[0] : query.notice;
   const notice = code ? NOTICES[code] : undefined;
-  const teams = await teamsOfUserEnsured(user.id);
+  const [teams, invitations] = await Promise.all([teamsOfUserEnsured(user.id), invitationsOf(user.id)]);
   const withMembers = await Promise.all(
     teams.map(async (team) => ({ ...team, members: await membersOf(team.teamId) })),
   );
@@ -65,6 +83,38 @@ export default async function TeamPage({
         <Alert tone={notice.tone} announce={notice.tone === "error" ? "alert" : "status"}>
           {notice.text}
         </Alert>
+      ) : null}
+
+      {invitations.length > 0 ? (
+        <Card as="section" aria-labelledby="invitations-heading" emphasis>
+          <CardHeader
+            id="invitations-heading"
+            title="Invitations"
+            description="Accept to see and help run that team’s licenses. Nothing changes for you until you do."
+          />
+          <ul className="mt-3 divide-y divide-slate-100">
+            {invitations.map((invitation) => (
+              <li key={invitation.teamId} className="flex flex-wrap items-center justify-between gap-3 py-3">
+                <p className="min-w-0 break-all text-slate-900">
+                  <span className="font-medium">{invitation.name}</span>{" "}
+                  <span className="text-sm text-slate-600">as {ROLE_WORDS[invitation.role].toLowerCase()}</span>
+                </p>
+                <div className="flex flex-wrap gap-2">
+                  <form action={acceptInvitationAction.bind(null, invitation.teamId)}>
+                    <SubmitButton size="sm" aria-label={`Accept: ${invitation.name}`}>
+                      Accept
+                    </SubmitButton>
+                  </form>
+                  <form action={declineInvitationAction.bind(null, invitation.teamId)}>
+                    <SubmitButton size="sm" variant="secondary" aria-label={`Decline: ${invitation.name}`}>
+                      Decline
+                    </SubmitButton>
+                  </form>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </Card>
       ) : null}
 
       {withMembers.map((team) => {
@@ -85,9 +135,13 @@ export default async function TeamPage({
                     <div className="min-w-0">
                       <p className="break-all font-medium text-slate-900">
                         {member.email}
-                        {self ? <span className="font-normal text-slate-500"> (you)</span> : null}
+                        {self ? <span className="font-normal text-slate-600"> (you)</span> : null}
                       </p>
-                      <p className="text-xs text-slate-500">Member since {formatDate(member.since)}</p>
+                      <p className="text-xs text-slate-600">
+                        {member.pending
+                          ? `Invited ${formatDate(member.since)}, not accepted yet`
+                          : `Member since ${formatDate(member.since)}`}
+                      </p>
                     </div>
                     <div className="flex flex-wrap items-center gap-2">
                       {owner ? (
@@ -117,9 +171,15 @@ export default async function TeamPage({
                       )}
                       {owner || self ? (
                         <ConfirmDisclosure
-                          label={self ? "Leave…" : "Remove…"}
+                          label={self ? "Leave…" : member.pending ? "Withdraw…" : "Remove…"}
                           tone="danger"
-                          title={self ? `Leave ${team.name}?` : `Remove ${member.email}?`}
+                          title={
+                            self
+                              ? `Leave ${team.name}?`
+                              : member.pending
+                                ? `Withdraw the invitation to ${member.email}?`
+                                : `Remove ${member.email}?`
+                          }
                           body={
                             self
                               ? "You lose access to this team’s licenses at once. An owner can add you again."
@@ -127,7 +187,7 @@ export default async function TeamPage({
                           }
                           action={removeMemberAction.bind(null, team.teamId)}
                           fields={{ userId: member.userId }}
-                          submit={self ? "Leave team" : "Remove from team"}
+                          submit={self ? "Leave team" : member.pending ? "Withdraw invitation" : "Remove from team"}
                         />
                       ) : null}
                     </div>

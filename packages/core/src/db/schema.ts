@@ -110,8 +110,11 @@ export const teamMembers = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** owner | admin | viewer */
     role: text("role").notNull(),
+    /** Who invited them; null for the person who created the team (their own team). */
     invitedBy: text("invited_by"),
     createdAt: tz("created_at").notNull().defaultNow(),
+    /** Null until the invited person accepts: an invitation grants nothing before that. */
+    acceptedAt: tz("accepted_at"),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
 );
@@ -352,6 +355,8 @@ export const subscriptions = pgTable("subscriptions", {
   scheduledPlan: text("scheduled_plan"),
   /** The `created` time of the last event applied. */
   lastEventAt: tz("last_event_at"),
+  /** Set while a prorated upgrade is in flight at Stripe: one at a time per subscription, across processes. */
+  upgradeStartedAt: tz("upgrade_started_at"),
   updatedAt: tz("updated_at").notNull().defaultNow(),
 });
 

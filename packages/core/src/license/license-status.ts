@@ -16,7 +16,7 @@ import { factsOf, installationsOf, type LicenseRow } from "./licenses";
 import { isPaidPlanId, PLANS, type PlanId } from "./plans";
 import { type SlotFactsRow, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
-import { type AccessibleLicense, licensesOfUser, type Role } from "./teams";
+import { type AccessibleLicense, licensesOfUser, type Role, roleAtLeast } from "./teams";
 import type { LicenseStatusBody, Replacement } from "./types";
 import { hashKey } from "./vault";
 
@@ -255,9 +255,13 @@ export async function accountLicense(
     mine.map(async (entry) => ({ ...entry, ...(await statusOfLicense(entry.license, now)) })),
   );
   const current = (r: RankedLicense) => r.status.valid && r.license.state !== "superseded";
+  const paidCurrent = all.some((r) => current(r) && isPaidPlanId(r.license.plan));
+  // A primary counts where the user runs the team, and a trial primary never hides a current paid license.
+  const primary = (r: RankedLicense) =>
+    r.primary && current(r) && roleAtLeast(r.role, "admin") && (isPaidPlanId(r.license.plan) || !paidCurrent);
   const best =
     all.find((r) => r.license.id === options.licenseId) ??
-    all.find((r) => r.primary && current(r)) ??
+    all.find(primary) ??
     all.find((r) => current(r) && isPaidPlanId(r.license.plan)) ??
     all.find(current) ??
     all.find((r) => r.status.valid) ??

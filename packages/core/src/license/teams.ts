@@ -8,8 +8,10 @@
  *
  * Every page, server action and route asks `requireLicenseRole` / `requireTeamRole`
  * on each request, from the database: removing a member ends their access at once.
+ * An invitation grants nothing until the invited person signs in and accepts it
+ * (`accepted_at`): nobody can put their team, or its licenses, in someone's way.
  */
-import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
 import { licenses, teamMembers, teams, users } from "../db/schema";
 import { config } from "../server/config";
@@ -54,16 +56,22 @@ export async function ensureUser(
   return { id: existing!.id, created: false };
 }
 
+/** A membership that counts: accepted (the team's creator's is accepted at once). */
+const accepted = isNotNull(teamMembers.acceptedAt);
+
 /**
- * The team a user owns (their first), created on first need. Serialised per
- * user (advisory lock) so two concurrent first purchases make one team.
+ * The team a user created (their first), created on first need: never a team
+ * someone invited them into, so licenses issued to their address stay theirs.
+ * Serialised per user (advisory lock) so two concurrent first purchases make one team.
  */
 export async function personalTeamOf(tx: Tx, userId: string): Promise<string> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`team-of:${userId}`}))`);
   const [owned] = await tx
     .select({ id: teamMembers.teamId })
     .from(teamMembers)
-    .where(and(eq(teamMembers.userId, userId), eq(teamMembers.role, "owner")))
+    .where(
+      and(eq(teamMembers.userId, userId), eq(teamMembers.role, "owner"), isNull(teamMembers.invitedBy), accepted),
+    )
     .orderBy(asc(teamMembers.createdAt))
     .limit(1);
   if (owned) return owned.id;
@@ -75,7 +83,7 @@ export async function personalTeamOf(tx: Tx, userId: string): Promise<string> {
     .insert(teams)
     .values({ name: user?.company || user?.email || "My team" })
     .returning({ id: teams.id });
-  await tx.insert(teamMembers).values({ teamId: team!.id, userId, role: "owner" });
+  await tx.insert(teamMembers).values({ teamId: team!.id, userId, role: "owner", acceptedAt: new Date() });
   return team!.id;
 }
 
@@ -99,7 +107,7 @@ export async function membershipsOf(userId: string, db: DbOrTx = getDb()) {
     .select({ teamId: teams.id, name: teams.name, role: teamMembers.role, primaryLicenseId: teams.primaryLicenseId })
     .from(teamMembers)
     .innerJoin(teams, eq(teams.id, teamMembers.teamId))
-    .where(eq(teamMembers.userId, userId))
+    .where(and(eq(teamMembers.userId, userId), accepted))
     .orderBy(asc(teamMembers.createdAt)) as Promise<
     { teamId: string; name: string; role: Role; primaryLicenseId: string | null }[]
   >;
@@ -110,7 +118,7 @@ export async function roleInTeam(userId: string, teamId: string, db: DbOrTx = ge
   const [row] = await db
     .select({ role: teamMembers.role })
     .from(teamMembers)
-    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId), accepted));
   return row && isRole(row.role) ? row.role : null;
 }
 
@@ -145,7 +153,7 @@ export async function requireLicenseRole(
   const [row] = await db
     .select({ license: licenses, role: teamMembers.role })
     .from(licenses)
-    .innerJoin(teamMembers, and(eq(teamMembers.teamId, licenses.teamId), eq(teamMembers.userId, userId)))
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, licenses.teamId), eq(teamMembers.userId, userId), accepted))
     .where(eq(licenses.id, licenseId));
   if (!row || !isRole(row.role)) throw new LicenseError("LICENSE_NOT_FOUND", "That license is not on your account.");
   if (!roleAtLeast(row.role, min)) throw forbidden(needs(min));
@@ -161,7 +169,7 @@ export async function licensesOfUser(userId: string, db: DbOrTx = getDb()): Prom
     .from(teamMembers)
     .innerJoin(teams, eq(teams.id, teamMembers.teamId))
     .innerJoin(licenses, eq(licenses.teamId, teams.id))
-    .where(eq(teamMembers.userId, userId))
+    .where(and(eq(teamMembers.userId, userId), accepted))
     .orderBy(desc(licenses.issuedAt));
   return rows.map((r) => ({
     license: r.license,
@@ -299,7 +307,15 @@ export async function setPrimaryLicense(userId: string, licenseId: unknown, ctx:
 
 // ---------------------------------------------------------------- members
 
-export type TeamMember = { userId: string; email: string; name: string | null; role: Role; since: Date };
+export type TeamMember = {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  since: Date;
+  /** Invited, not accepted yet: no access until then. */
+  pending: boolean;
+};
 
 export async function membersOf(teamId: string, db: DbOrTx = getDb()): Promise<TeamMember[]> {
   const rows = await db
@@ -309,12 +325,19 @@ export async function membersOf(teamId: string, db: DbOrTx = getDb()): Promise<T
       name: users.name,
       role: teamMembers.role,
       since: teamMembers.createdAt,
+      acceptedAt: teamMembers.acceptedAt,
     })
     .from(teamMembers)
     .innerJoin(users, eq(users.id, teamMembers.userId))
     .where(eq(teamMembers.teamId, teamId))
     .orderBy(asc(teamMembers.createdAt));
-  return rows.map((r) => ({ ...r, email: r.email ?? "", role: isRole(r.role) ? r.role : "viewer" }));
+  return rows.map(({ acceptedAt, ...r }) => ({
+    ...r,
+    email: r.email ?? "",
+    role: isRole(r.role) ? r.role : "viewer",
+    since: acceptedAt ?? r.since,
+    pending: acceptedAt === null,
+  }));
 }
 
 /** Locks the team row: member changes on one team run one at a time, so "the last owner" is exact. */
@@ -332,8 +355,19 @@ async function ownerCount(tx: Tx, teamId: string): Promise<number> {
   const [row] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(teamMembers)
-    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.role, "owner")));
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.role, "owner"), accepted));
   return row?.n ?? 0;
+}
+
+/** A member's role, accepted or still invited (owners manage both); `lastOwner`: the team's only accepted owner. */
+async function memberRole(tx: Tx, teamId: string, userId: string): Promise<{ role: Role; lastOwner: boolean } | null> {
+  const [row] = await tx
+    .select({ role: teamMembers.role, acceptedAt: teamMembers.acceptedAt })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
+  if (!row || !isRole(row.role)) return null;
+  const lastOwner = row.role === "owner" && row.acceptedAt !== null && (await ownerCount(tx, teamId)) <= 1;
+  return { role: row.role, lastOwner };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -352,8 +386,8 @@ export async function inviteMember(
   }
   if (!isRole(role)) throw new LicenseError("VALIDATION_FAILED", "Choose a role: owner, admin or read-only.");
   const { team, member, inviter } = await getDb().transaction(async (tx) => {
+    const team = await lockTeam(tx, teamId); // first: a role changed meanwhile is seen below
     await requireTeamRole(byUserId, teamId, "owner", tx);
-    const team = await lockTeam(tx, teamId);
     const user = await ensureUser(tx, email);
     const [added] = await tx
       .insert(teamMembers)
@@ -366,16 +400,17 @@ export async function inviteMember(
       });
     await recordAudit(tx, { ...ctx, teamId }, { action: "team.member_invited", detail: { email, role } });
     const [inviter] = await tx.select({ email: users.email }).from(users).where(eq(users.id, byUserId));
-    return { team, member: { userId: user.id, email, name: null, role, since: added.since }, inviter };
+    return { team, member: { userId: user.id, email, name: null, role, since: added.since, pending: true }, inviter };
   });
   const url = config().publicUrl;
   await sendMail({
     to: email,
-    subject: `You have been added to ${team.name} on the TicketZero License Portal`,
+    subject: `You are invited to ${team.name} on the TicketZero License Portal`,
     text: [
-      `${inviter?.email ?? "An owner"} added you to ${team.name} as ${ROLE_WORDS[role].toLowerCase()}.`,
+      `${inviter?.email ?? "An owner"} invited you to ${team.name} as ${ROLE_WORDS[role].toLowerCase()}.`,
       "",
-      `Sign in with this email address to see its TicketZero licenses: ${url}/signin?email=${encodeURIComponent(email)}&callbackUrl=%2Fadmin%2Flicense`,
+      `Sign in with this email address and accept the invitation to see its TicketZero licenses: ${url}/signin?email=${encodeURIComponent(email)}&callbackUrl=%2Fadmin%2Fteam`,
+      "Nothing changes for you until you accept; if you don’t know this team, decline or ignore it.",
       "",
       "We send you a one-time sign-in link; there is no password to set.",
     ].join("\n"),
@@ -394,12 +429,13 @@ export async function changeMemberRole(
   if (typeof memberId !== "string" || !memberId) throw new LicenseError("VALIDATION_FAILED", "Choose a member.");
   if (!isRole(role)) throw new LicenseError("VALIDATION_FAILED", "Choose a role: owner, admin or read-only.");
   await getDb().transaction(async (tx) => {
+    await lockTeam(tx, teamId); // first: a role changed meanwhile is seen below
     await requireTeamRole(byUserId, teamId, "owner", tx);
-    await lockTeam(tx, teamId);
-    const current = await roleInTeam(memberId, teamId, tx);
-    if (!current) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
+    const member = await memberRole(tx, teamId, memberId);
+    if (!member) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
+    const current = member.role;
     if (current === role) return;
-    if (current === "owner" && (await ownerCount(tx, teamId)) <= 1) {
+    if (member.lastOwner) {
       throw new LicenseError("CONFLICT", "A team needs an owner. Make someone else an owner first.", {
         details: { reason: "LAST_OWNER" },
       });
@@ -420,11 +456,12 @@ export async function changeMemberRole(
 export async function removeMember(byUserId: string, teamId: string, memberId: unknown, ctx: Context): Promise<void> {
   if (typeof memberId !== "string" || !memberId) throw new LicenseError("VALIDATION_FAILED", "Choose a member.");
   await getDb().transaction(async (tx) => {
+    await lockTeam(tx, teamId); // first: a role changed meanwhile is seen below
     if (memberId !== byUserId) await requireTeamRole(byUserId, teamId, "owner", tx);
-    await lockTeam(tx, teamId);
-    const current = await roleInTeam(memberId, teamId, tx);
-    if (!current) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
-    if (current === "owner" && (await ownerCount(tx, teamId)) <= 1) {
+    const member = await memberRole(tx, teamId, memberId);
+    if (!member) throw new LicenseError("NOT_FOUND", "That person is not on this team.");
+    const current = member.role;
+    if (member.lastOwner) {
       throw new LicenseError("CONFLICT", "The last owner cannot be removed. Make someone else an owner first.", {
         details: { reason: "LAST_OWNER" },
       });
@@ -469,4 +506,43 @@ export async function issueForEmail(
     console.error("[licenses] key mail failed:", (error as Error)?.message),
   );
   return issued;
+}
+
+/** Invitations waiting for the user's answer (shown on the Team page and in the Admin Panel). */
+export async function invitationsOf(userId: string, db: DbOrTx = getDb()) {
+  return db
+    .select({ teamId: teams.id, name: teams.name, role: teamMembers.role, invitedBy: teamMembers.invitedBy })
+    .from(teamMembers)
+    .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+    .where(and(eq(teamMembers.userId, userId), isNull(teamMembers.acceptedAt)))
+    .orderBy(asc(teamMembers.createdAt)) as Promise<
+    { teamId: string; name: string; role: Role; invitedBy: string | null }[]
+  >;
+}
+
+/** The invited person accepts: from now on they have the role. */
+export async function acceptInvitation(userId: string, teamId: unknown, ctx: Context): Promise<void> {
+  if (typeof teamId !== "string" || !UUID.test(teamId)) throw new LicenseError("NOT_FOUND", "That invitation was not found.");
+  await getDb().transaction(async (tx) => {
+    const [done] = await tx
+      .update(teamMembers)
+      .set({ acceptedAt: ctx.now ?? new Date() })
+      .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId), isNull(teamMembers.acceptedAt)))
+      .returning({ role: teamMembers.role });
+    if (!done) throw new LicenseError("NOT_FOUND", "That invitation was not found: it may have been withdrawn.");
+    await recordAudit(tx, { ...ctx, teamId }, { action: "team.invitation_accepted", detail: { userId, role: done.role } });
+  });
+}
+
+/** The invited person declines: the invitation is gone. */
+export async function declineInvitation(userId: string, teamId: unknown, ctx: Context): Promise<void> {
+  if (typeof teamId !== "string" || !UUID.test(teamId)) throw new LicenseError("NOT_FOUND", "That invitation was not found.");
+  await getDb().transaction(async (tx) => {
+    const [gone] = await tx
+      .delete(teamMembers)
+      .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId), isNull(teamMembers.acceptedAt)))
+      .returning({ role: teamMembers.role });
+    if (!gone) throw new LicenseError("NOT_FOUND", "That invitation was not found: it may have been withdrawn.");
+    await recordAudit(tx, { ...ctx, teamId }, { action: "team.invitation_declined", detail: { userId } });
+  });
 }

@@ -8,7 +8,7 @@
  * `licenses.cancel_at_period_end` is a mirror of the row, written only here.
  */
 import { createHash } from "node:crypto";
-import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
 import { auditEvents, licenses, payments, subscriptions } from "../db/schema";
@@ -220,7 +220,15 @@ export async function applyRenewal(
   ctx: Context,
 ): Promise<{ recorded: boolean; license: LicenseRow; until: Date; downgradedTo: string | null; key?: string }> {
   const now = ctx.now ?? new Date();
-  let license = input.license;
+  // Locked and read again: two deliveries of one renewal (a retry, a double click in test mode) run
+  // one after the other, and the second finds the payment and changes nothing.
+  const [locked] = await tx.select().from(licenses).where(eq(licenses.id, input.license.id)).for("update");
+  let license = locked ?? input.license;
+  const [already] = await tx
+    .select({ id: payments.checkoutSessionId })
+    .from(payments)
+    .where(eq(payments.checkoutSessionId, input.invoiceId));
+  if (already) return { recorded: false, license, until: license.expiresAt, downgradedTo: null };
   const fallback = Math.max(now.getTime(), license.expiresAt.getTime()) + YEAR_MS;
   const periodEnd = input.periodEnd?.getTime() ?? 0;
   const until = new Date(Math.max(periodEnd > now.getTime() ? periodEnd : fallback, license.expiresAt.getTime()));
@@ -514,9 +522,58 @@ export async function upgradeSubscription(
     });
   }
   const plan = planInput;
+  if (license.state !== "active") {
+    throw new LicenseError("CONFLICT", "This license was already replaced by an upgrade; manage the new license.");
+  }
   const subscription = await subscriptionById(license.stripeSubscriptionId);
   if (!subscription) throw new LicenseError("CONFLICT", "This license has no subscription to upgrade.");
   const now = ctx.now ?? new Date();
+  // One upgrade in flight per subscription, across processes: a second one (another plan, another tab)
+  // is refused before it reaches Stripe, so two price changes and two charges cannot both happen.
+  if (!(await claimUpgrade(subscription.id, now))) {
+    throw new LicenseError("CONFLICT", "An upgrade of this license is already under way. Reload in a moment.", {
+      details: { reason: "UPGRADE_IN_PROGRESS" },
+    });
+  }
+  try {
+    return await upgradeClaimed(license, teamId, plan, subscription, ctx, now);
+  } finally {
+    await getDb()
+      .update(subscriptions)
+      .set({ upgradeStartedAt: null })
+      .where(eq(subscriptions.id, subscription.id))
+      .catch(() => {}); // a stale claim expires on its own (UPGRADE_CLAIM_MS)
+  }
+}
+
+/** A claim left by a crashed process expires after this. */
+const UPGRADE_CLAIM_MS = 2 * 60_000;
+
+async function claimUpgrade(subscriptionId: string, now: Date): Promise<boolean> {
+  const [claimed] = await getDb()
+    .update(subscriptions)
+    .set({ upgradeStartedAt: now })
+    .where(
+      and(
+        eq(subscriptions.id, subscriptionId),
+        or(
+          isNull(subscriptions.upgradeStartedAt),
+          lt(subscriptions.upgradeStartedAt, new Date(now.getTime() - UPGRADE_CLAIM_MS)),
+        ),
+      ),
+    )
+    .returning({ id: subscriptions.id });
+  return Boolean(claimed);
+}
+
+async function upgradeClaimed(
+  license: LicenseRow,
+  teamId: string,
+  plan: PaidPlanId,
+  subscription: NonNullable<Awaited<ReturnType<typeof subscriptionById>>>,
+  ctx: Context,
+  now: Date,
+): Promise<ProratedUpgrade> {
   const ref = `${license.id}:${plan}`;
   let invoiceId: string;
   let amountCents: number;

@@ -5,10 +5,10 @@
  * `processed_events` in the transaction that applies it, so a replay (Stripe
  * retries, a resend from the dashboard) changes nothing.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { type DbOrTx, getDb, type Tx } from "../db/client";
-import { licenses, payments, processedEvents } from "../db/schema";
+import { licenses, payments, processedEvents, subscriptions } from "../db/schema";
 import { type Context, recordAudit } from "../license/audit";
 import { isLicenseError } from "../license/errors";
 import { fulfilCheckoutSession, isStripeSessionPaid } from "../license/fulfilment";
@@ -146,7 +146,8 @@ async function licensesOfSubscription(db: DbOrTx, subscriptionId: string, lock =
     .select()
     .from(licenses)
     .where(eq(licenses.stripeSubscriptionId, subscriptionId))
-    .orderBy(desc(licenses.issuedAt));
+    // A revoked license (a refunded upgrade) never takes a renewal from the one that is in use again.
+    .orderBy(sql`${licenses.state} = 'revoked'`, desc(licenses.issuedAt));
   const rows = lock ? await query.for("update") : await query;
   if (rows.length) return rows;
   const paid = await db
@@ -236,13 +237,24 @@ async function revokeForPayment(
     .update(licenses)
     .set({ state: "active", graceEndsAt: null, supersededBy: null, updatedAt: now })
     .where(and(eq(licenses.supersededBy, licenseId), eq(licenses.state, "superseded")))
-    .returning({ id: licenses.id });
+    .returning({ id: licenses.id, plan: licenses.plan, subscription: licenses.stripeSubscriptionId });
   for (const old of restored) {
     await recordAudit(tx, STRIPE, {
       licenseId: old.id,
       action: "license.restored",
       detail: { reason: `upgrade ${reason}`, revokedUpgrade: licenseId },
     });
+    // A prorated upgrade changed the subscription's price: the restored tier is billed at the higher
+    // price until staff move it back (Stripe dashboard or a new upgrade/downgrade). Flagged, and the
+    // mirror says which plan the license really is.
+    if (old.subscription && old.subscription === row.stripeSubscriptionId && old.plan !== row.plan) {
+      await tx.update(subscriptions).set({ plan: old.plan, updatedAt: now }).where(eq(subscriptions.id, old.subscription));
+      await recordAudit(tx, STRIPE, {
+        licenseId: old.id,
+        action: "subscription.price_needs_review",
+        detail: { subscription: old.subscription, billedPlan: row.plan, licensePlan: old.plan },
+      });
+    }
   }
   return { revoked: true, licenseId, restored: restored.map((r) => r.id) };
 }
