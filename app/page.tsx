@@ -1,6 +1,7 @@
 import { formatPrice, PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import type { Metadata } from "next";
+import { formatNumber } from "@/components/license/format";
 import { LicenseStatusCard } from "@/components/license/license-status-card";
 import { PLAN_TAGLINES } from "@/components/plans/plan-copy";
 import { Badge } from "@/components/ui/badge";
@@ -22,7 +23,6 @@ export const metadata: Metadata = {
   title: { absolute: "TicketZero AI · On-premises AI ticket processing for MSPs" },
 };
 
-const nf = new Intl.NumberFormat("en-US");
 const trial = PLANS.trial;
 const pro = PLANS.professional;
 
@@ -108,7 +108,7 @@ const FAQ = [
   },
   {
     q: "Can I move a license to a new server?",
-    a: `Yes. Deactivate the old installation in License & Billing to free its slot, then activate the new one. Each plan includes a number of activations (${nf.format(PLANS.starter.limits.maxActivations)} on Starter, up to ${nf.format(PLANS.enterprise.limits.maxActivations)} on Enterprise).`,
+    a: `Yes. Deactivate the old installation in License & Billing to free its slot, then activate the new one. Each plan includes a number of activations (${formatNumber(PLANS.starter.limits.maxActivations)} on Starter, up to ${formatNumber(PLANS.enterprise.limits.maxActivations)} on Enterprise).`,
   },
   {
     q: "What if I go over my monthly ticket limit?",
@@ -116,7 +116,7 @@ const FAQ = [
   },
   {
     q: "Does the free trial need a credit card?",
-    a: `No. Enter your email and get a ${trial.durationDays}-day trial key immediately, with ${nf.format(trial.limits.maxClients)} clients and ${nf.format(trial.limits.maxTicketsPerMonth)} tickets a month. One trial per email address.`,
+    a: `No. Enter your email and get a ${trial.durationDays}-day trial key immediately, with ${formatNumber(trial.limits.maxClients)} clients and ${formatNumber(trial.limits.maxTicketsPerMonth)} tickets a month. One trial per email address.`,
   },
   {
     q: "How do upgrades work mid-term?",
@@ -261,8 +261,8 @@ export default function LandingPage() {
                     <span className="text-sm text-slate-500"> / year</span>
                   </p>
                   <p className="mt-3 text-sm text-slate-700">
-                    <span className="tabular font-semibold">{nf.format(plan.limits.maxClients)}</span> clients ·{" "}
-                    <span className="tabular font-semibold">{nf.format(plan.limits.maxTicketsPerMonth)}</span>{" "}
+                    <span className="tabular font-semibold">{formatNumber(plan.limits.maxClients)}</span> clients ·{" "}
+                    <span className="tabular font-semibold">{formatNumber(plan.limits.maxTicketsPerMonth)}</span>{" "}
                     tickets/month
                   </p>
                 </li>
@@ -272,7 +272,7 @@ export default function LandingPage() {
           <div className="mt-8 flex flex-col items-start gap-3 rounded-2xl bg-slate-50 p-5 ring-1 ring-slate-200 sm:flex-row sm:items-center sm:justify-between">
             <p className="text-sm text-slate-700">
               <span className="font-semibold text-slate-900">Not sure yet?</span> Try it free for {trial.durationDays}{" "}
-              days: {nf.format(trial.limits.maxClients)} clients, {nf.format(trial.limits.maxTicketsPerMonth)}{" "}
+              days: {formatNumber(trial.limits.maxClients)} clients, {formatNumber(trial.limits.maxTicketsPerMonth)}{" "}
               tickets/month, no credit card.
             </p>
             <Button href="/trial" size="sm">

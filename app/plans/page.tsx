@@ -7,6 +7,7 @@ import {
   PLANS,
 } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
+import { formatNumber } from "@/components/license/format";
 import { PlanCard } from "@/components/plans/plan-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -18,7 +19,6 @@ export const metadata: Metadata = {
   description: "Compare TicketZero AI Starter, Professional and Enterprise licenses, or start a free 30-day trial.",
 };
 
-const nf = new Intl.NumberFormat("en-US");
 const trial = PLANS.trial;
 const FEATURE_KEYS = Object.keys(FEATURES) as FeatureKey[];
 
@@ -105,7 +105,7 @@ export default function PlansPage() {
                 ].map((row) => (
                   <div key={row.label} className="flex items-baseline gap-1.5">
                     <dt className="text-slate-600">{row.label}:</dt>
-                    <dd className="tabular font-semibold text-slate-900">{nf.format(row.value)}</dd>
+                    <dd className="tabular font-semibold text-slate-900">{formatNumber(row.value)}</dd>
                   </div>
                 ))}
               </dl>
@@ -188,7 +188,7 @@ export default function PlansPage() {
                           PLANS[id].recommended && "bg-brand-50/70",
                         )}
                       >
-                        {nf.format(PLANS[id].limits[key])}
+                        {formatNumber(PLANS[id].limits[key])}
                       </td>
                     ))}
                   </tr>

@@ -16,6 +16,7 @@ import { isTestSessionId, SESSION_ID } from "../stripe/checkout";
 import { assertTestModeAllowed, idOf, isTestMode, stripeClient } from "../stripe/client";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
+import { formatDate } from "./format";
 import { ensureAccount, issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
 import { mailLicenseKey } from "./notify";
 import { isPaidPlanId, type PaidPlanId, PLANS } from "./plans";
@@ -367,7 +368,7 @@ async function afterCommit(order: PaidOrder, applied: Applied): Promise<void> {
   const planName = PLANS[order.plan].name;
   try {
     if (applied.kind === "renewal") {
-      const until = applied.license.expiresAt.toISOString().slice(0, 10);
+      const until = formatDate(applied.license.expiresAt);
       await sendMail({
         to: order.email,
         subject: `Your TicketZero ${planName} license is renewed until ${until}`,
