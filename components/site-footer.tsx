@@ -1,3 +1,4 @@
+import { supportEmail, supportHref } from "@ticketzero/core/license/support";
 import Link from "next/link";
 import { Logo } from "./logo";
 
@@ -29,6 +30,13 @@ export function SiteFooter() {
           <p className="mt-4 text-sm leading-relaxed text-slate-600">
             On-premises AI ticket processing for managed service providers. Your data stays on your servers; your
             license key is all it needs.
+          </p>
+          {/* SUPPORT_EMAIL (license/support.ts): the same address every "contact support" names. */}
+          <p className="mt-3 text-sm text-slate-600">
+            Support:{" "}
+            <a href={supportHref()} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+              {supportEmail()}
+            </a>
           </p>
         </div>
         {COLUMNS.map((col) => (
