@@ -258,7 +258,7 @@ export default function LandingPage() {
                   <p className="mt-1 text-sm text-slate-600">{PLAN_TAGLINES[id]}</p>
                   <p className="mt-4">
                     <span className="tabular text-3xl font-bold">{formatPrice(plan.priceCents)}</span>
-                    <span className="text-sm text-slate-500"> / year</span>
+                    <span className="text-sm text-slate-600"> / year</span>
                   </p>
                   <p className="mt-3 text-sm text-slate-700">
                     <span className="tabular font-semibold">{formatNumber(plan.limits.maxClients)}</span> clients ·{" "}
@@ -306,10 +306,10 @@ export default function LandingPage() {
           ))}
         </ol>
         <div className="mt-8 rounded-2xl bg-slate-900 p-5 font-mono text-xs text-slate-300 sm:p-6 sm:text-sm">
-          <p className="text-slate-500"># an installation checking in</p>
+          <p className="text-slate-400"># an installation checking in</p>
           <p className="mt-1 break-all">
             <span className="text-brand-300">GET</span> /api/license-status{" "}
-            <span className="text-slate-500">· Authorization: Bearer TZ-PRO-…</span>
+            <span className="text-slate-400">· Authorization: Bearer TZ-PRO-…</span>
           </p>
           <p className="mt-1 break-all text-emerald-300">
             {'{ "valid": true, "status": "valid", "license": { "planName": "Professional", "daysRemaining": 287 } }'}

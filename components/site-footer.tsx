@@ -55,7 +55,7 @@ export function SiteFooter() {
         ))}
       </div>
       <div className="border-t border-slate-100">
-        <div className="container-page flex flex-col gap-2 py-5 text-xs text-slate-500 sm:flex-row sm:justify-between">
+        <div className="container-page flex flex-col gap-2 py-5 text-xs text-slate-600 sm:flex-row sm:justify-between">
           <p>© {new Date().getUTCFullYear()} TicketZero AI. All rights reserved.</p>
           <p>Prices in USD, billed yearly. Taxes may apply.</p>
         </div>

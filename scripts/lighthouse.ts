@@ -8,11 +8,12 @@
  * browser and folder when done.
  *
  * Prerequisite: `npm run build`. Browser: CHROME_PATH (default /usr/bin/chromium).
- * Options: `--runs N` audits each page N times and prints the median (default 1).
+ * Options: `--runs N` audits each page N times and prints the median (default 1);
+ * `--reports DIR` keeps each run's full JSON report there.
  */
 import "./support/require-supported-node";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as chromeLauncher from "chrome-launcher";
@@ -26,6 +27,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"] as const;
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 1) : 1;
+const reportsArg = process.argv.indexOf("--reports");
+const REPORTS = reportsArg > 0 ? path.resolve(process.argv[reportsArg + 1] ?? "lighthouse-reports") : null;
 const CUSTOMER = "lighthouse-owner@lighthouse.ticketzero.test";
 const STAFF = "lighthouse-staff@lighthouse.ticketzero.test";
 
@@ -87,6 +90,11 @@ async function audit(url: string, port: number, cookie: string | undefined): Pro
   if (!result) throw new Error(`Lighthouse returned nothing for ${url}`);
   const { lhr } = result;
   if (lhr.runtimeError) throw new Error(`Lighthouse failed on ${url}: ${lhr.runtimeError.message}`);
+  if (REPORTS) {
+    mkdirSync(REPORTS, { recursive: true });
+    const name = new URL(url).pathname.replace(/\W+/g, "-").replace(/^-|-$/g, "") || "home";
+    writeFileSync(path.join(REPORTS, `${name}-${Date.now()}.json`), JSON.stringify(lhr));
+  }
   // The metrics behind the performance score, so a low figure says where the time went.
   console.info(
     `[lighthouse]   ${new URL(url).pathname}: ${METRICS.map(([name, id]) => `${name} ${lhr.audits[id]?.displayValue ?? "?"}`).join(", ")}`,

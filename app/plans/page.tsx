@@ -124,7 +124,8 @@ export default function PlansPage() {
             </h2>
             <p className="mt-2 text-slate-600">Limits and features of each license, side by side.</p>
           </div>
-          <div className="mt-8 overflow-x-auto rounded-2xl bg-white shadow-card ring-1 ring-slate-200">
+          {/* `relative`: the cells' sr-only words are absolutely positioned and must not escape the scroller (page overflow at 390 px). */}
+          <div className="relative mt-8 overflow-x-auto rounded-2xl bg-white shadow-card ring-1 ring-slate-200">
             <table className="w-full min-w-[40rem] border-collapse text-sm">
               <caption className="sr-only">
                 Features and limits of the Trial, Starter, Professional and Enterprise plans
