@@ -3,7 +3,7 @@
  * and no serious or critical axe violation. One list of pages per visitor; add a row to cover a
  * new page. Sign-ins happen once per visitor and are reused across that visitor's pages.
  */
-import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { type Browser, type BrowserContext, expect, type Page, request, test } from "@playwright/test";
 import { expectAccessible, signInThroughOutbox, uniqueEmail } from "./support";
 
 const PHONE = { width: 390, height: 844 };
@@ -65,11 +65,13 @@ async function licensedAccount(page: Page): Promise<void> {
   const key = (await page.getByTestId("license-key").textContent())?.trim() ?? "";
   expect(key).toMatch(/^TZ-PRO-/);
   await signInThroughOutbox(page, email, "/admin/license");
-  // An installation, activated the way TicketZero AI activates itself.
-  const activated = await page.request.post("/admin/activate-license", {
+  // An installation, activated the way TicketZero AI activates itself (no browser, no cookies).
+  const installation = await request.newContext({ baseURL: test.info().project.use.baseURL });
+  const activated = await installation.post("/admin/activate-license", {
     data: { licenseKey: key, instanceId: "mobile-server-1", instanceName: "Helpdesk server" },
   });
   expect(activated.status(), await activated.text()).toBeLessThan(300);
+  await installation.dispose();
 }
 
 const contexts = new Map<Visitor, BrowserContext>();
