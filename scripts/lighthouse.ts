@@ -9,7 +9,7 @@
  *
  * Prerequisite: `npm run build`. Browser: CHROME_PATH (default /usr/bin/chromium).
  * Options: `--runs N` audits each page N times and prints the median (default 1);
- * `--reports DIR` keeps each run's full JSON report there.
+ * `--reports DIR` keeps each run's full JSON report there; `--only /,/plans` audits just those pages.
  */
 import "./support/require-supported-node";
 import { spawn } from "node:child_process";
@@ -29,6 +29,8 @@ const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 1) : 1;
 const reportsArg = process.argv.indexOf("--reports");
 const REPORTS = reportsArg > 0 ? path.resolve(process.argv[reportsArg + 1] ?? "lighthouse-reports") : null;
+const onlyArg = process.argv.indexOf("--only");
+const ONLY = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? "").split(",")) : null;
 const CUSTOMER = "lighthouse-owner@lighthouse.ticketzero.test";
 const STAFF = "lighthouse-staff@lighthouse.ticketzero.test";
 
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
       { path: "/staff", cookie: staff.cookieHeader() },
     ];
     const rows: { page: string; scores: Scores; runs: Scores[] }[] = [];
-    for (const page of pages) {
+    for (const page of pages.filter((p) => !ONLY || ONLY.has(p.path))) {
       const runs: Scores[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await audit(`${server.url}${page.path}`, chrome.port, page.cookie));
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, median(runs.map((r) => r[c]))])) as Scores;
