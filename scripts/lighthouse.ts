@@ -172,7 +172,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < RUNS; i++) runs.push(await audit(`${server.url}${page.path}`, chrome.port, page.cookie));
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, median(runs.map((r) => r[c]))])) as Scores;
       rows.push({ page: page.path, scores, runs });
-      console.info(`[lighthouse] ${page.path}: ${CATEGORIES.map((c) => `${c} ${scores[c]}`).join(", ")}`);
+      console.info(
+        `[lighthouse] ${page.path}: ${CATEGORIES.map((c) => `${c} ${scores[c]}`).join(", ")}${RUNS > 1 ? ` (performance per run: ${runs.map((r) => r.performance).join(", ")})` : ""}`,
+      );
     }
 
     const header = ["page", ...CATEGORIES];

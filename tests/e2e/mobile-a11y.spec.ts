@@ -4,7 +4,7 @@
  * new page. Sign-ins happen once per visitor and are reused across that visitor's pages.
  */
 import { type Browser, type BrowserContext, expect, type Page, request, test } from "@playwright/test";
-import { expectAccessible, signInThroughOutbox, uniqueEmail } from "./support";
+import { expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -111,6 +111,7 @@ test.describe("every page at 390 px: no sideways scroll, no serious axe violatio
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         expect(width, `${page.url()} is ${width} px wide at ${PHONE.width} px`).toBeLessThanOrEqual(PHONE.width);
         await expectAccessible(page);
+        await shot(page, `mobile-${row.name.replace(/\W+/g, "-")}`);
       } finally {
         await page.close();
       }
