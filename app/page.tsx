@@ -1,6 +1,7 @@
 import { formatPrice, PAID_PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import type { Metadata } from "next";
+import { formatNumber } from "@/components/license/format";
 import { LicenseStatusCard } from "@/components/license/license-status-card";
 import { PLAN_TAGLINES } from "@/components/plans/plan-copy";
 import { Badge } from "@/components/ui/badge";
@@ -22,7 +23,6 @@ export const metadata: Metadata = {
   title: { absolute: "TicketZero AI · On-premises AI ticket processing for MSPs" },
 };
 
-const nf = new Intl.NumberFormat("en-US");
 const trial = PLANS.trial;
 const pro = PLANS.professional;
 
@@ -108,7 +108,7 @@ const FAQ = [
   },
   {
     q: "Can I move a license to a new server?",
-    a: `Yes. Deactivate the old installation in License & Billing to free its slot, then activate the new one. Each plan includes a number of activations (${nf.format(PLANS.starter.limits.maxActivations)} on Starter, up to ${nf.format(PLANS.enterprise.limits.maxActivations)} on Enterprise).`,
+    a: `Yes. Deactivate the old installation in License & Billing to free its slot, then activate the new one. Each plan includes a number of activations (${formatNumber(PLANS.starter.limits.maxActivations)} on Starter, up to ${formatNumber(PLANS.enterprise.limits.maxActivations)} on Enterprise).`,
   },
   {
     q: "What if I go over my monthly ticket limit?",
@@ -116,7 +116,7 @@ const FAQ = [
   },
   {
     q: "Does the free trial need a credit card?",
-    a: `No. Enter your email and get a ${trial.durationDays}-day trial key immediately, with ${nf.format(trial.limits.maxClients)} clients and ${nf.format(trial.limits.maxTicketsPerMonth)} tickets a month. One trial per email address.`,
+    a: `No. Enter your email and get a ${trial.durationDays}-day trial key immediately, with ${formatNumber(trial.limits.maxClients)} clients and ${formatNumber(trial.limits.maxTicketsPerMonth)} tickets a month. One trial per email address.`,
   },
   {
     q: "How do upgrades work mid-term?",
@@ -134,8 +134,9 @@ export default function LandingPage() {
       {/* Hero */}
       <section aria-labelledby="hero-heading" className="relative overflow-hidden border-b border-slate-200 bg-white">
         <div className="bg-grid pointer-events-none absolute inset-0 [mask-image:radial-gradient(ellipse_at_top,black,transparent_70%)]" />
+        {/* A radial gradient, not a blurred disc: the same glow without a costly filter to paint. */}
         <div
-          className="pointer-events-none absolute -top-40 left-1/2 size-[44rem] -translate-x-1/2 rounded-full bg-brand-200/40 blur-3xl"
+          className="pointer-events-none absolute -top-40 left-1/2 size-[44rem] -translate-x-1/2 rounded-full bg-[radial-gradient(closest-side,var(--color-brand-200),transparent)] opacity-50"
           aria-hidden="true"
         />
         <div className="container-page relative grid items-center gap-12 py-16 sm:py-20 lg:grid-cols-[1.1fr_1fr] lg:py-24">
@@ -173,7 +174,7 @@ export default function LandingPage() {
 
           {/* Product preview: illustrative, hidden from assistive tech */}
           <div aria-hidden="true" inert className="relative mx-auto w-full max-w-lg lg:max-w-none">
-            <div className="absolute -inset-4 rounded-[1.75rem] bg-gradient-to-br from-brand-100 to-violet-100 opacity-70 blur-xl" />
+            <div className="absolute -inset-4 rounded-[1.75rem] bg-gradient-to-br from-brand-100/70 to-violet-100/70" />
             <div className="relative space-y-4 rounded-2xl bg-slate-50/90 p-3 shadow-elevated ring-1 ring-slate-200 sm:p-4">
               <div className="flex items-center gap-1.5 px-1">
                 <span className="size-2.5 rounded-full bg-slate-300" />
@@ -258,11 +259,11 @@ export default function LandingPage() {
                   <p className="mt-1 text-sm text-slate-600">{PLAN_TAGLINES[id]}</p>
                   <p className="mt-4">
                     <span className="tabular text-3xl font-bold">{formatPrice(plan.priceCents)}</span>
-                    <span className="text-sm text-slate-500"> / year</span>
+                    <span className="text-sm text-slate-600"> / year</span>
                   </p>
                   <p className="mt-3 text-sm text-slate-700">
-                    <span className="tabular font-semibold">{nf.format(plan.limits.maxClients)}</span> clients ·{" "}
-                    <span className="tabular font-semibold">{nf.format(plan.limits.maxTicketsPerMonth)}</span>{" "}
+                    <span className="tabular font-semibold">{formatNumber(plan.limits.maxClients)}</span> clients ·{" "}
+                    <span className="tabular font-semibold">{formatNumber(plan.limits.maxTicketsPerMonth)}</span>{" "}
                     tickets/month
                   </p>
                 </li>
@@ -272,7 +273,7 @@ export default function LandingPage() {
           <div className="mt-8 flex flex-col items-start gap-3 rounded-2xl bg-slate-50 p-5 ring-1 ring-slate-200 sm:flex-row sm:items-center sm:justify-between">
             <p className="text-sm text-slate-700">
               <span className="font-semibold text-slate-900">Not sure yet?</span> Try it free for {trial.durationDays}{" "}
-              days: {nf.format(trial.limits.maxClients)} clients, {nf.format(trial.limits.maxTicketsPerMonth)}{" "}
+              days: {formatNumber(trial.limits.maxClients)} clients, {formatNumber(trial.limits.maxTicketsPerMonth)}{" "}
               tickets/month, no credit card.
             </p>
             <Button href="/trial" size="sm">
@@ -306,10 +307,10 @@ export default function LandingPage() {
           ))}
         </ol>
         <div className="mt-8 rounded-2xl bg-slate-900 p-5 font-mono text-xs text-slate-300 sm:p-6 sm:text-sm">
-          <p className="text-slate-500"># an installation checking in</p>
+          <p className="text-slate-400"># an installation checking in</p>
           <p className="mt-1 break-all">
             <span className="text-brand-300">GET</span> /api/license-status{" "}
-            <span className="text-slate-500">· Authorization: Bearer TZ-PRO-…</span>
+            <span className="text-slate-400">· Authorization: Bearer TZ-PRO-…</span>
           </p>
           <p className="mt-1 break-all text-emerald-300">
             {'{ "valid": true, "status": "valid", "license": { "planName": "Professional", "daysRemaining": 287 } }'}

@@ -1,3 +1,4 @@
+import { supportEmail, supportHref } from "@ticketzero/core/license/support";
 import Link from "next/link";
 import { Logo } from "./logo";
 
@@ -30,6 +31,13 @@ export function SiteFooter() {
             On-premises AI ticket processing for managed service providers. Your data stays on your servers; your
             license key is all it needs.
           </p>
+          {/* SUPPORT_EMAIL (license/support.ts): the same address every "contact support" names. */}
+          <p className="mt-3 text-sm text-slate-600">
+            Support:{" "}
+            <a href={supportHref()} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+              {supportEmail()}
+            </a>
+          </p>
         </div>
         {COLUMNS.map((col) => (
           <nav key={col.title} aria-label={col.title}>
@@ -47,7 +55,7 @@ export function SiteFooter() {
         ))}
       </div>
       <div className="border-t border-slate-100">
-        <div className="container-page flex flex-col gap-2 py-5 text-xs text-slate-500 sm:flex-row sm:justify-between">
+        <div className="container-page flex flex-col gap-2 py-5 text-xs text-slate-600 sm:flex-row sm:justify-between">
           <p>© {new Date().getUTCFullYear()} TicketZero AI. All rights reserved.</p>
           <p>Prices in USD, billed yearly. Taxes may apply.</p>
         </div>

@@ -16,7 +16,7 @@
  * entry file or a shared chunk. Third-party packages stay external imports.
  * Types: each entry gets a `.d.ts` that re-exports its source, so `tsc` checks
  * the app against the real code. Browsers: every entry but the pure plans
- * catalogue resolves to a `server-only` guard under the `browser` condition, so
+ * catalogue and formatters resolves to a `server-only` guard under the `browser` condition, so
  * a client component that imports the core fails the build.
  */
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const source = path.join(root, "packages/core/src");
 const outdir = path.join(root, "node_modules/@ticketzero/core");
 /** Modules a client component may import: pure data and types, no Node.js APIs. */
-const BROWSER_SAFE = ["license/plans"];
+const BROWSER_SAFE = ["license/plans", "license/format"];
 
 const entries = (readdirSync(source, { recursive: true }) as string[])
   .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))

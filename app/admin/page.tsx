@@ -2,6 +2,7 @@ import { accountLicense } from "@ticketzero/core/license/license-status";
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { formatDate, formatNumber } from "@/components/license/format";
+import { statusCopy } from "@/components/license/status-copy";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ArrowRightIcon, ChartIcon, ClockIcon, KeyIcon, ServerIcon, SparkIcon } from "@/components/ui/icons";
@@ -27,6 +28,7 @@ export default async function AdminOverviewPage() {
   const user = await requireUser("/admin");
   const { license, status, installations } = await accountLicense(user.id);
   const summary = status.license;
+  const copy = statusCopy(status, license?.id);
 
   return (
     <div className="space-y-8">
@@ -38,15 +40,20 @@ export default async function AdminOverviewPage() {
       {license && summary ? (
         <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <SummaryCard title="License status" icon={<KeyIcon className="size-4" />}>
-            <StatusIndicator status={status.status} />
+            <StatusIndicator status={status.status} label={copy.word} />
             <p className="mt-2 text-lg font-semibold text-slate-900">{summary.planName} plan</p>
           </SummaryCard>
           <SummaryCard title="Days remaining" icon={<ClockIcon className="size-4" />}>
-            <p className="tabular text-3xl font-bold text-slate-900">{Math.max(0, summary.daysRemaining)}</p>
-            <p className="mt-1 text-sm text-slate-600">
-              {status.status === "expired" || status.status === "invalid" ? "Ended" : "Expires"}{" "}
-              {formatDate(summary.expiresAt)}
-            </p>
+            {copy.days === null ? (
+              <p className="text-2xl font-bold text-slate-900">{copy.word}</p>
+            ) : (
+              <p className="tabular text-3xl font-bold text-slate-900">{formatNumber(copy.days)}</p>
+            )}
+            {copy.dateLabel && copy.date ? (
+              <p className="mt-1 text-sm text-slate-600">
+                {copy.dateLabel} <time dateTime={copy.date}>{formatDate(copy.date)}</time>
+              </p>
+            ) : null}
           </SummaryCard>
           <SummaryCard title="Usage" icon={<SparkIcon className="size-4" />}>
             {status.usage && status.limits ? (
@@ -61,7 +68,7 @@ export default async function AdminOverviewPage() {
           </SummaryCard>
           <SummaryCard title="Installations" icon={<ServerIcon className="size-4" />}>
             <p className="tabular text-3xl font-bold text-slate-900">
-              {installations.length}
+              {formatNumber(installations.length)}
               <span className="text-base font-medium text-slate-500">
                 {" "}
                 of {formatNumber(status.limits?.maxActivations ?? license.maxActivations)}
@@ -84,6 +91,27 @@ export default async function AdminOverviewPage() {
           </Button>
         </Card>
       )}
+
+      {license && summary && (copy.nextStep || status.code !== "VALID") ? (
+        <Card
+          as="section"
+          aria-label="What to do next"
+          padding="sm"
+          className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between sm:p-5"
+          data-testid="license-next-step"
+        >
+          <p className="max-w-3xl text-sm text-slate-700">{copy.message}</p>
+          {copy.nextStep ? (
+            <Button
+              href={copy.nextStep.href.startsWith("#") ? `/admin/license${copy.nextStep.href}` : copy.nextStep.href}
+              className="shrink-0"
+              trailingIcon={copy.nextStep.kind === "support" ? undefined : <ArrowRightIcon />}
+            >
+              {copy.nextStep.label}
+            </Button>
+          ) : null}
+        </Card>
+      ) : null}
 
       {status.warnings.length > 0 ? (
         <Card as="section" aria-labelledby="attention-heading">

@@ -6,6 +6,7 @@ import { isTestMode } from "@ticketzero/core/stripe/client";
 import { eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { formatDate } from "@/components/license/format";
 import { planLimitRows } from "@/components/plans/plan-card";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -76,7 +77,7 @@ export default async function CheckoutPage({ searchParams }: { searchParams: Sea
   const context =
     kind === "renewal"
       ? owned(renewed) && renewed
-        ? `Extends ${renewed.keyMasked} by a year from ${renewed.expiresAt > new Date() ? renewed.expiresAt.toISOString().slice(0, 10) : "today"}. Your key stays the same.`
+        ? `Extends ${renewed.keyMasked} by a year from ${renewed.expiresAt > new Date() ? formatDate(renewed.expiresAt) : "today"}. Your key stays the same.`
         : "Extends your existing license by a year. Your key stays the same."
       : kind === "upgrade"
         ? `You get a new ${plan.name} key right away; your ${

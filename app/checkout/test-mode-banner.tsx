@@ -11,7 +11,7 @@ export function TestModeBanner({ children }: { children?: React.ReactNode }) {
       <WarningIcon className="mt-0.5 size-5 shrink-0 text-amber-600" />
       <div>
         <p className="font-semibold">
-          <span className="mr-2 inline-flex items-center rounded-full bg-amber-500 px-2 py-0.5 text-xs font-bold tracking-wide text-white uppercase">
+          <span className="mr-2 inline-flex items-center rounded-full bg-amber-800 px-2 py-0.5 text-xs font-bold tracking-wide text-white uppercase">
             Test mode
           </span>
           No card is charged.

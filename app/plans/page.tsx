@@ -7,6 +7,7 @@ import {
   PLANS,
 } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
+import { formatNumber } from "@/components/license/format";
 import { PlanCard } from "@/components/plans/plan-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -18,7 +19,6 @@ export const metadata: Metadata = {
   description: "Compare TicketZero AI Starter, Professional and Enterprise licenses, or start a free 30-day trial.",
 };
 
-const nf = new Intl.NumberFormat("en-US");
 const trial = PLANS.trial;
 const FEATURE_KEYS = Object.keys(FEATURES) as FeatureKey[];
 
@@ -105,7 +105,7 @@ export default function PlansPage() {
                 ].map((row) => (
                   <div key={row.label} className="flex items-baseline gap-1.5">
                     <dt className="text-slate-600">{row.label}:</dt>
-                    <dd className="tabular font-semibold text-slate-900">{nf.format(row.value)}</dd>
+                    <dd className="tabular font-semibold text-slate-900">{formatNumber(row.value)}</dd>
                   </div>
                 ))}
               </dl>
@@ -124,7 +124,8 @@ export default function PlansPage() {
             </h2>
             <p className="mt-2 text-slate-600">Limits and features of each license, side by side.</p>
           </div>
-          <div className="mt-8 overflow-x-auto rounded-2xl bg-white shadow-card ring-1 ring-slate-200">
+          {/* `relative`: the cells' sr-only words are absolutely positioned and must not escape the scroller (page overflow at 390 px). */}
+          <div className="relative mt-8 overflow-x-auto rounded-2xl bg-white shadow-card ring-1 ring-slate-200">
             <table className="w-full min-w-[40rem] border-collapse text-sm">
               <caption className="sr-only">
                 Features and limits of the Trial, Starter, Professional and Enterprise plans
@@ -188,7 +189,7 @@ export default function PlansPage() {
                           PLANS[id].recommended && "bg-brand-50/70",
                         )}
                       >
-                        {nf.format(PLANS[id].limits[key])}
+                        {formatNumber(PLANS[id].limits[key])}
                       </td>
                     ))}
                   </tr>

@@ -1,5 +1,6 @@
 import { featureList, PLANS } from "@ticketzero/core/license/plans";
 import type { Metadata } from "next";
+import { formatNumber } from "@/components/license/format";
 import { StartTrialForm } from "@/components/license/start-trial-form";
 import { Card } from "@/components/ui/card";
 import { CheckIcon, ClockIcon } from "@/components/ui/icons";
@@ -12,15 +13,14 @@ export const metadata: Metadata = {
 };
 
 const trial = PLANS.trial;
-const nf = new Intl.NumberFormat("en-US");
 
 export default async function TrialPage() {
   const user = await sessionUser();
   const facts = [
     `${trial.durationDays} days, free, no card needed`,
-    `${trial.limits.maxClients} MSP clients`,
-    `${nf.format(trial.limits.maxTicketsPerMonth)} tickets a month`,
-    `${trial.limits.maxActivations} installation`,
+    `${formatNumber(trial.limits.maxClients)} MSP clients`,
+    `${formatNumber(trial.limits.maxTicketsPerMonth)} tickets a month`,
+    `${formatNumber(trial.limits.maxActivations)} installation`,
   ];
   return (
     <div className="container-page py-12 sm:py-16">

@@ -7,7 +7,7 @@ import { cn } from "../ui/cn";
 import { ConfirmDisclosure } from "../ui/confirm-disclosure";
 import { EmptyState } from "../ui/empty-state";
 import { ServerIcon } from "../ui/icons";
-import { formatDate, formatDateTime, formatRelative } from "./format";
+import { formatDate, formatDateTime, formatNumber, formatRelative } from "./format";
 
 export type Installation = {
   instanceId: string;
@@ -143,7 +143,7 @@ export function InstallationsTable({
             TicketZero AI servers activated with this license. Deactivate one to free its slot.
             {slots ? (
               <span className="mt-1 block text-slate-500">
-                {slots.swapsLeft} of {slots.swapsPer30Days} swaps left this 30 days
+                {formatNumber(slots.swapsLeft)} of {formatNumber(slots.swapsPer30Days)} swaps left this 30 days
                 {slots.nextFreesAt && slots.used >= slots.max
                   ? ` · next slot frees by ${formatDate(slots.nextFreesAt)}`
                   : ""}
@@ -156,7 +156,7 @@ export function InstallationsTable({
           max !== undefined ? (
             <Badge tone={count >= max ? "warning" : "brand"}>
               <span className="tabular">
-                {count} of {max}
+                {formatNumber(count)} of {formatNumber(max)}
               </span>{" "}
               activations used
             </Badge>

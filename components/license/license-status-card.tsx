@@ -8,15 +8,9 @@ import { KeyIcon } from "../ui/icons";
 import { StatusIndicator } from "../ui/status-indicator";
 import { DaysRing } from "./days-ring";
 import { formatDate, termDays } from "./format";
+import { statusCopy } from "./status-copy";
 
-/** The indicator's word for states whose colour alone would not say enough. */
-export const STATUS_WORDS: Partial<Record<LicenseStatusBody["code"], string>> = {
-  LICENSE_SUSPENDED: "Suspended",
-  LICENSE_REVOKED: "Revoked",
-  LICENSE_SUPERSEDED: "Superseded",
-  SUPERSEDED_GRACE: "Replaced by an upgrade",
-  LICENSE_NOT_FOUND: "Not found",
-};
+export { STATUS_WORDS } from "./status-copy";
 
 const MESSAGE_TONE: Record<LicenseStatusBody["status"], string> = {
   valid: "bg-emerald-50 text-emerald-900",
@@ -36,7 +30,7 @@ export type LicenseStatusCardProps = {
   className?: string;
 };
 
-/** Status indicator, plan, masked key, days left (ring), expiry date and the server's message. */
+/** Status indicator, plan, masked key, days left (ring), the state's date and its words (status-copy.ts). */
 export function LicenseStatusCard({ status, actions, title = "Current license", className }: LicenseStatusCardProps) {
   const { license } = status;
   const headingId = useId();
@@ -59,7 +53,7 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
 
   // The ring shows the share of the plan's term left; a short or odd term (e.g. an extension) never shows a full ring.
   const total = Math.max(termDays(license.issuedAt, license.expiresAt), PLANS[license.plan]?.durationDays ?? 0);
-  const ended = status.status === "expired" || status.status === "invalid";
+  const copy = statusCopy(status);
 
   return (
     <Card
@@ -69,13 +63,18 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
       padding="none"
     >
       <div className="flex flex-col gap-6 p-5 @md:flex-row @md:items-center @md:p-6">
-        <DaysRing daysRemaining={license.daysRemaining} totalDays={total} status={status.status} />
+        <DaysRing
+          daysRemaining={license.daysRemaining}
+          totalDays={total}
+          status={status.status}
+          word={copy.days === null ? copy.word : undefined}
+        />
         <div className="min-w-0 flex-1 space-y-3">
           <div className="flex flex-wrap items-center gap-3">
             <h2 id={headingId} className="text-sm font-medium text-slate-600">
               {title}
             </h2>
-            <StatusIndicator status={status.status} label={STATUS_WORDS[status.code]} />
+            <StatusIndicator status={status.status} label={copy.word} />
           </div>
           <p className="text-2xl font-bold tracking-tight text-slate-900 @lg:text-3xl">
             {license.planName}
@@ -88,12 +87,14 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
                 {license.key}
               </dd>
             </div>
-            <div>
-              <dt className="text-slate-500">{ended ? "Expired on" : "Expires on"}</dt>
-              <dd className="mt-0.5 font-medium text-slate-900">
-                <time dateTime={license.expiresAt}>{formatDate(license.expiresAt)}</time>
-              </dd>
-            </div>
+            {copy.dateLabel && copy.date ? (
+              <div>
+                <dt className="text-slate-500">{copy.dateLabel}</dt>
+                <dd className="mt-0.5 font-medium text-slate-900">
+                  <time dateTime={copy.date}>{formatDate(copy.date)}</time>
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt className="text-slate-500">Issued on</dt>
               <dd className="mt-0.5 font-medium text-slate-900">
@@ -103,11 +104,12 @@ export function LicenseStatusCard({ status, actions, title = "Current license", 
           </dl>
         </div>
       </div>
-      {status.message ? (
-        <p className={cn("border-t border-slate-100 px-5 py-3 text-sm @md:px-6", MESSAGE_TONE[status.status])}>
-          {status.message}
-        </p>
-      ) : null}
+      <p
+        className={cn("border-t border-slate-100 px-5 py-3 text-sm @md:px-6", MESSAGE_TONE[status.status])}
+        data-testid="license-status-message"
+      >
+        {copy.message}
+      </p>
       {actions ? (
         <div className="flex flex-wrap gap-2 border-t border-slate-100 bg-slate-50/70 px-5 py-4 @md:px-6">
           {actions}

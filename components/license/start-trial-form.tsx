@@ -86,8 +86,9 @@ export function StartTrialForm({
                 <span>
                   {state.license.planName}:{" "}
                   <span className="tabular font-semibold">{formatNumber(state.license.maxTicketsPerMonth)}</span>{" "}
-                  tickets a month, <span className="tabular font-semibold">{state.license.maxClients}</span> clients,
-                  until {formatDate(state.license.expiresAt)}
+                  tickets a month,{" "}
+                  <span className="tabular font-semibold">{formatNumber(state.license.maxClients)}</span> clients, until{" "}
+                  {formatDate(state.license.expiresAt)}
                 </span>
               </div>
             ) : null}

@@ -3,9 +3,8 @@ import type { LicenseStatusBody } from "@ticketzero/core/license/types";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { ArrowRightIcon, SparkIcon } from "../ui/icons";
+import { formatNumber } from "./format";
 import { checkoutHref } from "./plan-picker";
-
-const nf = new Intl.NumberFormat("en-US");
 
 export type UpgradeCalloutProps = {
   /** The `upgrade` field of LicenseStatusBody; renders nothing when null. */
@@ -57,8 +56,8 @@ export function UpgradeCallout({ upgrade, currentPlan, licenseId, className }: U
                 <li key={g.label} className="rounded-lg bg-white/10 px-3 py-1.5 text-xs ring-1 ring-white/20">
                   <span className="text-brand-100">{g.label}: </span>
                   <span className="tabular font-semibold">
-                    {nf.format(g.from)} <span aria-hidden="true">→</span>
-                    <span className="sr-only">to</span> {nf.format(g.to)}
+                    {formatNumber(g.from)} <span aria-hidden="true">→</span>
+                    <span className="sr-only">to</span> {formatNumber(g.to)}
                   </span>
                 </li>
               ))}

@@ -1,17 +1,16 @@
 import { FEATURES, formatPrice, type Plan } from "@ticketzero/core/license/plans";
 import type { ReactNode } from "react";
+import { formatNumber } from "../license/format";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
 import { CheckIcon } from "../ui/icons";
 import { PLAN_TAGLINES } from "./plan-copy";
 
-const nf = new Intl.NumberFormat("en-US");
-
 export function planLimitRows(plan: Plan): { label: string; value: string }[] {
   return [
-    { label: "MSP clients", value: nf.format(plan.limits.maxClients) },
-    { label: "Tickets / month", value: nf.format(plan.limits.maxTicketsPerMonth) },
-    { label: "Activations", value: nf.format(plan.limits.maxActivations) },
+    { label: "MSP clients", value: formatNumber(plan.limits.maxClients) },
+    { label: "Tickets / month", value: formatNumber(plan.limits.maxTicketsPerMonth) },
+    { label: "Activations", value: formatNumber(plan.limits.maxActivations) },
   ];
 }
 

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { cn } from "./cn";
+import { LinkPending } from "./link-pending";
 
 export type AdminTab = { href: string; label: string };
 
@@ -32,6 +33,7 @@ export function AdminTabs({ tabs, activeHref, label = "Admin Panel sections", cl
                 )}
               >
                 {tab.label}
+                <LinkPending />
               </Link>
             </li>
           );

@@ -52,8 +52,10 @@ export function CopyButton({ text, label = "Copy", showText = true, className }:
     timer.current = setTimeout(() => setState("idle"), 2000);
   }
 
+  // The outcome is said once, by one visible live region next to the button: sighted users and
+  // screen readers get the same single "Copied" (the button keeps its name, so focus is not re-announced).
   return (
-    <>
+    <span className="inline-flex items-center gap-2">
       <button
         type="button"
         onClick={copy}
@@ -66,11 +68,15 @@ export function CopyButton({ text, label = "Copy", showText = true, className }:
         )}
       >
         {state === "copied" ? <CheckIcon className="size-4" /> : <CopyIcon className="size-4" />}
-        {showText ? <span aria-hidden="true">{state === "copied" ? "Copied" : "Copy"}</span> : null}
+        {showText ? <span aria-hidden="true">Copy</span> : null}
       </button>
-      <span className="sr-only" aria-live="polite" role="status">
-        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed, select the text and copy it manually" : ""}
+      <span
+        role="status"
+        aria-live="polite"
+        className={cn("text-xs font-medium", state === "failed" ? "text-red-700" : "text-emerald-700")}
+      >
+        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text and copy it manually" : ""}
       </span>
-    </>
+    </span>
   );
 }

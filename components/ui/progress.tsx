@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from "react";
+import { formatNumber } from "../license/format";
 import { cn } from "./cn";
 import { ErrorIcon, WarningIcon } from "./icons";
 
@@ -23,8 +24,6 @@ const BAR: Record<UsageLevel | "brand" | "neutral", string> = {
   warning: "bg-amber-600",
   critical: "bg-red-600",
 };
-
-const nf = new Intl.NumberFormat("en-US");
 
 export type ProgressBarProps = {
   value: number;
@@ -61,7 +60,7 @@ export function ProgressBar({
       aria-valuemin={0}
       aria-valuemax={max}
       aria-valuenow={Math.min(value, Math.max(max, 0))}
-      aria-valuetext={valueText ?? `${nf.format(value)} of ${nf.format(max)} (${percent}%)`}
+      aria-valuetext={valueText ?? `${formatNumber(value)} of ${formatNumber(max)} (${percent}%)`}
       className={cn("w-full overflow-hidden rounded-full bg-slate-200", size === "sm" ? "h-1.5" : "h-2.5", className)}
     >
       <div
@@ -110,10 +109,10 @@ export function UsageBar({ label, used, limit, unit, hint, icon, className, id }
           {label}
         </span>
         <span className="tabular text-sm text-slate-600">
-          <span className="font-semibold text-slate-900">{nf.format(used)}</span>
+          <span className="font-semibold text-slate-900">{formatNumber(used)}</span>
           <span aria-hidden="true"> / </span>
           <span className="sr-only"> of </span>
-          {nf.format(limit)}
+          {formatNumber(limit)}
           {unit ? ` ${unit}` : null}
         </span>
       </div>

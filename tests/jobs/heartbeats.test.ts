@@ -250,7 +250,7 @@ describe("heartbeat culling", () => {
     });
     expect(mail.subject).toBe("TicketZero: installation site-1 was deactivated after 7 days without a check-in");
     expect(mail.text).toContain("TZ-PRO-****-****-****-7K2Q");
-    expect(mail.text).toContain("2030-01-02 08:30 UTC");
+    expect(mail.text).toContain("Jan 2, 2030, 08:30 AM UTC");
     expect(mail.text).toContain("free again now");
     expect(mail.text).toContain("check in at least every 7 days");
   });

@@ -8,6 +8,7 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { auditEvents, licenses, reminders, usageMonths } from "@ticketzero/core/db/schema";
 import { activateLicense } from "@ticketzero/core/license/activations";
+import { formatDate, formatPeriodLong } from "@ticketzero/core/license/format";
 import { extendLicense, issueLicense, type LicenseRow, revokeLicense } from "@ticketzero/core/license/licenses";
 import type { PlanId } from "@ticketzero/core/license/plans";
 import { reminderMail, sendDueReminders } from "@ticketzero/core/license/reminders";
@@ -77,7 +78,7 @@ describe("reminder mails", () => {
     expect(mails[0]!.text).toContain(license.keyMasked);
     expect(mails[0]!.text).not.toContain(key);
     expect(mails[0]!.text).toContain("Professional");
-    expect(mails[0]!.text).toContain(license.expiresAt.toISOString().slice(0, 10));
+    expect(mails[0]!.text).toContain(formatDate(license.expiresAt));
     expect(mails[0]!.text).toContain("5 days left");
     expect(mails[0]!.text).toMatch(/https?:\/\/\S+\/admin\/license/);
     expect(mails[0]!.text).toMatch(/https?:\/\/\S+\/plans/);
@@ -112,7 +113,7 @@ describe("reminder mails", () => {
     let mails = await mailsTo(license.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toContain("85%");
-    expect(mails[0]!.text).toContain(`85 / 100 (${period})`);
+    expect(mails[0]!.text).toContain(`85 of 100 (${formatPeriodLong(period)})`);
     expect(mails[0]!.text).toContain(license.keyMasked);
     expect(mails[0]!.text).not.toContain(key);
 
@@ -257,7 +258,7 @@ describe("reminder texts", () => {
   it("give usage with the period", () => {
     const mail = reminderMail(base, "tickets_80_2026-11", NOW, 4250);
     expect(mail.subject).toBe("TicketZero: 85% of this month's tickets used (Professional)");
-    expect(mail.text).toContain("4,250 / 5,000 (2026-11)");
+    expect(mail.text).toContain("4,250 of 5,000 (November 2026)");
   });
 });
 

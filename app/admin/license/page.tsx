@@ -15,6 +15,7 @@ import { LicenseStatusCard, STATUS_WORDS } from "@/components/license/license-st
 import { LicenseSwitcher } from "@/components/license/license-switcher";
 import { checkoutHref, PlanPicker } from "@/components/license/plan-picker";
 import { StartTrialForm } from "@/components/license/start-trial-form";
+import { statusCopy } from "@/components/license/status-copy";
 import { UpgradeCallout } from "@/components/license/upgrade-callout";
 import { UsageHistoryChart } from "@/components/license/usage-history-chart";
 import { UsagePanel } from "@/components/license/usage-panel";
@@ -202,30 +203,41 @@ export default async function LicenseBillingPage({
         {license && status.license ? (
           <LicenseStatusCard
             status={status}
-            actions={
-              <>
-                {canManage ? <RevealKey licenseId={license.id} /> : null}
-                {canManage && paid && plan && usable ? (
-                  <Button href={checkoutHref(plan, "renew", license.id)} variant="secondary" size="sm">
-                    Renew {PLANS[plan].name}
-                  </Button>
-                ) : null}
-                {canManage && next && usable ? (
-                  <Button
-                    href={checkoutHref(next, paid ? "upgrade" : "purchase", license.id)}
-                    size="sm"
-                    trailingIcon={<ArrowRightIcon />}
-                  >
-                    {paid ? `Upgrade to ${PLANS[next].name}` : "Buy a plan"}
-                  </Button>
-                ) : null}
-                {canManage && !usable ? (
-                  <Button href="#plans" size="sm" trailingIcon={<ArrowRightIcon />}>
-                    Renew or buy a plan
-                  </Button>
-                ) : null}
-              </>
-            }
+            actions={(() => {
+              // The state's next step (status-copy.ts) comes first; a usable paid license also offers
+              // renew/upgrade. Read-only members get the support link only: the rest is for admins.
+              const copyStep = statusCopy(status, license.id).nextStep;
+              const step = copyStep && (canManage || copyStep.kind === "support") ? copyStep : null;
+              return (
+                <>
+                  {canManage ? <RevealKey licenseId={license.id} /> : null}
+                  {step ? (
+                    <Button
+                      href={step.href}
+                      size="sm"
+                      trailingIcon={step.kind === "support" ? undefined : <ArrowRightIcon />}
+                    >
+                      {step.label}
+                    </Button>
+                  ) : null}
+                  {canManage && paid && plan && usable && step?.kind !== "renew" ? (
+                    <Button href={checkoutHref(plan, "renew", license.id)} variant="secondary" size="sm">
+                      Renew {PLANS[plan].name}
+                    </Button>
+                  ) : null}
+                  {canManage && next && usable && paid ? (
+                    <Button
+                      href={checkoutHref(next, "upgrade", license.id)}
+                      size="sm"
+                      variant={step ? "secondary" : "primary"}
+                      trailingIcon={<ArrowRightIcon />}
+                    >
+                      Upgrade to {PLANS[next].name}
+                    </Button>
+                  ) : null}
+                </>
+              );
+            })()}
           />
         ) : (
           <LicenseStatusCard

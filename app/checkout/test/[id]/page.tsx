@@ -47,7 +47,7 @@ export default async function TestCheckoutPage({ params }: { params: Promise<{ i
 
   return (
     <div className="container-page max-w-3xl py-12 sm:py-16">
-      <p className="inline-flex items-center rounded-full bg-amber-500 px-3 py-1 text-xs font-bold tracking-wide text-white uppercase">
+      <p className="inline-flex items-center rounded-full bg-amber-800 px-3 py-1 text-xs font-bold tracking-wide text-white uppercase">
         Test mode
       </p>
       <h1 className="mt-3 text-3xl font-bold sm:text-4xl">TEST MODE checkout</h1>

@@ -18,6 +18,7 @@ import { assertTestModeAllowed, idOf, isTestMode, stripeClient } from "../stripe
 import { applySubscriptionChange, subscriptionFromFulfilment, TEST_SUBSCRIPTION_PREFIX } from "../stripe/subscriptions";
 import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
+import { formatDate } from "./format";
 import { type IssueInput, issueLicense, type LicenseRow, normaliseEmail } from "./licenses";
 import { mailLicenseKey } from "./notify";
 import { isPaidPlanId, type PaidPlanId, PLANS } from "./plans";
@@ -432,7 +433,7 @@ async function afterCommit(order: PaidOrder, applied: Applied): Promise<void> {
   const planName = PLANS[order.plan].name;
   try {
     if (applied.kind === "renewal") {
-      const until = applied.license.expiresAt.toISOString().slice(0, 10);
+      const until = formatDate(applied.license.expiresAt);
       await sendMail({
         to: order.email,
         subject: `Your TicketZero ${planName} license is renewed until ${until}`,

@@ -30,6 +30,7 @@ import { type Db, getDb } from "../db/client";
 import { auditEvents } from "../db/schema";
 import { config } from "../server/config";
 import { type Mail, sendMail } from "../server/mail";
+import { formatDateTime } from "./format";
 import { PLANS, type PlanId } from "./plans";
 import { heartbeatWindowSeconds } from "./slots";
 import { plural } from "./status";
@@ -84,7 +85,7 @@ export function describeWindow(seconds: number): string {
   return plural(seconds, "second");
 }
 
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const when = formatDateTime;
 
 /** The notice for one culled installation: masked key only, what happened, when the slot frees, what to do. */
 export function culledMail(c: CulledInstallation): Mail {

@@ -107,6 +107,9 @@ export const PLANS: Record<PlanId, Plan> = {
       "multi_llm_support",
       "real_time_monitoring",
       "custom_workflows",
+      // Professional's support and SLA tiers come along: an upgrade never loses a feature a key had.
+      "priority_support",
+      "sla_monitoring",
       "advanced_analytics",
       "white_label_branding",
       "premium_support_24_7",

@@ -26,6 +26,7 @@ import { licenses } from "../db/schema";
 import { config } from "../server/config";
 import { sendMail } from "../server/mail";
 import { recordAudit } from "./audit";
+import { formatDate, formatNumber, formatPeriodLong } from "./format";
 import type { LicenseRow } from "./licenses";
 import { PLANS, type PlanId } from "./plans";
 import { daysRemaining, NEAR_LIMIT_RATIO, plural, usagePeriod } from "./status";
@@ -115,8 +116,6 @@ async function release(candidate: Candidate, now: Date): Promise<void> {
   `);
 }
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
-
 /** The mail for one reminder: masked key, plan, dates or usage, and where to act. */
 export function reminderMail(
   license: LicenseRow,
@@ -128,7 +127,7 @@ export function reminderMail(
   const planName = PLANS[license.plan as PlanId]?.name ?? license.plan;
   const trial = license.plan === "trial";
   const days = daysRemaining(license.expiresAt, now);
-  const expires = day(license.expiresAt);
+  const expires = formatDate(license.expiresAt);
   const autoRenews = Boolean(license.stripeSubscriptionId) && !license.cancelAtPeriodEnd;
   const facts: string[] = [`  License: ${license.keyMasked}`, `  Plan:    ${planName}`];
   let subject: string;
@@ -140,14 +139,14 @@ export function reminderMail(
     const used = tickets ?? 0;
     const limit = license.maxTicketsPerMonth;
     const percent = Math.floor((used / limit) * 100);
-    const period = kind.slice(kind.lastIndexOf("_") + 1);
+    const period = formatPeriodLong(kind.slice(kind.lastIndexOf("_") + 1));
     subject = reached
       ? `TicketZero: this month's ticket limit is reached (${planName})`
       : `TicketZero: ${percent}% of this month's tickets used (${planName})`;
     intro = reached
       ? `Your TicketZero ${planName} license has used all ${plural(limit, "ticket")} it allows this month (${period}). Installations cannot process more tickets until the month ends (UTC).`
-      : `Your TicketZero ${planName} license has used ${used.toLocaleString("en-US")} of its ${plural(limit, "ticket")} this month (${period}, ${percent}%).`;
-    facts.push(`  Tickets: ${used.toLocaleString("en-US")} / ${limit.toLocaleString("en-US")} (${period})`);
+      : `Your TicketZero ${planName} license has used ${formatNumber(used)} of its ${plural(limit, "ticket")} this month (${period}, ${percent}%).`;
+    facts.push(`  Tickets: ${formatNumber(used)} of ${formatNumber(limit)} (${period})`);
     facts.push(`  Expires: ${expires}`);
     action = `See your usage in the Admin Panel → License & Billing: ${url}/admin/license`;
   } else if (kind === "expired") {

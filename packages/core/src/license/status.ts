@@ -3,8 +3,10 @@
  * warnings and upgrade advice that people and installations see. No I/O, so
  * the hot path, the admin panel and the CLI all agree.
  */
+import { formatDate, formatDateTime, formatNumber } from "./format";
 import { maskKey } from "./keys";
 import { featureList, nextPlanUp, PLANS, type PlanId, type PlanLimits } from "./plans";
+import { supportEmail } from "./support";
 import type {
   ActivationSummary,
   LicenseStatusBody,
@@ -63,9 +65,7 @@ export function classify(license: LicenseFacts, now: Date): { status: StatusIndi
 }
 
 /** "1 day", "2 days", "1,000 tickets". */
-export const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
-
-const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+export const plural = (n: number, word: string) => `${formatNumber(n)} ${word}${n === 1 ? "" : "s"}`;
 
 export function statusMessage(
   license: LicenseFacts,
@@ -82,15 +82,15 @@ export function statusMessage(
     case "TRIAL":
       return `Trial license is active, ${plural(days, "day")} remaining.`;
     case "SUPERSEDED_GRACE":
-      return `This ${plan} key was replaced by ${replacement ? `an upgrade to ${replacement.planName} (${replacement.key})` : "an upgrade"}; it keeps working until ${isoDay(effectiveEnd(license))} (${plural(days, "day")}). Switch to the new key.`;
+      return `This ${plan} key was replaced by ${replacement ? `an upgrade to ${replacement.planName} (${replacement.key})` : "an upgrade"}; it keeps working until ${formatDate(effectiveEnd(license))} (${plural(days, "day")}). Switch to the new key.`;
     case "LICENSE_EXPIRED":
-      return `${plan} license expired on ${isoDay(license.expiresAt)}. Renew to continue.`;
+      return `${plan} license expired on ${formatDate(license.expiresAt)}. Renew to continue.`;
     case "LICENSE_SUPERSEDED":
-      return `This ${plan} key was replaced by ${replacement ? `${replacement.key} (${replacement.planName})` : "an upgrade"} and its grace period ended on ${isoDay(effectiveEnd(license))}. Use the new key.`;
+      return `This ${plan} key was replaced by ${replacement ? `${replacement.key} (${replacement.planName})` : "an upgrade"} and its grace period ended on ${formatDate(effectiveEnd(license))}. Use the new key.`;
     case "LICENSE_SUSPENDED":
-      return "This license is suspended. Contact TicketZero support.";
+      return `This license is suspended: installations using it have stopped. Contact TicketZero support at ${supportEmail()}.`;
     case "LICENSE_REVOKED":
-      return "This license has been revoked.";
+      return `This license has been revoked: installations using it have stopped. Contact TicketZero support at ${supportEmail()} if you think this is a mistake.`;
     case "LICENSE_NOT_FOUND":
       return "License not found.";
   }
@@ -100,11 +100,15 @@ export function warningsFor(license: LicenseFacts, usage: Usage, code: StatusCod
   const warnings: Warning[] = [];
   const check = (used: number, limit: number, near: Warning["code"], reached: Warning["code"], what: string) => {
     if (limit <= 0) return;
-    if (used >= limit) warnings.push({ code: reached, message: `${what}: ${used} of ${limit} used (100%).` });
+    if (used >= limit)
+      warnings.push({
+        code: reached,
+        message: `${what}: ${formatNumber(used)} of ${formatNumber(limit)} used (100%).`,
+      });
     else if (used >= limit * NEAR_LIMIT_RATIO)
       warnings.push({
         code: near,
-        message: `${what}: ${used} of ${limit} used (${Math.floor((used / limit) * 100)}%).`,
+        message: `${what}: ${formatNumber(used)} of ${formatNumber(limit)} used (${Math.floor((used / limit) * 100)}%).`,
       });
   };
   check(
@@ -118,7 +122,7 @@ export function warningsFor(license: LicenseFacts, usage: Usage, code: StatusCod
   if (usage.activations >= license.maxActivations) {
     warnings.push({
       code: "ACTIVATIONS_ALL_USED",
-      message: `All ${license.maxActivations} activations are in use; deactivate one to add another installation.`,
+      message: `All ${formatNumber(license.maxActivations)} activations are in use; deactivate one to add another installation.`,
     });
   }
   if (code === "EXPIRING_SOON") {
@@ -159,7 +163,7 @@ export function upgradeFor(license: LicenseFacts, usage: Usage, valid: boolean):
   const limits = PLANS[next].limits;
   return {
     plan: next,
-    reason: `You are close to your ${PLANS[license.plan].name} limits; ${PLANS[next].name} allows ${limits.maxClients} clients, ${limits.maxTicketsPerMonth.toLocaleString("en-US")} tickets a month and ${limits.maxActivations} activations.`,
+    reason: `You are close to your ${PLANS[license.plan].name} limits; ${PLANS[next].name} allows ${formatNumber(limits.maxClients)} clients, ${formatNumber(limits.maxTicketsPerMonth)} tickets a month and ${formatNumber(limits.maxActivations)} activations.`,
   };
 }
 
@@ -206,7 +210,7 @@ export function computeStatus(input: StatusInput): LicenseStatusBody {
   const warnings = valid ? warningsFor(license, usage, code, days) : [];
   const allUsed = warnings.find((w) => w.code === "ACTIVATIONS_ALL_USED");
   if (allUsed && slots.held > 0) {
-    allUsed.message = `All ${slots.max} activations are taken, ${slots.held} by deactivated installations whose certificates are still valid${slots.nextFreesAt ? `; the next slot frees by ${slots.nextFreesAt.slice(0, 16).replace("T", " ")} UTC` : ""}.`;
+    allUsed.message = `All ${slots.max} activations are taken, ${slots.held} by deactivated installations whose certificates are still valid${slots.nextFreesAt ? `; the next slot frees by ${formatDateTime(slots.nextFreesAt)}` : ""}.`;
   }
   if (valid && askedAsInstallation && !activation && onPurpose) {
     warnings.push({
@@ -219,7 +223,7 @@ export function computeStatus(input: StatusInput): LicenseStatusBody {
       message:
         slots.used < slots.max
           ? "This installation is not activated: activate it to get a certificate."
-          : `This installation is not activated and all ${slots.max} activations are in use${slots.nextFreesAt ? `; the next slot frees by ${slots.nextFreesAt}` : ""}.`,
+          : `This installation is not activated and all ${slots.max} activations are in use${slots.nextFreesAt ? `; the next slot frees by ${formatDateTime(slots.nextFreesAt)}` : ""}.`,
     });
   }
   return {

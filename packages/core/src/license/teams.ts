@@ -69,9 +69,7 @@ export async function personalTeamOf(tx: Tx, userId: string): Promise<string> {
   const [owned] = await tx
     .select({ id: teamMembers.teamId })
     .from(teamMembers)
-    .where(
-      and(eq(teamMembers.userId, userId), eq(teamMembers.role, "owner"), isNull(teamMembers.invitedBy), accepted),
-    )
+    .where(and(eq(teamMembers.userId, userId), eq(teamMembers.role, "owner"), isNull(teamMembers.invitedBy), accepted))
     .orderBy(asc(teamMembers.createdAt))
     .limit(1);
   if (owned) return owned.id;
@@ -522,7 +520,8 @@ export async function invitationsOf(userId: string, db: DbOrTx = getDb()) {
 
 /** The invited person accepts: from now on they have the role. */
 export async function acceptInvitation(userId: string, teamId: unknown, ctx: Context): Promise<void> {
-  if (typeof teamId !== "string" || !UUID.test(teamId)) throw new LicenseError("NOT_FOUND", "That invitation was not found.");
+  if (typeof teamId !== "string" || !UUID.test(teamId))
+    throw new LicenseError("NOT_FOUND", "That invitation was not found.");
   await getDb().transaction(async (tx) => {
     const [done] = await tx
       .update(teamMembers)
@@ -530,13 +529,18 @@ export async function acceptInvitation(userId: string, teamId: unknown, ctx: Con
       .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId), isNull(teamMembers.acceptedAt)))
       .returning({ role: teamMembers.role });
     if (!done) throw new LicenseError("NOT_FOUND", "That invitation was not found: it may have been withdrawn.");
-    await recordAudit(tx, { ...ctx, teamId }, { action: "team.invitation_accepted", detail: { userId, role: done.role } });
+    await recordAudit(
+      tx,
+      { ...ctx, teamId },
+      { action: "team.invitation_accepted", detail: { userId, role: done.role } },
+    );
   });
 }
 
 /** The invited person declines: the invitation is gone. */
 export async function declineInvitation(userId: string, teamId: unknown, ctx: Context): Promise<void> {
-  if (typeof teamId !== "string" || !UUID.test(teamId)) throw new LicenseError("NOT_FOUND", "That invitation was not found.");
+  if (typeof teamId !== "string" || !UUID.test(teamId))
+    throw new LicenseError("NOT_FOUND", "That invitation was not found.");
   await getDb().transaction(async (tx) => {
     const [gone] = await tx
       .delete(teamMembers)

@@ -12,6 +12,7 @@ import { activations, usageMonths } from "../db/schema";
 import { slotFactsRowOf } from "./activations";
 import type { Context } from "./audit";
 import { LicenseError } from "./errors";
+import { formatNumber } from "./format";
 import { assertUsable, findByKey } from "./licenses";
 import { usagePeriod } from "./status";
 import type { Usage } from "./types";
@@ -96,7 +97,7 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
       if (!row) {
         throw new LicenseError(
           "USAGE_LIMIT_EXCEEDED",
-          `The monthly limit of ${license.maxTicketsPerMonth.toLocaleString("en-US")} tickets would be exceeded; nothing was counted.`,
+          `The monthly limit of ${formatNumber(license.maxTicketsPerMonth)} tickets would be exceeded; nothing was counted.`,
         );
       }
       tickets = row.tickets;

@@ -49,6 +49,7 @@ const EnvSchema = z
     SMTP_URL: optionalUrl,
     MAIL_FROM: z.preprocess(blankIsUnset, z.string().default("TicketZero <licenses@ticketzero.local>")),
     STAFF_EMAILS: optionalText,
+    SUPPORT_EMAIL: z.preprocess(blankIsUnset, z.email("must be an email address").default("support@ticketzero.ai")),
     TRUST_PROXY: z.preprocess(
       (value) => (value === "" || value === undefined || value === "false" ? "0" : value === "true" ? "1" : value),
       z.coerce.number().int().min(0).max(10, "is a number of proxies (0-10)"),
@@ -126,6 +127,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     staffEmails: e.STAFF_EMAILS ?? "",
+    /** Where customers reach support: every "contact support" links here (license/support.ts). */
+    supportEmail: e.SUPPORT_EMAIL,
     /** How many proxies of the operator's stand in front (X-Forwarded-For hops counted from the right); 0: none. */
     trustedProxyHops: e.TRUST_PROXY,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -248,7 +248,10 @@ async function revokeForPayment(
     // price until staff move it back (Stripe dashboard or a new upgrade/downgrade). Flagged, and the
     // mirror says which plan the license really is.
     if (old.subscription && old.subscription === row.stripeSubscriptionId && old.plan !== row.plan) {
-      await tx.update(subscriptions).set({ plan: old.plan, updatedAt: now }).where(eq(subscriptions.id, old.subscription));
+      await tx
+        .update(subscriptions)
+        .set({ plan: old.plan, updatedAt: now })
+        .where(eq(subscriptions.id, old.subscription));
       await recordAudit(tx, STRIPE, {
         licenseId: old.id,
         action: "subscription.price_needs_review",
