@@ -130,7 +130,8 @@ export async function BillingCard({ licenseId, role }: { licenseId: string; role
       {payments.length === 0 ? (
         <p className="mt-2 text-sm text-slate-600">No payments yet for this license.</p>
       ) : (
-        <div className="mt-2 overflow-x-auto">
+        // relative: the sr-only words in the table stay inside the scroll box at 390 px.
+        <div className="relative mt-2 overflow-x-auto">
           <table className="w-full min-w-[28rem] text-left text-sm" data-testid="payment-history">
             <caption className="sr-only">Payments for this license, newest first</caption>
             <thead className="text-slate-600">

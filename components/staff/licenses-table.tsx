@@ -38,11 +38,14 @@ export function LicensesTable({ items, caption }: { items: LicenseListItem[]; ca
               <th scope="row" className="max-w-[18rem] py-3 pr-4 font-normal">
                 <Link
                   href={`/staff/licenses/${item.id}`}
-                  className="block truncate font-medium text-slate-900 underline-offset-2 group-hover:text-brand-700 group-hover:underline"
+                  className="block max-w-[18rem] truncate font-medium text-slate-900 underline-offset-2 group-hover:text-brand-700 group-hover:underline"
                 >
                   {item.email}
                 </Link>
-                <span className="block truncate text-xs text-slate-500">{item.company || "No company"}</span>
+                {/* The cap is on the content: a table cell's max-width does not bind in automatic layout. */}
+                <span className="block max-w-[18rem] truncate text-xs text-slate-500">
+                  {item.company || "No company"}
+                </span>
               </th>
               <td className="py-3 pr-4">
                 <PlanBadge plan={item.plan} />

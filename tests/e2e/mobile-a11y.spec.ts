@@ -4,7 +4,7 @@
  * new page. Sign-ins happen once per visitor and are reused across that visitor's pages.
  */
 import { type Browser, type BrowserContext, expect, type Page, request, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
+import { expectAccessible, pageWidth, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -51,6 +51,41 @@ const PAGES: PageCase[] = [
     visitor: "licensed",
     path: "/admin/license",
     expectText: "Helpdesk server",
+  },
+  { name: "team", visitor: "licensed", path: "/admin/team", expectText: "Invite by email" },
+  {
+    name: "manage billing (test mode)",
+    visitor: "licensed",
+    path: async (page) => {
+      await page.goto("/admin/license");
+      await page.getByRole("button", { name: "Manage billing" }).click();
+      await expect(page).toHaveURL(/\/admin\/license\/billing/);
+    },
+    expectText: "Manage billing",
+  },
+  {
+    name: "receipt",
+    visitor: "licensed",
+    path: async (page) => {
+      await page.goto("/admin/license");
+      await page
+        .getByRole("link", { name: /^Receipt/ })
+        .first()
+        .click();
+      await expect(page).toHaveURL(/\/receipt\//);
+    },
+    expectText: "Receipt number",
+  },
+  {
+    name: "checkout success (the paying browser)",
+    visitor: "signed-out",
+    path: async (page) => {
+      await page.goto("/checkout?plan=starter");
+      await page.getByLabel("Email").fill(uniqueEmail("mobile-success"));
+      await page.getByRole("button", { name: "Continue to payment" }).click();
+      await page.getByRole("button", { name: /^Pay .* \(test mode\)$/ }).click();
+    },
+    expectText: "Payment received",
   },
 ];
 
@@ -108,8 +143,11 @@ test.describe("every page at 390 px: no sideways scroll, no serious axe violatio
         else await row.path(page);
         await expect(page.locator("body")).toContainText(row.expectText);
         await page.waitForLoadState("networkidle");
-        const width = await page.evaluate(() => document.documentElement.scrollWidth);
-        expect(width, `${page.url()} is ${width} px wide at ${PHONE.width} px`).toBeLessThanOrEqual(PHONE.width);
+        const { width, wider } = await pageWidth(page, PHONE.width);
+        expect(
+          width,
+          `${page.url()} is ${width} px wide at ${PHONE.width} px: ${wider.join(", ")}`,
+        ).toBeLessThanOrEqual(PHONE.width);
         await expectAccessible(page);
         await shot(page, `mobile-${row.name.replace(/\W+/g, "-")}`);
       } finally {

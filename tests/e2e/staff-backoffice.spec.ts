@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
+import { expectAccessible, pageWidth, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
 
 const STAFF = "staff@e2e.ticketzero.test";
 
@@ -14,16 +14,6 @@ async function issueThroughForm(page: Page, email: string, company: string): Pro
   await expect(key).toBeVisible();
   return (await key.textContent())!.trim();
 }
-
-/** The page's width, and what sticks out past 390 px (to name the culprit when it fails). */
-const widthAt390 = (page: Page) =>
-  page.evaluate(() => ({
-    width: document.documentElement.scrollWidth,
-    wider: [...document.querySelectorAll("body *")]
-      .filter((el) => el.getBoundingClientRect().right > 391)
-      .slice(-3)
-      .map((el) => `${el.tagName.toLowerCase()}.${el.className.toString().slice(0, 60)}`),
-  }));
 
 test("staff find a license by its key's last group, see its customer with members and licenses, and export CSV", async ({
   page,
@@ -133,7 +123,7 @@ test("every back-office page fits 390 px and passes axe", async ({ page }) => {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(200);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-    const { width, wider } = await widthAt390(page);
+    const { width, wider } = await pageWidth(page);
     expect(width, `${path} at 390 px: ${wider.join(" | ")}`).toBeLessThanOrEqual(390);
     await expectAccessible(page);
     await shot(page, `staff-390${path.replace(/[/]/g, "-").replace(/-[0-9a-f-]{36}$/, "-detail")}`);

@@ -55,3 +55,15 @@ export async function startPublicTrial(page: Page, email: string): Promise<strin
   await expect(key).toHaveText(/^TZ-TRIAL-[0-9A-Z]{8}$/);
   return (await key.textContent())!.trim();
 }
+
+/** The page's width, and the last elements that stick out past `limit` (to name the culprit when it fails). */
+export const pageWidth = (page: Page, limit = 390) =>
+  page.evaluate((edge) => {
+    return {
+      width: document.documentElement.scrollWidth,
+      wider: [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > edge + 1)
+        .slice(-3)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className.toString().slice(0, 60)}`),
+    };
+  }, limit);

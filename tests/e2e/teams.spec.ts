@@ -136,8 +136,10 @@ test("an owner invites a teammate who sees the license; a read-only member canno
   await expect(viewerInstallations).toContainText("Rack 1");
   await expect(viewerInstallations.locator("summary", { hasText: "Deactivate…" })).toHaveCount(0);
   await expect(viewer.getByRole("button", { name: "Reveal key" })).toHaveCount(0);
+  // On the Team page they see the owner's team without its invite form (their own team has one).
   await viewer.goto("/admin/team");
-  await expect(viewer.getByRole("form", { name: /Invite someone/ })).toHaveCount(0);
+  await expect(viewer.getByRole("region", { name: ownerEmail })).toContainText(viewerEmail);
+  await expect(viewer.getByRole("form", { name: `Invite someone to ${ownerEmail}` })).toHaveCount(0);
 
   // The owner removes the read-only member: their next page load shows no license.
   await owner.goto("/admin/team");
