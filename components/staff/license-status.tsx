@@ -25,8 +25,8 @@ export function LicenseStatusPill({
 }) {
   const indicator =
     status === "suspended" || status === "revoked" ? "invalid" : status === "superseded" ? "expired" : status;
-  const label =
-    state === "superseded" && status !== "expired" ? `${STATUS_LABELS[status]} · superseded` : STATUS_LABELS[status];
+  // A superseded license still in its grace period: short enough for the list's status column.
+  const label = state === "superseded" && status !== "expired" ? "Replaced · in grace" : STATUS_LABELS[status];
   return <StatusIndicator status={indicator} label={label} size={size} />;
 }
 

@@ -295,9 +295,9 @@ export default async function LicenseBillingPage({
 
       {/* One place in the tree whatever the license: activating a first paid key changes the layout,
           and a remounted form would drop its "License activated" confirmation. */}
-      <div className={paid && usable ? "" : "grid gap-6 lg:grid-cols-2"}>
+      <div className={paid ? "" : "grid gap-6 lg:grid-cols-2"}>
         {activateCard}
-        {paid && usable ? null : trialCard}
+        {paid ? null : trialCard}
       </div>
 
       <section aria-labelledby="plans-heading" id="plans" className="scroll-mt-24">
