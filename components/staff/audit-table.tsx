@@ -69,7 +69,8 @@ export function AuditTable({ items, showLicense = true, caption, now = new Date(
           <li key={item.id} className="flex items-start justify-between gap-4 py-3">
             <div className="min-w-0">
               <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
-                <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
+                {/* break-all: long action names (subscription.price_needs_review) wrap at 390 px. */}
+                <code className="break-all rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">
                   {item.action}
                 </code>
                 {showLicense && item.licenseId ? license(item) : null}
