@@ -14,7 +14,7 @@ export default function StaffLoading() {
           <Skeleton key={k} className="h-28 rounded-2xl" />
         ))}
       </div>
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Skeleton className="h-64 rounded-2xl lg:col-span-2" />
         <Skeleton className="h-64 rounded-2xl" />
       </div>

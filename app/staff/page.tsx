@@ -107,7 +107,7 @@ export default async function StaffOverviewPage() {
         </div>
       </section>
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card as="section" aria-labelledby="revenue-heading" className="lg:col-span-2">
           <CardHeader
             id="revenue-heading"
@@ -155,7 +155,7 @@ export default async function StaffOverviewPage() {
         </Card>
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card as="section" aria-labelledby="tickets-heading">
           <CardHeader id="tickets-heading" title="Tickets by month" description="Summed over every license" />
           <MonthBarChart
@@ -182,7 +182,7 @@ export default async function StaffOverviewPage() {
         </Card>
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card as="section" aria-labelledby="expiring-heading" className="lg:col-span-2">
           <CardHeader
             id="expiring-heading"

@@ -268,7 +268,7 @@ export default async function LicenseBillingPage({
           ) : (
             <UpgradeCallout upgrade={status.upgrade} currentPlan={plan} />
           )}
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <UsagePanel usage={status.usage} limits={status.limits} warnings={status.warnings} />
             <UsageHistoryChart data={history} limit={status.limits?.maxTicketsPerMonth ?? license.maxTicketsPerMonth} />
           </div>
@@ -295,7 +295,7 @@ export default async function LicenseBillingPage({
 
       {/* One place in the tree whatever the license: activating a first paid key changes the layout,
           and a remounted form would drop its "License activated" confirmation. */}
-      <div className={paid ? "" : "grid gap-6 lg:grid-cols-2"}>
+      <div className={paid ? "" : "grid grid-cols-1 gap-6 lg:grid-cols-2"}>
         {activateCard}
         {paid ? null : trialCard}
       </div>
