@@ -4,6 +4,7 @@
  * real route handler.
  */
 
+import { randomBytes } from "node:crypto";
 import { fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
 import { statusByKey } from "@ticketzero/core/license/license-status";
 import type { PaidPlanId } from "@ticketzero/core/license/plans";
@@ -187,7 +188,7 @@ describe("subscription lifecycle", () => {
     const { license, session } = await buy("professional", email);
     const periodEnd = Math.floor((license.expiresAt.getTime() + 365 * DAY_MS) / 1000);
     const invoice = {
-      id: "in_cycle_1",
+      id: `in_cycle_${randomBytes(6).toString("hex")}`, // payments are keyed by invoice: fresh per run (PostgreSQL keeps rows)
       object: "invoice",
       billing_reason: "subscription_cycle",
       amount_paid: 450_000,
@@ -225,7 +226,7 @@ describe("subscription lifecycle", () => {
     const { license, session } = await buy("starter", email);
     const response = await deliver(
       stripeEvent("invoice.paid", {
-        id: "in_cycle_2",
+        id: `in_cycle_${randomBytes(6).toString("hex")}`,
         object: "invoice",
         billing_reason: "subscription_cycle",
         amount_paid: 250_000,
