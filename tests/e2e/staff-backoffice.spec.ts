@@ -1,19 +1,15 @@
 import { readFileSync } from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
-import { expectAccessible, pageWidth, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
-
-const STAFF = "staff@e2e.ticketzero.test";
-
-/** Issues an Enterprise license through the back-office form and returns its key. */
-async function issueThroughForm(page: Page, email: string, company: string): Promise<string> {
-  await page.goto("/staff/licenses/new");
-  await page.getByLabel("Customer email").fill(email);
-  await page.getByLabel("Company").fill(company);
-  await page.getByRole("button", { name: "Issue license" }).click();
-  const key = page.locator("code").filter({ hasText: /^TZ-ENT-/ });
-  await expect(key).toBeVisible();
-  return (await key.textContent())!.trim();
-}
+import { expect, test } from "@playwright/test";
+import {
+  expectAccessible,
+  issueAsStaff,
+  pageWidth,
+  STAFF_EMAIL,
+  shot,
+  signInThroughOutbox,
+  startPublicTrial,
+  uniqueEmail,
+} from "./support";
 
 test("staff find a license by its key's last group, see its customer with members and licenses, and export CSV", async ({
   page,
@@ -23,11 +19,11 @@ test("staff find a license by its key's last group, see its customer with member
   const trialEmail = uniqueEmail("bo-unclaimed");
   await startPublicTrial(page, trialEmail);
 
-  await signInThroughOutbox(page, STAFF, "/staff");
+  await signInThroughOutbox(page, STAFF_EMAIL, "/staff");
   // Staff have the back office in the site header.
   await expect(page.getByRole("banner").getByRole("link", { name: "Back office" })).toHaveAttribute("href", "/staff");
 
-  const key = await issueThroughForm(page, owner, company);
+  const key = await issueAsStaff(page, { email: owner, company: company });
   const suffix = key.slice(-4);
 
   // Search by the last group of the key (what the masked key shows), combined with the plan filter.
@@ -80,13 +76,12 @@ test("staff find a license by its key's last group, see its customer with member
 });
 
 test("every back-office page fits 390 px and passes axe", async ({ page }) => {
-  await signInThroughOutbox(page, STAFF, "/staff");
+  await signInThroughOutbox(page, STAFF_EMAIL, "/staff");
   // A long address and company: the longest line is what used to push a column or the page out.
-  const key = await issueThroughForm(
-    page,
-    uniqueEmail("bo-mobile-accounts-payable-department-of-the-northern-region"),
-    "Mobile Check Ltd",
-  );
+  const key = await issueAsStaff(page, {
+    email: uniqueEmail("bo-mobile-accounts-payable-department-of-the-northern-region"),
+    company: "Mobile Check Ltd",
+  });
   await page.goto(`/staff/licenses?q=${encodeURIComponent(key)}`);
   const licensePath = await page.getByRole("row").nth(1).getByRole("link").first().getAttribute("href");
   await page.goto("/staff/customers?q=Mobile%20Check%20Ltd");

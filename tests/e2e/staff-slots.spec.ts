@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
+import { expectAccessible, STAFF_EMAIL, shot, signInThroughOutbox, startPublicTrial, uniqueEmail } from "./support";
 
 test("staff see a held slot and release it with a reason, audited; the swap allowance is a custom limit", async ({
   page,
@@ -19,7 +19,7 @@ test("staff see a held slot and release it with a reason, audited; the swap allo
     expect((await off.json()).swapUsed).toBe(instanceId === "rack-a");
   }
 
-  await signInThroughOutbox(page, "staff@e2e.ticketzero.test", "/staff/licenses");
+  await signInThroughOutbox(page, STAFF_EMAIL, "/staff/licenses");
   await page.goto(`/staff/licenses?q=${encodeURIComponent(key)}`);
   const row = page.getByRole("row").filter({ hasText: "TZ-TRIAL-" });
   await expect(row).toContainText("1 / 1"); // the held slot is taken; the swapped-out one is not

@@ -67,3 +67,21 @@ export const pageWidth = (page: Page, limit = 390) =>
         .map((el) => `${el.tagName.toLowerCase()}.${el.className.toString().slice(0, 60)}`),
     };
   }, limit);
+
+/** The staff address in playwright.config.ts's STAFF_EMAILS. */
+export const STAFF_EMAIL = "staff@e2e.ticketzero.test";
+
+/** Issues a license through the back office's form (staff signed in on `page`); returns its key. */
+export async function issueAsStaff(
+  page: Page,
+  options: { email: string; company?: string; plan?: "Trial" | "Starter" | "Professional" | "Enterprise" },
+): Promise<string> {
+  await page.goto("/staff/licenses/new");
+  if (options.plan) await page.getByRole("radio", { name: new RegExp(options.plan) }).check();
+  await page.getByLabel("Customer email").fill(options.email);
+  if (options.company) await page.getByLabel("Company").fill(options.company);
+  await page.getByRole("button", { name: "Issue license" }).click();
+  const key = page.locator("code").filter({ hasText: /^TZ-/ }).first();
+  await expect(key).toBeVisible();
+  return (await key.textContent())!.trim();
+}

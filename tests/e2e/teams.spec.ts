@@ -1,7 +1,5 @@
 import { type Browser, expect, type Page, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
-
-const STAFF = "staff@e2e.ticketzero.test";
+import { expectAccessible, issueAsStaff, STAFF_EMAIL, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 /** A page in a browser context of its own (its own cookies), closed by the caller's context.close(). */
 async function freshPage(browser: Browser): Promise<Page> {
@@ -9,23 +7,13 @@ async function freshPage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
-/** Staff issue a license from the back office; returns its key. */
-async function staffIssues(page: Page, plan: "Enterprise" | "Starter", email: string): Promise<string> {
-  await signInThroughOutbox(page, STAFF, "/staff/licenses/new");
-  await page.getByRole("radio", { name: new RegExp(plan) }).check();
-  await page.getByLabel("Customer email").fill(email);
-  await page.getByRole("button", { name: "Issue license" }).click();
-  const key = page.locator("code").filter({ hasText: /^TZ-/ }).first();
-  await expect(key).toBeVisible();
-  return (await key.textContent())!.trim();
-}
-
 test("a staff-issued license appears in its owner's portal; a signed-out trial for that paying address changes nothing until they claim it", async ({
   browser,
 }) => {
   const customer = uniqueEmail("paying");
   const staff = await freshPage(browser);
-  const key = await staffIssues(staff, "Enterprise", customer);
+  await signInThroughOutbox(staff, STAFF_EMAIL, "/staff/licenses/new");
+  const key = await issueAsStaff(staff, { plan: "Enterprise", email: customer });
   expect(key).toMatch(/^TZ-ENT-/);
   await staff.context().close();
 

@@ -354,3 +354,59 @@ describe("Manage billing", () => {
     expect(row!.status).toBe("paid");
   });
 });
+
+describe("races and refunds", () => {
+  it("two upgrades to different plans at once change the subscription once; the price billed is the license issued", async () => {
+    const email = uniqueEmail("race");
+    const { license: old, userId, subscriptionId } = await buy("starter", email);
+    const results = await Promise.allSettled(
+      (["professional", "enterprise"] as const).map((plan) =>
+        createCheckout({ plan, email, accountId: userId, upgradeFromLicenseId: old.id }),
+      ),
+    );
+    // One went through; the other was refused before it reached Stripe.
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: "CONFLICT" });
+    const priceChanges = stripe.requestsTo("POST", `/v1/subscriptions/${subscriptionId}`).filter((u) => u.params.items);
+    expect(priceChanges).toHaveLength(1);
+    const issued = (await licensesOf(email)).filter((l) => l.state === "active").map((l) => l.plan);
+    expect(issued).toHaveLength(1);
+    expect((await paymentsOf(email)).filter((p) => p.kind === "proration")).toHaveLength(1);
+    const atStripe = stripe.subscriptions.get(subscriptionId) as unknown as {
+      items: { data: { price: { lookup_key?: string } }[] };
+    };
+    expect(atStripe.items.data[0]!.price.lookup_key).toBe(`ticketzero_${issued[0]}_yearly`);
+    expect((await subscriptionById(subscriptionId))?.plan).toBe(issued[0]);
+  });
+
+  it("a refunded prorated upgrade restores the old key, and the next renewal extends that license (price mismatch flagged)", async () => {
+    const email = uniqueEmail("refprorate");
+    const { license: old, userId, subscriptionId } = await buy("starter", email);
+    await createCheckout({ plan: "professional", email, accountId: userId, upgradeFromLicenseId: old.id });
+    const proration = (await paymentsOf(email)).find((p) => p.kind === "proration")!;
+
+    const refunded = await deliver(
+      stripeEvent("charge.refunded", {
+        id: `ch_proration_${proration.checkoutSessionId}`,
+        object: "charge",
+        amount: proration.amountCents,
+        amount_refunded: proration.amountCents,
+        refunded: true,
+        invoice: proration.checkoutSessionId,
+      }),
+    );
+    expect(refunded.status).toBe(200);
+    expect((await licenseById(old.id)).state).toBe("active"); // old key back
+    // Stripe still bills Professional: the mirror says Starter, and staff are told.
+    expect((await subscriptionById(subscriptionId))?.plan).toBe("starter");
+    expect(await auditOf(old.id, "subscription.price_needs_review")).toHaveLength(1);
+
+    // A year later Stripe charges the renewal: the license the customer uses runs on.
+    const periodEnd = new Date(old.expiresAt.getTime() + 365 * DAY_MS);
+    expect((await deliver(stripeEvent("invoice.paid", cycleInvoice(subscriptionId, periodEnd, 450_000)))).status).toBe(
+      200,
+    );
+    expect((await licenseById(old.id)).expiresAt.getTime()).toBeGreaterThan(old.expiresAt.getTime());
+  });
+});

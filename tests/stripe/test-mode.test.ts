@@ -6,10 +6,12 @@
 import { getDb } from "@ticketzero/core/db/client";
 import { checkoutSessions } from "@ticketzero/core/db/schema";
 import { completeTestCheckout, fulfilCheckoutSession } from "@ticketzero/core/license/fulfilment";
+import { teamForEmail } from "@ticketzero/core/license/teams";
 import { resetConfig } from "@ticketzero/core/server/config";
 import { buyerTokenHash, claimKeyReveal, KEY_REVEAL_WINDOW_MS, newBuyerToken } from "@ticketzero/core/stripe/buyer";
 import { createCheckout } from "@ticketzero/core/stripe/checkout";
 import { isTestMode } from "@ticketzero/core/stripe/client";
+import { scheduleDowngrade, simulateTestRenewal } from "@ticketzero/core/stripe/subscriptions";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { deliver, stripeEvent } from "./support/events";
@@ -182,5 +184,23 @@ describe("test-mode checkout", () => {
     );
     expect(response.status).toBe(400);
     expect((response.body.error as { code: string }).code).toBe("INVALID_SIGNATURE");
+  });
+});
+
+describe("test-mode renewal with a downgrade scheduled, twice at once (a double click)", () => {
+  it("records one payment and issues one lower-tier license", async () => {
+    const email = uniqueEmail("dbl");
+    const { userId, teamId } = await getDb().transaction((tx) => teamForEmail(tx, email));
+    const { sessionId } = await createCheckout({ plan: "enterprise", email, accountId: userId, teamId });
+    const { license } = await completeTestCheckout(sessionId);
+    const ctx = { actor: `user:${userId}`, accountId: userId };
+    await scheduleDowngrade(userId, license.id, "starter", ctx);
+    const results = await Promise.allSettled([
+      simulateTestRenewal(userId, license.id, ctx),
+      simulateTestRenewal(userId, license.id, ctx),
+    ]);
+    expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+    expect((await licensesOf(email)).filter((l) => l.plan === "starter")).toHaveLength(1);
+    expect((await paymentsOf(email)).filter((p) => p.kind === "renewal")).toHaveLength(1);
   });
 });

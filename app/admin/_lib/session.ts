@@ -3,6 +3,8 @@
  * calls one of these on the server, whatever the layout or proxy did.
  */
 import "server-only";
+import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import type { Context } from "@ticketzero/core/license/audit";
 import { redirect } from "next/navigation";
 import type { ActionResult } from "@/components/license/action-result";
 import { sessionUser } from "@/lib/auth/session";
@@ -32,3 +34,8 @@ export const SIGNED_OUT: ActionResult = {
   code: "UNAUTHENTICATED",
   message: "Your session has ended. Sign in again to continue.",
 };
+
+/** The audit context of a signed-in person acting in the Admin Panel (optionally about one team). */
+export function userContext(user: { id: string }, teamId?: string): Context & { ip: string } {
+  return { actor: `user:${user.id}`, ip: currentClientIp(), accountId: user.id, ...(teamId ? { teamId } : {}) };
+}

@@ -1,7 +1,6 @@
 "use server";
 
 import { getDb } from "@ticketzero/core/db/client";
-import { currentClientIp } from "@ticketzero/core/http/client-ip";
 import { deactivateInstallation, INSTANCE_ID_PATTERN } from "@ticketzero/core/license/activations";
 import { recordAudit } from "@ticketzero/core/license/audit";
 import { isLicenseError } from "@ticketzero/core/license/errors";
@@ -21,14 +20,12 @@ import { redirect } from "next/navigation";
 import type { ActionResult } from "@/components/license/action-result";
 import { sessionUser } from "@/lib/auth/session";
 import { toActionResult } from "../_lib/action-errors";
-import { SIGNED_OUT, signInHref } from "../_lib/session";
+import { SIGNED_OUT, signInHref, userContext } from "../_lib/session";
 import { licenseSummary } from "../_lib/summary";
 
 function refresh() {
   revalidatePath("/admin", "layout");
 }
-
-const ctxOf = (user: { id: string }) => ({ actor: `user:${user.id}`, ip: currentClientIp(), accountId: user.id });
 
 /**
  * "Add a license key": the key joins the account (an unowned license moves to
@@ -40,7 +37,7 @@ export async function activateLicenseAction(_prev: ActionResult, formData: FormD
   if (!user) return SIGNED_OUT;
   const rawKey = formData.get("licenseKey");
   try {
-    const ctx = ctxOf(user);
+    const ctx = userContext(user);
     const { license, attached } = await guardKeyLookup(
       ctx.ip,
       rawKey,
@@ -78,7 +75,7 @@ export async function claimLicenseAction(licenseId: string): Promise<void> {
   if (!user) redirect(signInHref("/admin/license"));
   let notice = "claimed";
   try {
-    await claimLicenseByEmail(user, licenseId, ctxOf(user));
+    await claimLicenseByEmail(user, licenseId, userContext(user));
   } catch (error) {
     notice = noticeFor(error, "claim_failed");
   }
@@ -92,7 +89,7 @@ export async function setPrimaryLicenseAction(licenseId: string): Promise<void> 
   if (!user) redirect(signInHref("/admin/license"));
   let notice = "primary_set";
   try {
-    await setPrimaryLicense(user.id, licenseId, ctxOf(user));
+    await setPrimaryLicense(user.id, licenseId, userContext(user));
   } catch (error) {
     notice = noticeFor(error, "primary_failed");
   }
@@ -113,7 +110,7 @@ export async function startAccountTrialAction(_prev: ActionResult, formData: For
     };
   }
   try {
-    const ctx = ctxOf(user);
+    const ctx = userContext(user);
     await consumeTrialBudget(ctx.ip);
     const { license, key } = await startTrial(user.email, ctx, user);
     refresh();
@@ -143,7 +140,7 @@ export async function deactivateInstallationAction(licenseId: string, formData: 
   } else {
     try {
       const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
-      await deactivateInstallation({ licenseId: license.id }, instanceId, { ...ctxOf(user), teamId }, "account");
+      await deactivateInstallation({ licenseId: license.id }, instanceId, userContext(user, teamId), "account");
       back.set("deactivated", instanceId);
     } catch (error) {
       back.set("notice", noticeFor(error, "deactivate_failed"));
@@ -168,14 +165,10 @@ export async function revealKeyAction(licenseId: string): Promise<RevealResult> 
   }
   try {
     const key = decryptKey(license.keyCiphertext);
-    await recordAudit(
-      getDb(),
-      { ...ctxOf(user), teamId },
-      {
-        licenseId: license.id,
-        action: "license.key_revealed",
-      },
-    );
+    await recordAudit(getDb(), userContext(user, teamId), {
+      licenseId: license.id,
+      action: "license.key_revealed",
+    });
     return { ok: true, key };
   } catch {
     return { ok: false, message: "The key can’t be shown right now. Try again in a moment." };

@@ -1,4 +1,3 @@
-import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
 import { accountLicense } from "@ticketzero/core/license/license-status";
 import { hasUsedTrial, installationsOf } from "@ticketzero/core/license/licenses";
 import { isPaidPlanId, nextPlanUp, PLANS, type PlanId } from "@ticketzero/core/license/plans";
@@ -10,6 +9,7 @@ import { ActivateLicenseForm } from "@/components/license/activate-license-form"
 import { ClaimableLicenses } from "@/components/license/claimable-licenses";
 import { FeatureList } from "@/components/license/feature-list";
 import { formatDate } from "@/components/license/format";
+import { heartbeatWords, installationRows } from "@/components/license/installation-rows";
 import { InstallationsTable } from "@/components/license/installations-table";
 import { LicenseStatusCard, STATUS_WORDS } from "@/components/license/license-status-card";
 import { LicenseSwitcher } from "@/components/license/license-switcher";
@@ -32,12 +32,6 @@ import {
   startAccountTrialAction,
 } from "./actions";
 import { RevealKey } from "./reveal-key";
-
-/** "7 days", or null when the license's installations are never deactivated for silence. */
-function describeHeartbeat(license: { heartbeatWindowSeconds: number | null }): string | null {
-  const window = heartbeatWindowOf(license);
-  return window ? describeWindow(window) : null;
-}
 
 export const metadata: Metadata = { title: "License & Billing" };
 
@@ -275,17 +269,10 @@ export default async function LicenseBillingPage({
           <FeatureList features={status.features} plan={plan} />
           <div id="installations" className="scroll-mt-24">
             <InstallationsTable
-              installations={installations.map((i) => ({
-                instanceId: i.instanceId,
-                instanceName: i.instanceName,
-                activatedAt: i.activatedAt.toISOString(),
-                lastSeenAt: i.lastSeenAt.toISOString(),
-                heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
-                certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
-              }))}
+              installations={installationRows(installations)}
               maxActivations={license.maxActivations}
               slots={status.slots}
-              heartbeatWindow={describeHeartbeat(license)}
+              heartbeatWindow={heartbeatWords(license)}
               deactivateAction={canManage ? deactivateInstallationAction.bind(null, license.id) : undefined}
             />
           </div>

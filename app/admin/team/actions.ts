@@ -1,6 +1,6 @@
 "use server";
 
-import { currentClientIp } from "@ticketzero/core/http/client-ip";
+import type { Context } from "@ticketzero/core/license/audit";
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import {
   acceptInvitation,
@@ -12,19 +12,19 @@ import {
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { sessionUser } from "@/lib/auth/session";
-import { signInHref } from "../_lib/session";
+import { signInHref, userContext } from "../_lib/session";
 
 /**
  * Team changes: each checks the session and the role on the server (in the
  * core, from the database), then lands back on the Team page with a notice
  * code (the page owns the words).
  */
-async function run(teamId: string, work: (user: { id: string }, ctx: TeamCtx) => Promise<string>): Promise<never> {
+async function run(teamId: string, work: (user: { id: string }, ctx: Context) => Promise<string>): Promise<never> {
   const user = await sessionUser();
   if (!user) redirect(signInHref("/admin/team"));
   let notice: string;
   try {
-    notice = await work(user, { actor: `user:${user.id}`, ip: currentClientIp(), accountId: user.id, teamId });
+    notice = await work(user, userContext(user, teamId));
   } catch (error) {
     const reason = isLicenseError(error) ? (error.extra.details as { reason?: string } | undefined)?.reason : null;
     notice = isLicenseError(error) ? `error_${reason ?? error.code}` : "error_INTERNAL";
@@ -33,8 +33,6 @@ async function run(teamId: string, work: (user: { id: string }, ctx: TeamCtx) =>
   revalidatePath("/admin", "layout");
   redirect(`/admin/team?${new URLSearchParams({ notice, team: teamId })}`);
 }
-
-type TeamCtx = { actor: string; ip: string; accountId: string; teamId: string };
 
 export async function inviteMemberAction(teamId: string, formData: FormData): Promise<void> {
   await run(teamId, async (user, ctx) => {

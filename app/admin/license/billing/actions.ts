@@ -1,6 +1,5 @@
 "use server";
 
-import { currentClientIp } from "@ticketzero/core/http/client-ip";
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import {
   billingPortalUrl,
@@ -11,11 +10,10 @@ import {
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { sessionUser } from "@/lib/auth/session";
-import { signInHref } from "../../_lib/session";
+import { signInHref, userContext } from "../../_lib/session";
 
 export type BillingActionState = { ok: boolean; message: string } | null;
 
-const ctxOf = (user: { id: string }) => ({ actor: `user:${user.id}`, ip: currentClientIp(), accountId: user.id });
 const field = (formData: FormData, name: string) => {
   const value = formData.get(name);
   return typeof value === "string" ? value : "";
@@ -41,7 +39,7 @@ export async function manageBillingAction(_prev: BillingActionState, formData: F
   if (!user) redirect(signInHref("/admin/license"));
   let url: string;
   try {
-    url = await billingPortalUrl(user.id, field(formData, "licenseId"), ctxOf(user));
+    url = await billingPortalUrl(user.id, field(formData, "licenseId"), userContext(user));
   } catch (error) {
     if (isLicenseError(error)) return { ok: false, message: error.message };
     console.error("[billing] portal failed:", error instanceof Error ? error.message : error);
@@ -53,7 +51,7 @@ export async function manageBillingAction(_prev: BillingActionState, formData: F
 export async function autoRenewAction(_prev: BillingActionState, formData: FormData): Promise<BillingActionState> {
   const renew = field(formData, "renew") === "on";
   return run(async (user) => {
-    await setAutoRenew(user.id, field(formData, "licenseId"), renew, ctxOf(user));
+    await setAutoRenew(user.id, field(formData, "licenseId"), renew, userContext(user));
     return renew
       ? "Auto-renew is on again: the license renews at the end of the period."
       : "Auto-renew is off: the license keeps working until the end of the period, then expires.";
@@ -62,7 +60,12 @@ export async function autoRenewAction(_prev: BillingActionState, formData: FormD
 
 export async function downgradeAction(_prev: BillingActionState, formData: FormData): Promise<BillingActionState> {
   return run(async (user) => {
-    const row = await scheduleDowngrade(user.id, field(formData, "licenseId"), field(formData, "plan"), ctxOf(user));
+    const row = await scheduleDowngrade(
+      user.id,
+      field(formData, "licenseId"),
+      field(formData, "plan"),
+      userContext(user),
+    );
     return row.scheduledPlan
       ? "The plan changes at the next renewal; until then nothing changes."
       : "The scheduled plan change is cancelled.";
@@ -74,7 +77,7 @@ export async function simulateRenewalAction(
   formData: FormData,
 ): Promise<BillingActionState> {
   return run(async (user) => {
-    const renewed = await simulateTestRenewal(user.id, field(formData, "licenseId"), ctxOf(user));
+    const renewed = await simulateTestRenewal(user.id, field(formData, "licenseId"), userContext(user));
     return renewed.recorded ? "Test renewal charged and recorded." : "This renewal was already recorded.";
   });
 }

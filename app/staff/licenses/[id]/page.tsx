@@ -1,10 +1,10 @@
 import { licenseDetail, type StatusFilter } from "@ticketzero/core/license/backoffice";
-import { describeWindow, heartbeatWindowOf } from "@ticketzero/core/license/heartbeats";
 import { isPlanId, PLANS } from "@ticketzero/core/license/plans";
 import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { formatDate, formatDateTime, formatNumber } from "@/components/license/format";
+import { heartbeatWords, installationRows } from "@/components/license/installation-rows";
 import { InstallationsTable } from "@/components/license/installations-table";
 import { UsageHistoryChart } from "@/components/license/usage-history-chart";
 import { AuditTable } from "@/components/staff/audit-table";
@@ -28,12 +28,6 @@ import {
   staffDeactivateAction,
   staffReleaseSlotAction,
 } from "../../_lib/actions";
-
-/** "7 days", or null when the license's installations are never deactivated for silence. */
-function describeHeartbeat(license: { heartbeatWindowSeconds: number | null }): string | null {
-  const window = heartbeatWindowOf(license);
-  return window ? describeWindow(window) : null;
-}
 
 export const metadata: Metadata = { title: "License" };
 
@@ -188,17 +182,10 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
       </div>
 
       <InstallationsTable
-        installations={installations.map((i) => ({
-          instanceId: i.instanceId,
-          instanceName: i.instanceName,
-          activatedAt: i.activatedAt.toISOString(),
-          lastSeenAt: i.lastSeenAt.toISOString(),
-          heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
-          certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
-        }))}
+        installations={installationRows(installations)}
         maxActivations={license.maxActivations}
         slots={status.slots}
-        heartbeatWindow={describeHeartbeat(license)}
+        heartbeatWindow={heartbeatWords(license)}
         deactivateAction={staffDeactivateAction.bind(null, license.id)}
         releaseAction={staffReleaseSlotAction.bind(null, license.id)}
         now={now}
