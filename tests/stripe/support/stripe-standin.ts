@@ -78,6 +78,25 @@ export type StandinOptions = {
 
 export type Delivery = { id: string; type: string; status: number; body: unknown };
 
+/** An event shaped like Stripe's (the webhook deliveries here and in tests/stripe/support/events.ts). */
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown>,
+  id = `evt_${randomBytes(12).toString("hex")}`,
+) {
+  return {
+    id,
+    object: "event",
+    api_version: "2026-10-28.endive",
+    created: Math.floor(Date.now() / 1000),
+    type,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object },
+  };
+}
+
 export type StripeStandin = {
   url: string;
   /** Customers whose card is declined: their proration invoices stay open (unpaid). */
@@ -192,17 +211,7 @@ export async function startStripeStandin(options: StandinOptions = {}): Promise<
 
   async function deliver(type: string, object: Record<string, unknown>): Promise<Delivery> {
     if (!options.webhook) throw new Error("this stand-in has no webhook to deliver to");
-    const event = {
-      id: `evt_${rand()}${rand()}`,
-      object: "event",
-      api_version: "2026-10-28.endive",
-      created: Math.floor(Date.now() / 1000),
-      type,
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      data: { object: JSON.parse(JSON.stringify(object)) },
-    };
+    const event = stripeEvent(type, JSON.parse(JSON.stringify(object)));
     const payload = JSON.stringify(event);
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: options.webhook.secret });
     const response = await fetch(options.webhook.url, {
