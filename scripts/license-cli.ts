@@ -22,8 +22,9 @@
  */
 import "./support/require-supported-node";
 import "./support/cli-environment";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { closeDb } from "@ticketzero/core/db/client";
+import { closeDb, isDatabaseUnavailable } from "@ticketzero/core/db/client";
 import { deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import { LicenseError } from "@ticketzero/core/license/errors";
 import { maskKey, parseKey } from "@ticketzero/core/license/keys";
@@ -37,6 +38,7 @@ import {
   revokeLicense,
   suspendLicense,
 } from "@ticketzero/core/license/licenses";
+import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
 import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { sendDueReminders } from "@ticketzero/core/license/reminders";
 import { issueForEmail } from "@ticketzero/core/license/teams";
@@ -64,12 +66,16 @@ Commands:
                                         or when its certificate expires)
   release-slot --key K --instance ID --reason R
                                         staff override: free a held slot now (audited)
+  license-file --request FILE [--out FILE]
+                                        air-gapped: answer an installation's activation request
+                                        file with its license file (docs/AIR-GAPPED.md)
+  deactivate-code --code CODE           air-gapped: free the slot of the installation that printed CODE
   remind                                send the expiry, trial and usage reminder mails due now
   secrets                               fresh production secrets as environment lines
 
 Options: --json (machine-readable output), --help
 Plans: ${PLAN_IDS.join(", ")}
-Exit codes: 0 ok, 1 license invalid or refused, 2 usage error`;
+Exit codes: 0 ok, 1 license invalid or refused, 2 usage error, 3 database unreachable`;
 
 class UsageError extends Error {}
 
@@ -91,6 +97,9 @@ const OPTIONS = {
   features: { type: "string" },
   reason: { type: "string" },
   limit: { type: "string" },
+  request: { type: "string" },
+  out: { type: "string" },
+  code: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -108,6 +117,9 @@ type Values = {
   features?: string;
   reason?: string;
   limit?: string;
+  request?: string;
+  out?: string;
+  code?: string;
   json: boolean;
   help: boolean;
 };
@@ -198,7 +210,10 @@ function licenseSummary(row: LicenseRow) {
 
 // ---- argument helpers ----
 
-function need(values: Values, name: "key" | "email" | "plan" | "days" | "instance" | "reason"): string {
+function need(
+  values: Values,
+  name: "key" | "email" | "plan" | "days" | "instance" | "reason" | "request" | "code",
+): string {
   const value = values[name];
   if (value === undefined || value.trim() === "") throw new UsageError(`--${name} is required`);
   return value;
@@ -409,6 +424,38 @@ async function run(command: string, values: Values): Promise<Output> {
         text: `Slot of ${instanceId} released. ${slotsLine(slots)}.`,
       };
     }
+    case "license-file": {
+      const requestPath = need(values, "request");
+      let text: string;
+      try {
+        text = readFileSync(requestPath, "utf8");
+      } catch (error) {
+        throw new UsageError(`cannot read --request ${requestPath}: ${(error as Error).message}`);
+      }
+      const issued = await issueLicenseFile(text, { anyLicense: true }, CTX);
+      const out = values.out ?? issued.fileName;
+      writeFileSync(out, issued.fileText);
+      return {
+        json: {
+          licenseFile: out,
+          license: issued.license.keyMasked,
+          instanceId: issued.instanceId,
+          expiresAt: issued.expiresAt.toISOString(),
+          renewal: issued.renewal,
+        },
+        text: `License file for ${issued.instanceName} (${issued.instanceId}) on ${issued.license.keyMasked}, valid until ${day(issued.expiresAt)}: ${out}
+On the installation: tz-license offline-import ${out}`,
+      };
+    }
+    case "deactivate-code": {
+      const result = await deactivateWithCode(need(values, "code"), { anyLicense: true }, CTX, "cli");
+      return {
+        json: { ...result, slotFreesAt: result.slotFreesAt.toISOString() },
+        text: result.alreadyDeactivated
+          ? `${result.instanceId} was already deactivated; its slot is free.`
+          : `${result.instanceId} deactivated by its code; its slot is free now. ${slotsLine(result.slots)}.`,
+      };
+    }
     case "remind": {
       const reminders = await sendDueReminders();
       return {
@@ -495,6 +542,8 @@ async function main(): Promise<number> {
     "installations",
     "deactivate",
     "release-slot",
+    "license-file",
+    "deactivate-code",
     "remind",
   ];
   if (!command || !commands.includes(command)) {
@@ -504,12 +553,13 @@ async function main(): Promise<number> {
   let database: Database | null = null;
   try {
     // Argument errors first, without touching the database.
-    if (!["list", "issue", "trial", "remind"].includes(command)) keyOption(values);
+    if (!["list", "issue", "trial", "remind", "license-file", "deactivate-code"].includes(command)) keyOption(values);
     database = await bootstrapDatabase();
     return print(await run(command, values));
   } catch (error) {
     if (error instanceof UsageError) return fail("USAGE", error.message, 2);
     if (error instanceof LicenseError) return fail(error.code, error.message, 1);
+    if (isDatabaseUnavailable(error)) return fail("UNAVAILABLE", "The database cannot be reached.", 3);
     const message = error instanceof Error ? error.message : String(error);
     return fail(
       "ERROR",

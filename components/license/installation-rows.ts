@@ -8,7 +8,11 @@ import type { Installation } from "./installations-table";
 
 type InstallationRow = Awaited<ReturnType<typeof installationsOf>>[number];
 
-export function installationRows(rows: InstallationRow[]): Installation[] {
+/** `licenseFileHref`: where an air-gapped installation's license file downloads (for those who may). */
+export function installationRows(
+  rows: InstallationRow[],
+  licenseFileHref?: (instanceId: string) => string,
+): Installation[] {
   return rows.map((i) => ({
     instanceId: i.instanceId,
     instanceName: i.instanceName,
@@ -16,6 +20,13 @@ export function installationRows(rows: InstallationRow[]): Installation[] {
     lastSeenAt: i.lastSeenAt.toISOString(),
     heldUntil: i.deactivatedAt ? (i.slotFreesAt?.toISOString() ?? null) : null,
     certificateExpiresAt: i.certificateExpiresAt?.toISOString() ?? null,
+    airGapped:
+      i.kind === "air_gapped"
+        ? {
+            fileExpiresAt: i.licenseFileExpiresAt?.toISOString() ?? null,
+            downloadHref: !i.deactivatedAt && licenseFileHref ? licenseFileHref(i.instanceId) : null,
+          }
+        : null,
   }));
 }
 

@@ -18,6 +18,8 @@ export type Installation = {
   heldUntil?: string | null;
   /** When the last certificate issued to it expires: how long a deactivation without a swap holds its slot. */
   certificateExpiresAt?: string | null;
+  /** An air-gapped installation (licensed by a license file; it never checks in). */
+  airGapped?: { fileExpiresAt: string | null; downloadHref: string | null } | null;
 };
 
 export type InstallationsTableProps = {
@@ -46,11 +48,26 @@ function seenRecently(lastSeenAt: string, now: Date): boolean {
   return Number.isFinite(t) && now.getTime() - t <= ONLINE_HOURS * 3_600_000;
 }
 
-function CheckInBadge({ recent, heldUntil }: { recent: boolean; heldUntil?: string | null }) {
+function CheckInBadge({
+  recent,
+  heldUntil,
+  airGapped,
+}: {
+  recent: boolean;
+  heldUntil?: string | null;
+  airGapped?: Installation["airGapped"];
+}) {
   if (heldUntil) {
     return (
       <Badge tone="warning" icon={<span className="size-1.5 rounded-full bg-amber-500" aria-hidden="true" />}>
         Deactivated · slot frees {formatDate(heldUntil)}
+      </Badge>
+    );
+  }
+  if (airGapped) {
+    return (
+      <Badge tone="brand" icon={<span className="size-1.5 rounded-full bg-brand-500" aria-hidden="true" />}>
+        Air-gapped{airGapped.fileExpiresAt ? ` · file valid to ${formatDate(airGapped.fileExpiresAt)}` : ""}
       </Badge>
     );
   }
@@ -85,11 +102,13 @@ export function InstallationsTable({
 
   // What deactivating does to the slot, said before it happens.
   const consequence = (inst: Installation) =>
-    !slots
-      ? "Its slot becomes free for another installation."
-      : slots.swapsLeft > 0
-        ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
-        : `No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires${inst.certificateExpiresAt ? ` (${formatDate(inst.certificateExpiresAt)})` : ""}.`;
+    inst.airGapped
+      ? `Without its deactivation code, its slot stays taken until its license file expires${inst.airGapped.fileExpiresAt ? ` (${formatDate(inst.airGapped.fileExpiresAt)})` : ""}. To free the slot now, run tz-license offline-deactivate on the installation and enter the code under “Air-gapped installations”.`
+      : !slots
+        ? "Its slot becomes free for another installation."
+        : slots.swapsLeft > 0
+          ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
+          : `No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires${inst.certificateExpiresAt ? ` (${formatDate(inst.certificateExpiresAt)})` : ""}.`;
 
   const release = (inst: Installation, describedBy: string, fullWidth = false) =>
     releaseAction && inst.heldUntil ? (
@@ -132,6 +151,16 @@ export function InstallationsTable({
     ) : null;
 
   const name = (inst: Installation) => inst.instanceName?.trim() || "Unnamed installation";
+
+  const downloadLink = (inst: Installation) =>
+    inst.airGapped?.downloadHref ? (
+      <a
+        href={inst.airGapped.downloadHref}
+        className="mt-0.5 inline-block text-xs font-semibold text-brand-700 underline underline-offset-2"
+      >
+        Download license file<span className="sr-only"> of {name(inst)}</span>
+      </a>
+    ) : null;
 
   return (
     <Card as="section" aria-labelledby={headingId} className={className}>
@@ -198,6 +227,7 @@ export function InstallationsTable({
                           <span className="block max-w-[18rem] truncate font-mono text-xs text-slate-500">
                             {inst.instanceId}
                           </span>
+                          {downloadLink(inst)}
                         </span>
                       </span>
                     </th>
@@ -215,7 +245,7 @@ export function InstallationsTable({
                         >
                           {formatRelative(inst.lastSeenAt, now)}
                         </time>
-                        <CheckInBadge recent={recent} heldUntil={inst.heldUntil} />
+                        <CheckInBadge recent={recent} heldUntil={inst.heldUntil} airGapped={inst.airGapped} />
                       </span>
                     </td>
                     {deactivateAction ? (
@@ -242,8 +272,9 @@ export function InstallationsTable({
                         {name(inst)}
                       </p>
                       <p className="truncate font-mono text-xs text-slate-500">{inst.instanceId}</p>
+                      {downloadLink(inst)}
                     </div>
-                    <CheckInBadge recent={recent} heldUntil={inst.heldUntil} />
+                    <CheckInBadge recent={recent} heldUntil={inst.heldUntil} airGapped={inst.airGapped} />
                   </div>
                   <dl className="mt-3 grid grid-cols-2 gap-3 text-sm">
                     <div>

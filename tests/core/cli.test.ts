@@ -1,10 +1,15 @@
 /** The license CLI as an operator runs it: a subprocess on the test run's database. */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { getDb } from "@ticketzero/core/db/client";
 import { licenses } from "@ticketzero/core/db/schema";
 import { activateLicense } from "@ticketzero/core/license/activations";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { testInstallation } from "../support/air-gapped-installation";
 import { runLicenseCli } from "../support/cli";
 import { testEmail } from "../support/http";
 
@@ -117,6 +122,49 @@ describe("license CLI", () => {
         if (saved[name] === undefined) delete process.env[name];
         else process.env[name] = saved[name];
       }
+    }
+  });
+
+  it("license-file answers a request file; deactivate-code frees the slot (air-gapped, staff on the server)", async () => {
+    const { license, key } = await issueLicense(
+      { plan: "professional", email: testEmail("cli-air"), limits: { maxActivations: 1 } },
+      { actor: "test" },
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), "tz-cli-air-"));
+    try {
+      const installation = testInstallation();
+      const requestFile = path.join(dir, "request.json");
+      writeFileSync(requestFile, installation.request(key));
+      const out = path.join(dir, "license.json");
+      const issued = await runLicenseCli("license-file", "--request", requestFile, "--out", out, "--json");
+      expect(issued.code, issued.stderr).toBe(0);
+      expect(JSON.parse(issued.stdout)).toMatchObject({ licenseFile: out, instanceId: installation.instanceId });
+      const file = JSON.parse(readFileSync(out, "utf8"));
+      expect(file.type).toBe("ticketzero-license-file");
+      const jti = JSON.parse(Buffer.from(file.license.split(".")[1], "base64url").toString()).jti;
+
+      // The slot is taken: an online activation is refused until the code frees it.
+      await expect(
+        activateLicense({ licenseKey: key, instanceId: "cli-online" }, { actor: "test" }),
+      ).rejects.toMatchObject({
+        code: "ACTIVATION_LIMIT_REACHED",
+      });
+      const forged = await runLicenseCli(
+        "deactivate-code",
+        "--code",
+        testInstallation().deactivationCode(license.id, jti),
+      );
+      expect(forged.code).toBe(1);
+      expect(forged.stderr).toContain("INVALID_DEACTIVATION_CODE");
+      const freed = await runLicenseCli("deactivate-code", "--code", installation.deactivationCode(license.id, jti));
+      expect(freed.code, freed.stderr).toBe(0);
+      expect(freed.stdout).toContain("slot is free now");
+      await activateLicense({ licenseKey: key, instanceId: "cli-online" }, { actor: "test" });
+
+      const missing = await runLicenseCli("license-file");
+      expect(missing.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

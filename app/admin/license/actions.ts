@@ -18,7 +18,9 @@ import { consumeTrialBudget, guardKeyLookup } from "@ticketzero/core/server/rate
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { ActionResult } from "@/components/license/action-result";
+import type { AirGappedResult } from "@/components/license/air-gapped-panel";
 import { sessionUser } from "@/lib/auth/session";
+import { deactivationCodeFromForm, licenseFileFromForm } from "@/lib/next/air-gapped";
 import { toActionResult } from "../_lib/action-errors";
 import { SIGNED_OUT, signInHref, userContext } from "../_lib/session";
 import { licenseSummary } from "../_lib/summary";
@@ -172,5 +174,41 @@ export async function revealKeyAction(licenseId: string): Promise<RevealResult> 
     return { ok: true, key };
   } catch {
     return { ok: false, message: "The key can’t be shown right now. Try again in a moment." };
+  }
+}
+
+/** Air-gapped: a request file in, a license file to download out (owners and admins). */
+export async function issueLicenseFileAction(
+  licenseId: string,
+  _prev: AirGappedResult,
+  formData: FormData,
+): Promise<AirGappedResult> {
+  const user = await sessionUser();
+  if (!user) return SIGNED_OUT;
+  try {
+    const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
+    const result = await licenseFileFromForm(formData, license.id, userContext(user, teamId));
+    if (result?.ok) refresh();
+    return result;
+  } catch (error) {
+    return toActionResult(error, "create the license file");
+  }
+}
+
+/** Air-gapped: the code an installation printed when it deleted its license file frees its slot. */
+export async function deactivationCodeAction(
+  licenseId: string,
+  _prev: AirGappedResult,
+  formData: FormData,
+): Promise<AirGappedResult> {
+  const user = await sessionUser();
+  if (!user) return SIGNED_OUT;
+  try {
+    const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
+    const result = await deactivationCodeFromForm(formData, license.id, userContext(user, teamId), "account");
+    refresh();
+    return result;
+  } catch (error) {
+    return toActionResult(error, "free the slot");
   }
 }

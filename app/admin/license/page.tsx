@@ -6,6 +6,7 @@ import { usageHistory } from "@ticketzero/core/license/usage";
 import type { Metadata } from "next";
 import { BillingCard } from "@/components/billing/billing-card";
 import { ActivateLicenseForm } from "@/components/license/activate-license-form";
+import { AirGappedPanel } from "@/components/license/air-gapped-panel";
 import { ClaimableLicenses } from "@/components/license/claimable-licenses";
 import { FeatureList } from "@/components/license/feature-list";
 import { formatDate } from "@/components/license/format";
@@ -23,11 +24,14 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ArrowRightIcon, ClockIcon, KeyIcon } from "@/components/ui/icons";
+import { licenseFileHref } from "@/lib/next/air-gapped";
 import { requireUser } from "../_lib/session";
 import {
   activateLicenseAction,
   claimLicenseAction,
   deactivateInstallationAction,
+  deactivationCodeAction,
+  issueLicenseFileAction,
   setPrimaryLicenseAction,
   startAccountTrialAction,
 } from "./actions";
@@ -269,13 +273,22 @@ export default async function LicenseBillingPage({
           <FeatureList features={status.features} plan={plan} />
           <div id="installations" className="scroll-mt-24">
             <InstallationsTable
-              installations={installationRows(installations)}
+              installations={installationRows(
+                installations,
+                canManage ? (instanceId) => licenseFileHref(license.id, instanceId) : undefined,
+              )}
               maxActivations={license.maxActivations}
               slots={status.slots}
               heartbeatWindow={heartbeatWords(license)}
               deactivateAction={canManage ? deactivateInstallationAction.bind(null, license.id) : undefined}
             />
           </div>
+          {canManage && usable ? (
+            <AirGappedPanel
+              issueAction={issueLicenseFileAction.bind(null, license.id)}
+              deactivateAction={deactivationCodeAction.bind(null, license.id)}
+            />
+          ) : null}
           <BillingCard licenseId={license.id} role={role ?? "viewer"} />
         </>
       ) : null}

@@ -21,8 +21,10 @@ import { revalidatePath } from "next/cache";
  * again (whatever the layout showed), calls lib/license/backoffice.ts, and
  * returns a StaffActionResult: a stable code and a sentence, never a stack.
  */
+import type { AirGappedResult } from "@/components/license/air-gapped-panel";
 import type { StaffActionResult } from "@/components/staff/action-result";
 import { staffAccess } from "@/lib/auth/staff";
+import { deactivationCodeFromForm, licenseFileFromForm } from "@/lib/next/air-gapped";
 
 const NOT_STAFF: StaffActionResult = {
   ok: false,
@@ -230,4 +232,38 @@ export async function staffReleaseSlotAction(licenseId: string, form: FormData):
     if (!isLicenseError(error)) console.error("[staff] release failed:", (error as Error)?.name);
   }
   refresh();
+}
+
+/** Air-gapped: a customer's request file in, a license file for this license out (counted like any activation). */
+export async function staffLicenseFileAction(
+  licenseId: string,
+  _prev: AirGappedResult,
+  form: FormData,
+): Promise<AirGappedResult> {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const result = await licenseFileFromForm(form, licenseId, staffContext(who.user, who.ip));
+    if (result?.ok) refresh();
+    return result;
+  } catch (error) {
+    return failure(error, "issue the license file");
+  }
+}
+
+/** Air-gapped: an installation's deactivation code frees its slot. */
+export async function staffDeactivationCodeAction(
+  licenseId: string,
+  _prev: AirGappedResult,
+  form: FormData,
+): Promise<AirGappedResult> {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const result = await deactivationCodeFromForm(form, licenseId, staffContext(who.user, who.ip), "staff");
+    refresh();
+    return result;
+  } catch (error) {
+    return failure(error, "free the slot");
+  }
 }

@@ -3,6 +3,7 @@ import { isPlanId, PLANS } from "@ticketzero/core/license/plans";
 import { config } from "@ticketzero/core/server/config";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { AirGappedPanel } from "@/components/license/air-gapped-panel";
 import { formatDate, formatDateTime, formatNumber } from "@/components/license/format";
 import { heartbeatWords, installationRows } from "@/components/license/installation-rows";
 import { InstallationsTable } from "@/components/license/installations-table";
@@ -21,11 +22,14 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ChartIcon } from "@/components/ui/icons";
 import { UsageBar } from "@/components/ui/progress";
 import { requireStaff } from "@/lib/auth/staff";
+import { licenseFileHref } from "@/lib/next/air-gapped";
 import {
   changeStateAction,
   extendAction,
   setLimitsAction,
   staffDeactivateAction,
+  staffDeactivationCodeAction,
+  staffLicenseFileAction,
   staffReleaseSlotAction,
 } from "../../_lib/actions";
 
@@ -182,13 +186,19 @@ export default async function StaffLicensePage({ params }: { params: Promise<{ i
       </div>
 
       <InstallationsTable
-        installations={installationRows(installations)}
+        installations={installationRows(installations, (instanceId) => licenseFileHref(license.id, instanceId))}
         maxActivations={license.maxActivations}
         slots={status.slots}
         heartbeatWindow={heartbeatWords(license)}
         deactivateAction={staffDeactivateAction.bind(null, license.id)}
         releaseAction={staffReleaseSlotAction.bind(null, license.id)}
         now={now}
+      />
+
+      <AirGappedPanel
+        audience="staff"
+        issueAction={staffLicenseFileAction.bind(null, license.id)}
+        deactivateAction={staffDeactivationCodeAction.bind(null, license.id)}
       />
 
       <div className="grid grid-cols-1 items-start gap-6">

@@ -156,6 +156,8 @@ export const licenses = pgTable(
   },
   (t) => [
     uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
+    // An air-gapped request names its license by the masked key (the proof picks among the few that share it).
+    index("licenses_key_masked_idx").on(t.keyMasked),
     index("licenses_team_idx").on(t.teamId),
     // The back office lists and exports newest first (a backward index scan).
     index("licenses_issued_idx").on(t.issuedAt, t.id),
@@ -193,6 +195,21 @@ export const activations = pgTable(
     deactivatedBy: text("deactivated_by"),
     /** When a deactivated row's slot is free again (at once for a swap, else its certificate's expiry). */
     slotFreesAt: tz("slot_frees_at"),
+    /**
+     * `online`, or `air_gapped`: activated by a request file and answered with a signed license
+     * file (docs/AIR-GAPPED.md). Air-gapped installations never check in, so the heartbeat leaves
+     * them alone; their slot is held until the file's expiry unless a deactivation code frees it.
+     */
+    kind: text("kind").notNull().default("online"),
+    /** Air-gapped: the installation's Ed25519 public key (base64url raw), bound into its license files. */
+    instancePublicKey: text("instance_public_key"),
+    /** Air-gapped: the current license file's id (`jti`); a deactivation code must name it. */
+    licenseFileId: text("license_file_id"),
+    /** Air-gapped: the nonce of the request the current license file answers (uploads are idempotent on it). */
+    licenseFileNonce: text("license_file_nonce"),
+    /** Air-gapped: the current license file (signed JSON; useless without the instance's private key), for re-download. */
+    licenseFile: text("license_file"),
+    licenseFileExpiresAt: tz("license_file_expires_at"),
   },
   (t) => [
     uniqueIndex("activations_license_instance_idx").on(t.licenseId, t.instanceId),

@@ -26,7 +26,23 @@ import { attachForUser } from "./teams";
 import type { SlotSummary } from "./types";
 
 export type ActivationRow = typeof activations.$inferSelect;
-export type ActivateInput = { licenseKey: string; instanceId?: string; instanceName?: string };
+/**
+ * An air-gapped activation (docs/AIR-GAPPED.md): the installation's public key and request nonce,
+ * and the signer of its license file, called inside the activation's transaction with the row
+ * locked, so the file, the slot and the row's expiry change together or not at all.
+ */
+export type AirGappedBinding = {
+  publicKey: string;
+  nonce: string;
+  fileExpiresAt: Date;
+  signFile: (license: LicenseRow, file: { id: string; instanceId: string; expiresAt: Date }) => string;
+};
+export type ActivateInput = {
+  licenseKey: string;
+  instanceId?: string;
+  instanceName?: string;
+  airGapped?: AirGappedBinding;
+};
 export type ActivateResult = { license: LicenseRow; activation: ActivationRow; created: boolean };
 /** Who deactivated an installation (stored in `deactivated_by`). */
 export type DeactivatedBy = "installation" | "account" | "staff" | "cli" | "heartbeat";
@@ -52,12 +68,33 @@ export function slotFactsSqlFor(license: LicenseRow, now: Date): string {
   return slotFactsJoin(`'${license.id}'::uuid`, `'${now.toISOString()}'::timestamptz`, `${Math.trunc(window)}`);
 }
 
+/**
+ * The columns an air-gapped activation sets: a new license file (new id). The caller raises the
+ * row's certificate expiry to the file's, so a held slot lasts as long as the file can run.
+ */
+function airGappedColumns(license: LicenseRow, instanceId: string, binding: AirGappedBinding) {
+  const file = { id: randomUUID(), instanceId, expiresAt: binding.fileExpiresAt };
+  return {
+    kind: "air_gapped",
+    instancePublicKey: binding.publicKey,
+    licenseFileId: file.id,
+    licenseFileNonce: binding.nonce,
+    licenseFile: binding.signFile(license, file),
+    licenseFileExpiresAt: file.expiresAt,
+  };
+}
+
 export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
   const now = ctx.now ?? new Date();
   const instanceId = input.instanceId ?? `inst-${randomUUID()}`;
   const parsed = parseKey(input.licenseKey);
   let refusedLicenseId: string | null = null;
-  const certificateUntil = new Date(now.getTime() + config().certificateTtlSeconds * 1000);
+  const onlineCertificateUntil = new Date(now.getTime() + config().certificateTtlSeconds * 1000);
+  // The longest any certificate or license file issued now can run: what a held slot must outlast.
+  const certificateUntil =
+    input.airGapped && input.airGapped.fileExpiresAt > onlineCertificateUntil
+      ? input.airGapped.fileExpiresAt
+      : onlineCertificateUntil;
   try {
     return await getDb().transaction(async (tx) => {
       const license = await findByKey(input.licenseKey, tx, true);
@@ -71,11 +108,32 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
         .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
         .for("update");
       const name = input.instanceName ? { instanceName: input.instanceName } : {};
+      const binding = input.airGapped;
+      const holdsSlot =
+        existing && (existing.deactivatedAt === null || (existing.slotFreesAt && existing.slotFreesAt > now));
+      if (binding && holdsSlot && existing.instancePublicKey && existing.instancePublicKey !== binding.publicKey) {
+        throw new LicenseError(
+          "INSTANCE_KEY_MISMATCH",
+          `Installation "${instanceId}" already holds a license file bound to another instance key. Deactivate it first, or make the request on that installation.`,
+        );
+      }
 
       if (existing && existing.deactivatedAt === null) {
+        if (binding && existing.licenseFileNonce === binding.nonce && existing.licenseFile) {
+          return { license, activation: existing, created: false }; // the same request again: the same file
+        }
         const [again] = await tx
           .update(activations)
-          .set({ lastSeenAt: now, ...name })
+          .set({
+            lastSeenAt: now,
+            ...name,
+            ...(binding
+              ? {
+                  ...airGappedColumns(license, instanceId, binding),
+                  certificateExpiresAt: sql`greatest(${activations.certificateExpiresAt}, ${binding.fileExpiresAt.toISOString()}::timestamptz)`,
+                }
+              : {}),
+          })
           .where(eq(activations.id, existing.id))
           .returning();
         return { license, activation: again!, created: false };
@@ -115,6 +173,7 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
         deactivatedAt: null,
         deactivatedBy: null,
         slotFreesAt: null,
+        ...(binding ? airGappedColumns(license, instanceId, binding) : {}),
       };
       const [activation] = existing
         ? await tx
@@ -128,12 +187,17 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
             .returning()
         : await tx
             .insert(activations)
-            .values({ licenseId: license.id, instanceId, ...fresh, certificateExpiresAt: certificateUntil })
+            .values({
+              licenseId: license.id,
+              instanceId,
+              ...fresh,
+              certificateExpiresAt: certificateUntil,
+            })
             .returning();
       await recordAudit(tx, ctx, {
         licenseId: license.id,
         action: reclaim ? "activation.reclaimed" : "activation.created",
-        detail: { instanceId, instanceName: activation!.instanceName },
+        detail: { instanceId, instanceName: activation!.instanceName, ...(binding ? { airGapped: true } : {}) },
       });
       await tx.update(licenses).set({ updatedAt: now }).where(eq(licenses.id, license.id));
       return { license, activation: activation!, created: true };
@@ -172,6 +236,8 @@ export async function deactivateInstallation(
   instanceId: string,
   ctx: Context,
   by: DeactivatedBy = "installation",
+  /** An air-gapped installation's verified deactivation code names this license file (offline.ts). */
+  removalProof?: { licenseFileId: string },
 ): Promise<DeactivateResult> {
   const now = ctx.now ?? new Date();
   return getDb().transaction(async (tx) => {
@@ -185,6 +251,7 @@ export async function deactivateInstallation(
       .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
       .for("update");
     if (!row) throw new LicenseError("INSTANCE_NOT_ACTIVATED", `Installation "${instanceId}" is not activated.`);
+    if (removalProof) return freeByRemovalProof(tx, license, row, removalProof.licenseFileId, now, ctx, by);
     if (row.deactivatedAt) {
       return {
         instanceId,
@@ -196,7 +263,8 @@ export async function deactivateInstallation(
     }
     const certificateEnd = row.certificateExpiresAt && row.certificateExpiresAt > now ? row.certificateExpiresAt : null;
     const before = await slotsOf(tx, license, now);
-    const swapUsed = certificateEnd !== null && by !== "heartbeat" && before.swapsLeft > 0;
+    // A license file outlives the 30-day swap window, so only its deactivation code frees its slot early.
+    const swapUsed = certificateEnd !== null && by !== "heartbeat" && row.kind !== "air_gapped" && before.swapsLeft > 0;
     const slotFreesAt = certificateEnd && !swapUsed ? certificateEnd : now;
     await tx
       .update(activations)
@@ -211,6 +279,49 @@ export async function deactivateInstallation(
     });
     return { instanceId, slotFreesAt, swapUsed, alreadyDeactivated: false, slots };
   });
+}
+
+/**
+ * An air-gapped installation deleted its license file and signed a code saying so: its slot is
+ * free at once, with no swap spent, whether it was still active or already deactivated with
+ * its slot held. A code for an older file than the current one frees nothing.
+ */
+async function freeByRemovalProof(
+  tx: DbOrTx,
+  license: LicenseRow,
+  row: ActivationRow,
+  licenseFileId: string,
+  now: Date,
+  ctx: Context,
+  by: DeactivatedBy,
+): Promise<DeactivateResult> {
+  if (row.kind !== "air_gapped" || row.licenseFileId !== licenseFileId) {
+    throw new LicenseError(
+      "DEACTIVATION_CODE_STALE",
+      `This deactivation code is for an older license file of installation "${row.instanceId}" than its current one: make a new code on the installation.`,
+    );
+  }
+  const held = row.deactivatedAt !== null && row.slotFreesAt !== null && row.slotFreesAt > now;
+  if (row.deactivatedAt && !held) {
+    return {
+      instanceId: row.instanceId,
+      slotFreesAt: row.slotFreesAt ?? row.deactivatedAt,
+      swapUsed: false,
+      alreadyDeactivated: true,
+      slots: await slotsOf(tx, license, now),
+    };
+  }
+  await tx
+    .update(activations)
+    .set({ deactivatedAt: row.deactivatedAt ?? now, deactivatedBy: row.deactivatedBy ?? by, slotFreesAt: now })
+    .where(eq(activations.id, row.id));
+  const slots = await slotsOf(tx, license, now);
+  await recordAudit(tx, ctx, {
+    licenseId: license.id,
+    action: "activation.removed",
+    detail: { instanceId: row.instanceId, by, airGapped: true, deactivationCode: true, slotFreesAt: now.toISOString() },
+  });
+  return { instanceId: row.instanceId, slotFreesAt: now, swapUsed: false, alreadyDeactivated: false, slots };
 }
 
 /**

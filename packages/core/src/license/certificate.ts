@@ -24,9 +24,31 @@ export type CertificateClaims = {
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
+/**
+ * An air-gapped installation's license file (docs/AIR-GAPPED.md): the certificate's claims bound
+ * to the installation's own key and request, under its own header type so neither token passes
+ * for the other.
+ */
+export type LicenseFileClaims = CertificateClaims & {
+  /** The installation's Ed25519 public key (base64url raw). */
+  ipk: string;
+  nonce: string;
+  jti: string;
+  licenseExpiresAt: string;
+};
+export const LICENSE_FILE_TYP = "tz-license-file+jwt";
+
 export function signCertificate(claims: CertificateClaims): string {
+  return signJws(claims, "JWT");
+}
+
+export function signLicenseFileToken(claims: LicenseFileClaims): string {
+  return signJws(claims, LICENSE_FILE_TYP);
+}
+
+function signJws(claims: object, typ: string): string {
   const { kid, privateKey } = secrets().signingKeys[0]!;
-  const header = b64url(JSON.stringify({ alg: "EdDSA", typ: "JWT", kid }));
+  const header = b64url(JSON.stringify({ alg: "EdDSA", typ, kid }));
   const payload = b64url(JSON.stringify(claims));
   const input = `${header}.${payload}`;
   return `${input}.${sign(null, Buffer.from(input), privateKey).toString("base64url")}`;

@@ -150,6 +150,7 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
           from activations a
           join licenses l on l.id = a.license_id
          where a.deactivated_at is null
+           and a.kind = 'online' -- air-gapped installations never check in
            and l.state = 'active' and l.expires_at > ${at}
            and coalesce(l.heartbeat_window_seconds, ${ttl}::int) > 0
            and a.last_seen_at < ${at} - make_interval(secs => coalesce(l.heartbeat_window_seconds, ${ttl}::int))

@@ -189,6 +189,8 @@ export async function installationsOf(licenseId: string, db: DbOrTx = getDb()) {
       deactivatedBy: activations.deactivatedBy,
       slotFreesAt: activations.slotFreesAt,
       certificateExpiresAt: activations.certificateExpiresAt,
+      kind: activations.kind,
+      licenseFileExpiresAt: activations.licenseFileExpiresAt,
     })
     .from(activations)
     .where(eq(activations.licenseId, licenseId))

@@ -60,6 +60,8 @@ const EnvSchema = z
     CERTIFICATE_TTL_SECONDS: count(7 * 24 * 3600).pipe(z.number().max(30 * 24 * 3600, "is at most 30 days (2592000)")),
     CHECK_IN_WRITE_SECONDS: count(60),
     UPGRADE_GRACE_DAYS: count(14),
+    // A license file (air-gapped installations) is renewed by hand: long, but not past a year.
+    OFFLINE_LICENSE_MAX_DAYS: count(90).pipe(z.number().min(1, "is at least 1").max(366, "is at most 366 days")),
     REMINDERS_INTERVAL_MINUTES: count(60),
     JOBS: z.preprocess(
       (value) => {
@@ -139,6 +141,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     /** How often an installation's last check-in is written, at most. */
     checkInWriteSeconds: e.CHECK_IN_WRITE_SECONDS,
     upgradeGraceDays: e.UPGRADE_GRACE_DAYS,
+    /** Longest validity of an air-gapped installation's license file (capped by the license's expiry). */
+    offlineLicenseMaxDays: e.OFFLINE_LICENSE_MAX_DAYS,
     /** Minutes between reminder-mail runs (a job-runner cron task, once per schedule across all app processes; 0: none). */
     remindersIntervalMinutes: e.REMINDERS_INTERVAL_MINUTES,
     /** The PostgreSQL job runner (graphile-worker) in each app process; JOBS=off for tools and tests. */

@@ -1,0 +1,243 @@
+/**
+ * The portal's side of air-gapped activation (docs/AIR-GAPPED.md), against PostgreSQL.
+ *
+ * Invariants attacked here:
+ * - installations able to run (active, or holding an unexpired license file) never exceed
+ *   `maxActivations`, however many request files are uploaded at once, mixed with online activations;
+ * - a request file or code that is malformed, forged, for another license or stale changes nothing;
+ * - a license file never outlives the license, and a held slot lasts as long as the file.
+ */
+import { getDb } from "@ticketzero/core/db/client";
+import { activateLicense, deactivateInstallation } from "@ticketzero/core/license/activations";
+import { publicJwks } from "@ticketzero/core/license/certificate";
+import { cullSilentInstallations } from "@ticketzero/core/license/heartbeats";
+import { statusByKey } from "@ticketzero/core/license/license-status";
+import { issueLicense, suspendLicense } from "@ticketzero/core/license/licenses";
+import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
+import { sql } from "drizzle-orm";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import { testInstallation } from "../support/air-gapped-installation";
+import { testEmail } from "../support/http";
+
+const ctx = { actor: "test:air-gapped" };
+
+async function license(maxActivations = 2, days = 365) {
+  return issueLicense(
+    {
+      plan: "professional",
+      email: testEmail("airgap"),
+      limits: { maxActivations },
+      expiresAt: new Date(Date.now() + days * 86_400_000),
+    },
+    { actor: "test" },
+  );
+}
+
+async function fileClaims(fileText: string) {
+  const file = JSON.parse(fileText) as { type: string; v: number; license: string; keySetTokens: string[] };
+  expect(file).toMatchObject({ type: "ticketzero-license-file", v: 1 });
+  expect(file.keySetTokens.length).toBeGreaterThan(0);
+  const jwks = createLocalJWKSet(publicJwks() as unknown as Parameters<typeof createLocalJWKSet>[0]);
+  const { payload } = await jwtVerify(file.license, jwks, { algorithms: ["EdDSA"], typ: "tz-license-file+jwt" });
+  return { header: decodeProtectedHeader(file.license), payload: payload as Record<string, unknown> };
+}
+
+async function slotsUsed(key: string) {
+  return (await statusByKey(key, null)).slots?.used;
+}
+
+async function rowsOf(licenseId: string) {
+  return [
+    ...(await getDb().execute<{
+      instance_id: string;
+      kind: string;
+      deactivated_at: Date | null;
+      slot_frees_at: Date | null;
+    }>(
+      sql`select instance_id, kind, deactivated_at, slot_frees_at from activations where license_id = ${licenseId} order by instance_id`,
+    )),
+  ];
+}
+
+describe("air-gapped activation: request file → license file", () => {
+  it("answers a signed license file bound to the installation, and takes a slot", async () => {
+    const { license: row, key } = await license(2, 30);
+    const installation = testInstallation();
+    const issued = await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    const { header, payload } = await fileClaims(issued.fileText);
+    expect(header).toMatchObject({ alg: "EdDSA", typ: "tz-license-file+jwt" });
+    expect(payload).toMatchObject({
+      lid: row.id,
+      plan: "professional",
+      instanceId: installation.instanceId,
+      ipk: installation.publicKey,
+      limits: { maxClients: row.maxClients, maxTicketsPerMonth: row.maxTicketsPerMonth, maxActivations: 2 },
+    });
+    // Never past the license's own end (30 days here, under the 90-day maximum).
+    expect(payload.exp as number).toBeLessThanOrEqual(Math.floor(row.expiresAt.getTime() / 1000));
+    expect(issued.expiresAt.getTime()).toBeLessThanOrEqual(row.expiresAt.getTime());
+    expect(await slotsUsed(key)).toBe(1);
+    expect((await rowsOf(row.id))[0]).toMatchObject({ kind: "air_gapped", deactivated_at: null });
+  });
+
+  it("caps the file at OFFLINE_LICENSE_MAX_DAYS (90) for a longer license", async () => {
+    const { license: row, key } = await license(1, 365);
+    const issued = await issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx);
+    const days = (issued.expiresAt.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+  });
+
+  it("the same request twice answers the same file; a new request (renewal) a new file for the same slot", async () => {
+    const { license: row, key } = await license(1);
+    const installation = testInstallation();
+    const request = installation.request(key);
+    const first = await issueLicenseFile(request, { licenseId: row.id }, ctx);
+    const again = await issueLicenseFile(request, { licenseId: row.id }, ctx);
+    expect(again.fileText).toBe(first.fileText);
+    const renewed = await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    expect(renewed.renewal).toBe(true);
+    const [a, b] = [await fileClaims(first.fileText), await fileClaims(renewed.fileText)];
+    expect(b.payload.jti).not.toBe(a.payload.jti);
+    expect(b.payload.nonce).not.toBe(a.payload.nonce);
+    expect(await slotsUsed(key)).toBe(1);
+  });
+
+  it("holds maxActivations exactly when request files and online activations race", async () => {
+    const { license: row, key } = await license(2);
+    const uploads = Array.from({ length: 6 }, () =>
+      issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx),
+    );
+    const online = Array.from({ length: 3 }, (_, i) =>
+      activateLicense({ licenseKey: key, instanceId: `online-${i}-${Date.now()}` }, ctx),
+    );
+    const results = await Promise.allSettled([...uploads, ...online]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code);
+    expect(won).toHaveLength(2);
+    expect(new Set(refused)).toEqual(new Set(["ACTIVATION_LIMIT_REACHED"]));
+    expect(await slotsUsed(key)).toBe(2);
+    expect((await rowsOf(row.id)).filter((r) => r.deactivated_at === null)).toHaveLength(2);
+  });
+
+  it("refuses malformed, forged, foreign and stale requests with a stable code and changes nothing", async () => {
+    const { license: row, key } = await license(3);
+    const other = await license(3);
+    const installation = testInstallation();
+    const good = JSON.parse(installation.request(key)) as Record<string, string>;
+    const cases: Array<[string, string]> = [
+      ["not json {", "INVALID_REQUEST_FILE"],
+      [JSON.stringify({ ...good, extra: 1 }), "INVALID_REQUEST_FILE"],
+      [JSON.stringify({ ...good, signature: good.proof }), "INVALID_REQUEST_FILE"],
+      [JSON.stringify({ ...good, request: good.request!.slice(0, -2) }), "INVALID_REQUEST_FILE"],
+      [`{"x":"${"a".repeat(17_000)}"}`, "INVALID_REQUEST_FILE"],
+      [installation.request(key, { payload: { instanceId: "bad id; drop table" } }), "INVALID_REQUEST_FILE"],
+      [installation.request(key, { payload: { surprise: true } }), "INVALID_REQUEST_FILE"],
+      [installation.request(key, { proofKey: other.key }), "REQUEST_FOR_OTHER_LICENSE"],
+      [installation.request(other.key), "REQUEST_FOR_OTHER_LICENSE"],
+      [
+        installation.request(key, { payload: { createdAt: new Date(Date.now() - 31 * 86_400_000).toISOString() } }),
+        "REQUEST_EXPIRED",
+      ],
+    ];
+    for (const [text, code] of cases) {
+      await expect(issueLicenseFile(text, { licenseId: row.id }, ctx), code).rejects.toMatchObject({ code });
+    }
+    expect(await rowsOf(row.id)).toHaveLength(0);
+  });
+
+  it("refuses another instance key for an instance id that holds a file, and a suspended license", async () => {
+    const { license: row, key } = await license(3);
+    const installation = testInstallation();
+    await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    const impostor = testInstallation(installation.instanceId);
+    await expect(issueLicenseFile(impostor.request(key), { licenseId: row.id }, ctx)).rejects.toMatchObject({
+      code: "INSTANCE_KEY_MISMATCH",
+    });
+    await suspendLicense(key, ctx);
+    await expect(issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx)).rejects.toMatchObject({
+      code: "LICENSE_SUSPENDED",
+    });
+    expect(await rowsOf(row.id)).toHaveLength(1);
+  });
+
+  it("finds the license by the proof alone for a staff-wide upload", async () => {
+    const { license: row, key } = await license(1);
+    const issued = await issueLicenseFile(testInstallation().request(key), { anyLicense: true }, ctx);
+    expect(issued.license.id).toBe(row.id);
+  });
+
+  it("the heartbeat never deactivates an air-gapped installation", async () => {
+    const { license: row, key } = await license(2);
+    await issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx);
+    const run = await cullSilentInstallations(new Date(Date.now() + 60 * 86_400_000), {
+      licenseIds: [row.id],
+      mail: false,
+    });
+    expect(run.culled).toHaveLength(0);
+  });
+});
+
+describe("air-gapped deactivation", () => {
+  async function airGapped(maxActivations = 1) {
+    const { license: row, key } = await license(maxActivations);
+    const installation = testInstallation();
+    const issued = await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    const { payload } = await fileClaims(issued.fileText);
+    return { row, key, installation, jti: payload.jti as string };
+  }
+
+  it("a signed code frees the slot at once without spending a swap; the same code again changes nothing", async () => {
+    const { row, key, installation, jti } = await airGapped();
+    const swapsBefore = (await statusByKey(key, null)).slots?.swapsLeft;
+    const code = installation.deactivationCode(row.id, jti);
+    const freed = await deactivateWithCode(code, { licenseId: row.id }, ctx, "account");
+    expect(freed).toMatchObject({ alreadyDeactivated: false, swapUsed: false });
+    expect(await slotsUsed(key)).toBe(0);
+    expect((await statusByKey(key, null)).slots?.swapsLeft).toBe(swapsBefore);
+    // Pasted with line breaks, twice: the earlier result.
+    const again = await deactivateWithCode(
+      `${code.slice(0, 40)}\n${code.slice(40)}`,
+      { licenseId: row.id },
+      ctx,
+      "account",
+    );
+    expect(again.alreadyDeactivated).toBe(true);
+    await activateLicense({ licenseKey: key, instanceId: "replacement" }, ctx);
+  });
+
+  it("refuses forged, foreign and stale codes, and frees nothing", async () => {
+    const { row, key, installation, jti } = await airGapped();
+    const stranger = testInstallation(installation.instanceId);
+    const other = await license(1);
+    const cases: Array<[string, string, { licenseId: string }]> = [
+      ["TZDC1.garbage", "INVALID_DEACTIVATION_CODE", { licenseId: row.id }],
+      ["", "INVALID_DEACTIVATION_CODE", { licenseId: row.id }],
+      [
+        installation.deactivationCode(row.id, jti, stranger.privateKey),
+        "INVALID_DEACTIVATION_CODE",
+        { licenseId: row.id },
+      ],
+      [installation.deactivationCode(row.id, jti), "INVALID_DEACTIVATION_CODE", { licenseId: other.license.id }],
+      [installation.deactivationCode(row.id, "an-older-file"), "DEACTIVATION_CODE_STALE", { licenseId: row.id }],
+    ];
+    for (const [code, expected, scope] of cases) {
+      await expect(deactivateWithCode(code, scope, ctx, "account"), expected).rejects.toMatchObject({ code: expected });
+    }
+    expect(await slotsUsed(key)).toBe(1);
+  });
+
+  it("without its code, the slot is held until the file expires (no swap); the code still frees it", async () => {
+    const { row, key, installation, jti } = await airGapped(1);
+    const plain = await deactivateInstallation({ licenseId: row.id }, installation.instanceId, ctx, "account");
+    expect(plain.swapUsed).toBe(false);
+    expect(plain.slotFreesAt.getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
+    await expect(activateLicense({ licenseKey: key, instanceId: "next-one" }, ctx)).rejects.toMatchObject({
+      code: "ACTIVATION_LIMIT_REACHED",
+    });
+    await deactivateWithCode(installation.deactivationCode(row.id, jti), { licenseId: row.id }, ctx, "account");
+    await activateLicense({ licenseKey: key, instanceId: "next-one" }, ctx);
+    expect(await slotsUsed(key)).toBe(1);
+  });
+});
