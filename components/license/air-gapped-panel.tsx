@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useId } from "react";
+import { useActionState, useId, useState } from "react";
 import { Alert } from "../ui/alert";
 import { Button, buttonClasses } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
@@ -14,6 +14,9 @@ export type AirGappedResult = {
   /** After a request file: where the license file downloads from. */
   download?: { href: string; fileName: string };
 } | null;
+
+/** A request file is at most 16 KiB (docs/AIR-GAPPED.md); anything larger is the wrong file. */
+const REQUEST_FILE_MAX_BYTES = 16 * 1024;
 
 export type AirGappedAction = (prev: AirGappedResult, formData: FormData) => Promise<AirGappedResult>;
 
@@ -70,6 +73,14 @@ export function AirGappedPanel({ issueAction, deactivateAction, audience = "acco
   const [freed, free, freeing] = useActionState<AirGappedResult, FormData>(deactivateAction, null);
   const uid = useId();
   const headingId = `${uid}-heading`;
+  // Said before anything is sent: a wrong (large) file never reaches the server.
+  const [wrongFile, setWrongFile] = useState<string | null>(null);
+  const checkFile = (file: File | undefined) =>
+    setWrongFile(
+      file && file.size > REQUEST_FILE_MAX_BYTES
+        ? `${file.name} is ${Math.ceil(file.size / 1024)} KiB: an activation request file is at most 16 KiB. Choose the file tz-license offline-request wrote.`
+        : null,
+    );
 
   return (
     <Card as="section" aria-labelledby={headingId} id="air-gapped" className="scroll-mt-24">
@@ -83,7 +94,13 @@ export function AirGappedPanel({ issueAction, deactivateAction, audience = "acco
         }
       />
       <div className="grid grid-cols-1 gap-8 lg:grid-cols-2">
-        <form action={issue} className="min-w-0 space-y-3">
+        <form
+          action={issue}
+          onSubmit={(event) => {
+            if (wrongFile) event.preventDefault();
+          }}
+          className="min-w-0 space-y-3"
+        >
           <h3 className="font-semibold text-slate-900">1. License an installation</h3>
           <ol className="list-decimal space-y-1 pl-5 text-sm text-slate-600">
             <li>
@@ -104,10 +121,20 @@ export function AirGappedPanel({ issueAction, deactivateAction, audience = "acco
             type="file"
             required
             accept=".json,application/json"
-            aria-describedby={issued && !issued.ok ? `${uid}-issue-error` : undefined}
+            onChange={(event) => checkFile(event.currentTarget.files?.[0])}
+            aria-invalid={wrongFile ? true : undefined}
+            aria-describedby={wrongFile ? `${uid}-wrong-file` : issued && !issued.ok ? `${uid}-issue-error` : undefined}
             className="block w-full min-w-0 text-sm text-slate-700 file:mr-3 file:rounded-lg file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:font-semibold file:text-slate-800 hover:file:bg-slate-200"
           />
-          <Outcome state={issued} failedTitle="No license file issued" id={`${uid}-issue-error`} />
+          {wrongFile ? (
+            <div id={`${uid}-wrong-file`}>
+              <Alert tone="error" title="That is not a request file">
+                <p>{wrongFile}</p>
+              </Alert>
+            </div>
+          ) : (
+            <Outcome state={issued} failedTitle="No license file issued" id={`${uid}-issue-error`} />
+          )}
           <Button type="submit" pending={issuing} icon={<CloudOffIcon />} className="w-full sm:w-auto">
             Create license file
           </Button>

@@ -51,7 +51,9 @@ export function formsIn(html: string): Form[] {
       const field = attributes(input[2]!);
       if (!field.name || field.disabled !== undefined) continue;
       const type = (field.type ?? "text").toLowerCase();
-      if (["submit", "button", "image", "reset", "file"].includes(type)) continue;
+      if (["submit", "button", "image", "reset"].includes(type)) continue;
+      // A file field is listed so a test can find its form and give it a File; empty, it is what a
+      // browser sends with no file chosen (an empty part), as far as the server can tell.
       if ((type === "checkbox" || type === "radio") && field.checked === undefined) continue;
       fields.push([field.name, field.value ?? ""]);
     }
@@ -89,8 +91,8 @@ export function actionIdOf(form: Form): string {
   throw new Error(`the form carries no server action (fields: ${form.fields.map(([n]) => n).join(", ")})`);
 }
 
-/** A multipart/form-data body, encoded the way a browser encodes it. */
-export async function multipart(fields: [string, string][]): Promise<{ body: Buffer; contentType: string }> {
+/** A multipart/form-data body, encoded the way a browser encodes it (a File is a file field). */
+export async function multipart(fields: [string, string | File][]): Promise<{ body: Buffer; contentType: string }> {
   const data = new FormData();
   for (const [name, value] of fields) data.append(name, value);
   const request = new Request("http://form.invalid/", { method: "POST", body: data });
@@ -189,11 +191,11 @@ export async function postForm(
   client: Client,
   page: string,
   form: Form,
-  values: Record<string, string> = {},
+  values: Record<string, string | File> = {},
   options: SubmitOptions = {},
 ): Promise<Submission> {
   actionIdOf(form); // the form must be a server action's, or this is not the test it claims to be
-  const fields = form.fields.map(([name, value]): [string, string] => [name, values[name] ?? value]);
+  const fields = form.fields.map(([name, value]): [string, string | File] => [name, values[name] ?? value]);
   for (const [name, value] of Object.entries(values)) if (!fields.some(([n]) => n === name)) fields.push([name, value]);
   const { body, contentType } = await multipart(fields);
   const target =

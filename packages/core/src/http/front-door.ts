@@ -9,6 +9,7 @@ import { config } from "../server/config";
 import { isOutboxEnabled } from "../server/mail";
 import { type ApiResponse, json } from "./api";
 import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
+import { SERVER_ACTION_BODY_LIMIT_BYTES } from "./limits";
 
 /** Every JSON endpoint and its methods (the route handlers under app/ serve the same paths). */
 export const API_METHODS: Record<string, string[]> = {
@@ -57,6 +58,16 @@ export function preflight(req: IncomingMessage): ApiResponse | null {
   const origin = req.headers.origin;
   if (method === "POST" && origin !== undefined && !isSameOrigin(origin, req.headers.host)) {
     return json(403, { error: { code: "BAD_ORIGIN", message: "Cross-origin request refused." } });
+  }
+  // Over Next.js's server action limit, Next.js answers a bare 500: the same refusal as the API's instead.
+  const length = Number(req.headers["content-length"]);
+  if (method === "POST" && Number.isFinite(length) && length > SERVER_ACTION_BODY_LIMIT_BYTES) {
+    return json(413, {
+      error: {
+        code: "PAYLOAD_TOO_LARGE",
+        message: `The form sent more than ${SERVER_ACTION_BODY_LIMIT_BYTES / 1024} KB. Nothing was changed.`,
+      },
+    });
   }
   return null;
 }
