@@ -187,12 +187,15 @@ def _stop(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 @pytest.fixture(scope="session")
-def portal() -> Iterator[Portal]:
-    base_env = node_env({"APP_ENV": "development"})
-    build = subprocess.run(
-        ["node", "--import", "tsx", "scripts/build-core.ts"], cwd=REPO_ROOT, env=base_env, capture_output=True, text=True
-    )
+def core_built() -> None:
+    """node_modules/@ticketzero/core built from packages/core/src (what `npm run build:core` does)."""
+    build = run_node(["scripts/build-core.ts"], node_env())
     assert build.returncode == 0, f"build:core failed:\n{build.stdout}\n{build.stderr}"
+
+
+@pytest.fixture(scope="session")
+def portal(core_built: None) -> Iterator[Portal]:
+    base_env = node_env({"APP_ENV": "development"})
     given = os.environ.get("TZ_TEST_SERVER_URL")
     if given:
         portal = Portal(given.rstrip("/"), base_env)
