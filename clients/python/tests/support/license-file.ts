@@ -58,7 +58,7 @@ export function verifyActivationRequest(text: string, licenseKey: string) {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new RequestRefused("REQUEST_FOR_OTHER_LICENSE", "the proof does not verify with this license key");
   }
-  const payload = JSON.parse(Buffer.from(request, "base64url").toString("utf8")) as Record<string, unknown>;
+  const payload = JSON.parse(Buffer.from(String(request), "base64url").toString("utf8")) as Record<string, unknown>;
   const members = ["v", "keyMasked", "instanceId", "instanceName", "publicKey", "nonce", "createdAt", "client"];
   if (Object.keys(payload).sort().join() !== [...members].sort().join()) {
     throw new RequestRefused("INVALID_REQUEST_FILE", `payload members are ${Object.keys(payload).join(",")}`);
@@ -76,8 +76,7 @@ export async function issueLicenseFileForTests(requestText: string, licenseKey: 
   const now = Math.floor(Date.now() / 1000);
   const iat = overrides.iat ?? now;
   const exp =
-    overrides.exp ??
-    Math.min(Math.floor(license.expiresAt.getTime() / 1000), iat + OFFLINE_LICENSE_MAX_DAYS * 86_400);
+    overrides.exp ?? Math.min(Math.floor(license.expiresAt.getTime() / 1000), iat + OFFLINE_LICENSE_MAX_DAYS * 86_400);
   const claims = {
     iss: "ticketzero-license-portal",
     sub: license.id,
