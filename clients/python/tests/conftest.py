@@ -111,7 +111,18 @@ class Portal:
         return str(self.cli(*args)["licenseKey"])
 
     def license_file(self, request_path: str, key: str, **overrides: Any) -> str:
-        """A license file for a request, signed with the server's key (tests/support/license-file.ts)."""
+        """The license file the portal answers for a request: without overrides, the real one (the
+        server CLI's `license-file`, which takes the slot as License & Billing does); with overrides,
+        a forged one signed with the server's key (tests/support/license-file.ts) for the import rules."""
+        if not overrides:
+            handle, out = tempfile.mkstemp(prefix="tz-py-license-", suffix=".json")
+            os.close(handle)
+            try:
+                self.cli("license-file", "--request", request_path, "--out", out)
+                with open(out, encoding="utf-8") as fh:
+                    return fh.read()
+            finally:
+                os.unlink(out)
         args = ["clients/python/tests/support/license-file.ts", "--request", request_path, "--key", key]
         for name, value in overrides.items():
             args += [f"--{name.replace('_', '-')}", str(value)]

@@ -161,10 +161,3 @@ def test_offline_deactivation_code_verifies_and_the_old_file_cannot_return(porta
     assert err.value.code == "LICENSE_FILE_INVALID"
     with pytest.raises(LicenseError):
         manager.deactivate_offline()
-
-
-def test_the_portal_side_refuses_a_request_made_with_another_key(portal, gapped):
-    manager, request_path, _ = gapped
-    other_key = portal.issue("starter")
-    with pytest.raises(AssertionError, match="REQUEST_FOR_OTHER_LICENSE"):
-        portal.license_file(request_path, other_key)

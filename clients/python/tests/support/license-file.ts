@@ -1,11 +1,10 @@
 /**
- * Test stand-in for the portal's side of air-gapped activation (docs/AIR-GAPPED.md): turns an
- * activation request file into a signed license file, with the server's signing key (`secrets()`,
- * the development secrets.json of DATA_DIR) and the license as the database holds it.
- *
- * `issueLicenseFileForTests` has the shape the real core function (packages/core/src/license/
- * offline.ts, being built) is expected to have; once it exists, this file calls it instead. It
- * checks only what the tests need (format, proof, signature); no activation slot is taken.
+ * Forges license files for the import-rule tests (docs/AIR-GAPPED.md): signed with the server's
+ * real signing key (`secrets()`, the development secrets.json of DATA_DIR), but with a claim
+ * overridden (another instance, key or nonce, wrong times, an online certificate's `typ`) — files
+ * the portal itself never issues. The real license file comes from the portal
+ * (packages/core/src/license/offline.ts, through the server CLI's `license-file`, conftest.py).
+ * No activation slot is taken.
  *
  *   node --import tsx clients/python/tests/support/license-file.ts --request FILE --key KEY
  *        [--iat EPOCH] [--exp EPOCH] [--instance-id ID] [--ipk B64U] [--nonce N] [--typ T]
