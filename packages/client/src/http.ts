@@ -1,4 +1,4 @@
-import { CLIENT_CODES, LicenseError } from "./errors";
+import { CLIENT_CODES, LicenseError } from "./errors.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 export type SleepFn = (ms: number) => Promise<void>;

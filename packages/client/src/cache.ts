@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { JsonWebKeySet, LicenseStatusBody } from "./types";
+import type { JsonWebKeySet, LicenseStatusBody } from "./types.js";
 
 /**
  * The offline cache: the guide's `license.json`, AES-256-GCM (authenticated). There is no key

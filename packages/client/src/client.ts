@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
-import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache";
+import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache.js";
 import {
   type CertificateCheck,
   isUnknownKid,
@@ -8,10 +8,10 @@ import {
   proveKeys,
   sanitiseJwks,
   verifyCertificate,
-} from "./certificate";
-import { CLIENT_CODES, LicenseError } from "./errors";
-import { featureName, hasFeature } from "./features";
-import { type AttemptEvent, createHttp, type FetchLike, HttpError, type SleepFn, UnreachableError } from "./http";
+} from "./certificate.js";
+import { CLIENT_CODES, LicenseError } from "./errors.js";
+import { featureName, hasFeature } from "./features.js";
+import { type AttemptEvent, createHttp, type FetchLike, HttpError, type SleepFn, UnreachableError } from "./http.js";
 import type {
   ActivationResult,
   CertificateClaims,
@@ -22,8 +22,8 @@ import type {
   UsageLimits,
   UsageReport,
   ValidationResult,
-} from "./types";
-import { VENDOR_JWKS } from "./vendor-keys";
+} from "./types.js";
+import { VENDOR_JWKS } from "./vendor-keys.js";
 
 export type LicenseClientOptions = {
   /** Base URL of the license server, e.g. `https://licenses.ticketzero.ai`. */
@@ -38,7 +38,7 @@ export type LicenseClientOptions = {
   dataDir: string;
   /**
    * The trust anchor: the vendor's signing keys (JWKS). Replaces the keys shipped in
-   * `lib/client/vendor-keys.ts`. Newer keys are learned only from a key set signed by a key
+   * `packages/client/src/vendor-keys.ts`. Newer keys are learned only from a key set signed by a key
    * already trusted (`keySetTokens` of `GET /api/public-key`).
    */
   jwks?: JsonWebKeySet;
@@ -223,14 +223,14 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   const tofu = options.trustOnFirstUse === true;
   if (tofu && process.env.NODE_ENV === "production") {
     throw new TypeError(
-      "createLicenseClient: trustOnFirstUse is refused when NODE_ENV=production; pass the vendor's keys as jwks (or ship lib/client/vendor-keys.ts)",
+      "createLicenseClient: trustOnFirstUse is refused when NODE_ENV=production; pass the vendor's keys as jwks (or ship packages/client/src/vendor-keys.ts)",
     );
   }
   /** The trust anchors: the configured key set, else the shipped one. Never the cache. */
   const anchors: JsonWebKeySet | null = configuredJwks ?? sanitiseJwks(VENDOR_JWKS);
   if (!anchors && !tofu) {
     throw new TypeError(
-      "createLicenseClient: no trust anchor for license certificates: pass jwks (the vendor's JWKS, obtained over a channel you trust), ship lib/client/vendor-keys.ts (npm run client:pin-keys), or choose trustOnFirstUse: true (development only)",
+      "createLicenseClient: no trust anchor for license certificates: pass jwks (the vendor's JWKS, obtained over a channel you trust), ship packages/client/src/vendor-keys.ts (npm run client:pin-keys), or choose trustOnFirstUse: true (development only)",
     );
   }
 
