@@ -1,4 +1,4 @@
-import { GENERATED_FEATURES } from "./features.generated.js";
+import { GENERATED_FEATURES, GENERATED_PLAN_NAMES } from "./features.generated.js";
 
 /**
  * Feature keys and display names (PRODUCT.md "Plans"), generated from the catalog the server uses
@@ -13,6 +13,11 @@ export function normaliseFeature(value: string): string {
     .trim()
     .toLowerCase()
     .replace(/[\s-]+/g, "_");
+}
+
+/** A plan's display name ("professional" → "Professional"; an unknown plan keeps its id). */
+export function planName(plan: string): string {
+  return GENERATED_PLAN_NAMES[plan] ?? plan;
 }
 
 /** Returns the feature's display name for a key (falls back to the key). */
