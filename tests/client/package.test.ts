@@ -24,12 +24,12 @@ let closedUrl: string;
 
 /** The environment of a customer's shell: this Node first on PATH, nothing of the npm run that started the tests. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.toLowerCase().startsWith("npm_") && !name.startsWith("TZ_")) env[name] = value;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.toLowerCase().startsWith("npm_") || name.startsWith("TZ_")) delete env[name];
   }
   env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`;
-  return { ...env, ...extra };
+  return Object.assign(env, extra);
 }
 
 function run(command: string, args: string[], cwd: string, env = cleanEnv()): SpawnSyncReturns<string> {
