@@ -233,6 +233,16 @@ describe("license file import", () => {
     expect((await refusal(client.importLicenseFile("{not json"))).message).toMatch(/rule 1: not JSON/);
   });
 
+  it("refuses a signed file that lacks the claims a deactivation needs (rule 1)", async () => {
+    const lic = license();
+    const { client } = installation(lic);
+    const { content } = await client.writeActivationRequest();
+    const file = issueLicenseFile(content, lic, { claims: { jti: undefined, lid: undefined, sub: undefined } });
+    expect((await refusal(client.importLicenseFile(file))).message).toMatch(
+      /rule 1: the license lacks the claims lid, jti/,
+    );
+  });
+
   it("refuses an old file after an offline deactivation (rule 4: the nonce)", async () => {
     const { client, file } = await activated();
     await client.deactivateOffline();

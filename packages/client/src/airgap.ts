@@ -240,6 +240,14 @@ export async function checkLicenseFile(
     licenseExpiresAt: stringClaim(payload.licenseExpiresAt),
   };
 
+  const missing = [
+    claims.licenseId ? null : "lid",
+    claims.jti ? null : "jti",
+    claims.limits ? null : "limits",
+    claims.issuedAt ? null : "iat",
+  ].filter((name) => name !== null);
+  if (missing.length > 0) return refuse(1, `the license lacks the claims ${missing.join(", ")}`);
+
   if (claims.instanceId !== binding.instanceId) {
     return refuse(3, `the file was issued to instance ${claims.instanceId ?? "(none)"}, not ${binding.instanceId}`);
   }
@@ -260,12 +268,10 @@ export async function checkLicenseFile(
   if (claims.expiresAt.getTime() <= at) {
     return refuse(5, `the file expired at ${claims.expiresAt.toISOString()}`, claims);
   }
-  if (!claims.issuedAt || claims.issuedAt.getTime() > at + binding.skewMs) {
+  if (claims.issuedAt && claims.issuedAt.getTime() > at + binding.skewMs) {
     return refuse(
       5,
-      claims.issuedAt
-        ? `the file was issued at ${claims.issuedAt.toISOString()}, after the local clock (${binding.now.toISOString()})`
-        : "the file carries no iat",
+      `the file was issued at ${claims.issuedAt.toISOString()}, after the local clock (${binding.now.toISOString()})`,
       claims,
     );
   }
