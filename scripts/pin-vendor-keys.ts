@@ -1,10 +1,10 @@
 /**
- * Writes lib/client/vendor-keys.ts — the vendor's public signing keys shipped with the
+ * Writes packages/client/src/vendor-keys.ts — the vendor's public signing keys shipped with the
  * installation client — from the server's configured signing keys: LICENSE_SIGNING_KEYS when
  * set (production: run it with the production environment), else the development
  * `<DATA_DIR>/secrets.json`. Public keys only (kty, crv, x, kid, alg, use).
  *
- *   npm run client:pin-keys                 # write lib/client/vendor-keys.ts
+ *   npm run client:pin-keys                 # write packages/client/src/vendor-keys.ts
  *   npm run client:pin-keys -- --check      # exit 1 when the file differs (CI)
  *   npm run client:pin-keys -- --out FILE   # write elsewhere
  *
@@ -21,7 +21,7 @@ import { publicJwks } from "@ticketzero/core/license/certificate";
 const { values } = parseArgs({
   options: { check: { type: "boolean" }, out: { type: "string" } },
 });
-const out = path.resolve(values.out ?? path.join(import.meta.dirname, "..", "lib/client/vendor-keys.ts"));
+const out = path.resolve(values.out ?? path.join(import.meta.dirname, "..", "packages/client/src/vendor-keys.ts"));
 const q = (value: string) => JSON.stringify(value);
 const keys = publicJwks().keys.map(({ kty, crv, x, kid, alg, use }) => ({ kty, crv, x, kid, alg, use }));
 
@@ -34,7 +34,7 @@ const source = `/**
  * \`npm run client:pin-keys\` against the production signing keys and commits the result.
  * Public keys only (Ed25519 \`x\`); never private material.
  */
-import type { JsonWebKeySet } from "./types";
+import type { JsonWebKeySet } from "./types.js";
 
 export const VENDOR_JWKS: JsonWebKeySet = {
   keys: [${keys.map((k) => `\n    {\n${(["kty", "crv", "kid", "alg", "use", "x"] as const).map((f) => `      ${f}: ${q(k[f])},\n`).join("")}    },`).join("")}${keys.length > 0 ? "\n  " : ""}],

@@ -1,5 +1,5 @@
 /**
- * Simulates installations of TicketZero AI talking to a license server through lib/client.
+ * Simulates installations of TicketZero AI talking to a license server through packages/client.
  *
  *   npm run simulate -- --installations 20 --duration 60 [--interval 3] [--server URL]
  *                       [--key KEY ...] [--issue] [--max-tickets 5] [--keep] [--json]
@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type AttemptEvent, createLicenseClient, type LicenseClient, LicenseError } from "../lib/client/index";
+import { type AttemptEvent, createLicenseClient, type LicenseClient, LicenseError } from "../packages/client/src/index";
 
 type EndpointStats = { count: number; failures: number; latencies: number[] };
 

@@ -1,6 +1,6 @@
 /**
  * Enforcement end to end (PRODUCT.md "Activation rules", issue 8), against
- * the production server with a hostile client that skips lib/client: only
+ * the production server with a hostile client that skips packages/client: only
  * activated installations get a certificate or may report usage; a
  * certificate names its installation and verifies with libraries that are
  * not the server's (jose, and Python's `cryptography`); deactivation frees a

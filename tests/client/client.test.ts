@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLicenseClient, LicenseError } from "../../lib/client";
+import { createLicenseClient, LicenseError } from "../../packages/client/src/index";
 import { makeClient, tempDir } from "./support/helpers";
 import { type StubServer, startStubServer } from "./support/stub-server";
 

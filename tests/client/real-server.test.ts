@@ -1,5 +1,5 @@
 /**
- * The installation client (`lib/client`) against the REAL server process (scripts/start.ts
+ * The installation client (`packages/client`) against the REAL server process (scripts/start.ts
  * --api-only on the test run's database), not the stub: activation, status, feature gating and
  * limits as the server decides them; offline operation after the server process is stopped;
  * refused caches and certificates; 429 from the server's per-key budget and 503 from a database
@@ -21,7 +21,7 @@ import {
   type JsonWebKeySet,
   type LicenseClientOptions,
   LicenseError,
-} from "../../lib/client";
+} from "../../packages/client/src/index";
 import { type AppServer, startAppServer } from "../support/app-server";
 import { call, randomIp, serverEnv, testEmail } from "../support/http";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";

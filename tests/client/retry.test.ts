@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LicenseError } from "../../lib/client";
+import { LicenseError } from "../../packages/client/src/index";
 import { makeClient } from "./support/helpers";
 import { type StubServer, startStubServer } from "./support/stub-server";
 

@@ -13,10 +13,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 // The shipped key set, controllable per test (empty, like this repository's committed file).
 const shipped = vi.hoisted(() => ({ keys: [] as Array<Record<string, unknown>> }));
-vi.mock("../../lib/client/vendor-keys", () => ({ VENDOR_JWKS: shipped }));
+vi.mock("../../packages/client/src/vendor-keys", () => ({ VENDOR_JWKS: shipped }));
 
-import { createLicenseClient, LicenseError, proveKeys } from "../../lib/client";
-import { cacheAad, deriveCacheKey, hashKey } from "../../lib/client/cache";
+import { cacheAad, deriveCacheKey, hashKey } from "../../packages/client/src/cache";
+import { createLicenseClient, LicenseError, proveKeys } from "../../packages/client/src/index";
 import { DAY, makeClient, tempDir } from "./support/helpers";
 import { type StubServer, startStubServer } from "./support/stub-server";
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { createLicenseClient, type JsonWebKeySet, type LicenseClientOptions } from "../../../lib/client";
+import { createLicenseClient, type JsonWebKeySet, type LicenseClientOptions } from "../../../packages/client/src/index";
 
 export const DAY = 86_400_000;
 

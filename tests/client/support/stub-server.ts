@@ -1,6 +1,6 @@
 /**
  * A small but faithful implementation of the installation-facing HTTP contract (PRODUCT.md), for
- * testing lib/client against a real HTTP server. Tests only depend on `startStubServer()`'s
+ * testing packages/client against a real HTTP server. Tests only depend on `startStubServer()`'s
  * `{ url, stop, ... }`, so they can later be pointed at the real app server.
  */
 import { randomBytes, randomUUID } from "node:crypto";

@@ -1,11 +1,11 @@
-import { FEATURES } from "@ticketzero/core/license/plans";
+import { GENERATED_FEATURES, GENERATED_PLAN_NAMES } from "./features.generated.js";
 
 /**
- * Feature keys and display names (PRODUCT.md "Plans"), from the same catalog the server uses
- * (`lib/license/plans.ts` is pure data, with no server imports), so the client can name features
- * offline, where the certificate only carries keys. Unknown keys are still honoured by key.
+ * Feature keys and display names (PRODUCT.md "Plans"), generated from the catalog the server uses
+ * (`npm run client:features`), so the client can name features offline, where the certificate
+ * only carries keys. Unknown keys are still honoured by key.
  */
-export const FEATURE_NAMES: Readonly<Record<string, string>> = FEATURES;
+export const FEATURE_NAMES: Readonly<Record<string, string>> = GENERATED_FEATURES;
 
 /** "Advanced Dashboard", "advanced-dashboard", " ADVANCED_DASHBOARD " → "advanced_dashboard". */
 export function normaliseFeature(value: string): string {
@@ -13,6 +13,11 @@ export function normaliseFeature(value: string): string {
     .trim()
     .toLowerCase()
     .replace(/[\s-]+/g, "_");
+}
+
+/** A plan's display name ("professional" → "Professional"; an unknown plan keeps its id). */
+export function planName(plan: string): string {
+  return GENERATED_PLAN_NAMES[plan] ?? plan;
 }
 
 /** Returns the feature's display name for a key (falls back to the key). */

@@ -1,4 +1,4 @@
-import { CLIENT_CODES, LicenseError } from "./errors";
+import { CLIENT_CODES, LicenseError } from "./errors.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 export type SleepFn = (ms: number) => Promise<void>;
@@ -232,3 +232,15 @@ export function createHttp(opts: HttpOptions) {
 }
 
 export type Http = ReturnType<typeof createHttp>;
+
+/** For an installation with no server URL (air-gapped): every request fails at once, unretried. */
+export function createNoServerHttp(): Http {
+  return {
+    async request<T>(spec: RequestSpec): Promise<HttpResponse<T>> {
+      throw new UnreachableError(
+        CLIENT_CODES.SERVER_UNREACHABLE,
+        `No license server is configured (air-gapped installation), so ${spec.method} ${spec.path} cannot be sent: set serverUrl, or import a license file`,
+      );
+    },
+  };
+}

@@ -52,19 +52,35 @@ export const CLIENT_CODES = {
   NO_CACHE: "NO_CACHE",
   /** `license.json` could not be decrypted/authenticated (tampered, copied, another key or instance). */
   CACHE_INVALID: "CACHE_INVALID",
-  /** The local clock is earlier than the newest signed certificate `iat` seen (beyond the allowed skew). */
+  /**
+   * The local clock is earlier than the newest signed certificate `iat` seen, or (air-gapped) than
+   * the newest local time seen while answering from the license file, beyond the allowed skew.
+   */
   CLOCK_ROLLBACK: "CLOCK_ROLLBACK",
   /** The server says the license is fine but this installation is not activated (same code as the server's). */
   INSTANCE_NOT_ACTIVATED: "INSTANCE_NOT_ACTIVATED",
   /** This installation was deactivated with `deactivate()`; call `activate()` again. */
   DEACTIVATED: "DEACTIVATED",
-  /** Network error, timeout, 5xx or 429 after all retries (thrown by calls that need the server). */
+  /** Network error, timeout, 5xx or 429 after all retries, or no `serverUrl` configured (thrown by calls that need the server). */
   SERVER_UNREACHABLE: "SERVER_UNREACHABLE",
   /** The server answered something that is not the contract's JSON. */
   BAD_RESPONSE: "BAD_RESPONSE",
   /** Limits checked by `assertWithinLimits` (same codes as the server). */
   CLIENT_LIMIT_EXCEEDED: "CLIENT_LIMIT_EXCEEDED",
   USAGE_LIMIT_EXCEEDED: "USAGE_LIMIT_EXCEEDED",
+  /** Air-gapped (docs/AIR-GAPPED.md): answered from the imported license file, no server involved. */
+  LICENSE_FILE_VALID: "LICENSE_FILE_VALID",
+  /** Air-gapped: the imported license file's `exp` has passed; import a renewed file. */
+  LICENSE_FILE_EXPIRED: "LICENSE_FILE_EXPIRED",
+  /**
+   * Air-gapped: a license file was refused by one of the import rules (the message names the rule),
+   * or the imported one no longer verifies. Whatever was imported before is kept.
+   */
+  LICENSE_FILE_INVALID: "LICENSE_FILE_INVALID",
+  /** Air-gapped: `deactivateOffline()` with no imported license file. */
+  NO_LICENSE_FILE: "NO_LICENSE_FILE",
+  /** Air-gapped: warning code on every answer made from the license file. */
+  AIR_GAPPED: "AIR_GAPPED",
   /** Unexpected internal failure (never thrown from validateLicense/checkFeatureAccess). */
   CLIENT_ERROR: "CLIENT_ERROR",
 } as const;

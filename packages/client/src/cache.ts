@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { JsonWebKeySet, LicenseStatusBody } from "./types";
+import type { JsonWebKeySet, LicenseStatusBody } from "./types.js";
 
 /**
  * The offline cache: the guide's `license.json`, AES-256-GCM (authenticated). There is no key
@@ -54,7 +54,21 @@ export type CacheData = {
   activationRetryAt: string | null;
   /** The refusal to repeat until `activationRetryAt`. */
   activationRefusal: { code: string; message: string } | null;
+  // Air-gapped operation (docs/AIR-GAPPED.md "Cache members"): optional, so caches written before
+  // (or by a client without air-gapped support) still load. Members this client does not know are
+  // kept as they are when it saves (the Python client shares this file).
+  /** Nonce of the last activation request written and not deactivated since. */
+  offlineRequestNonce?: string | null;
+  /** The imported license-file JSON, exactly as imported. */
+  licenseFile?: string | null;
+  /** Newest local time seen while answering from the license file (ISO); raised at most once a minute. */
+  localHighWater?: string | null;
+  /** Tickets and clients counted locally while answering from the license file. */
+  localUsage?: LocalUsage | null;
 };
+
+/** `period` is the UTC calendar month (`YYYY-MM`) the counts belong to. */
+export type LocalUsage = { period: string; tickets: number; clients: number };
 
 export type CacheLoad = { kind: "ok"; data: CacheData } | { kind: "missing" } | { kind: "invalid"; message: string };
 

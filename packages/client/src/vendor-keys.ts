@@ -7,7 +7,7 @@
  * `npm run client:pin-keys` against the production signing keys and commits the result.
  * Public keys only (Ed25519 `x`); never private material.
  */
-import type { JsonWebKeySet } from "./types";
+import type { JsonWebKeySet } from "./types.js";
 
 export const VENDOR_JWKS: JsonWebKeySet = {
   keys: [],

@@ -1,6 +1,17 @@
 import fs from "node:fs";
 import os from "node:os";
-import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache";
+import { decodeJwt } from "jose";
+import {
+  buildActivationRequest,
+  buildDeactivationCode,
+  checkLicenseFile,
+  type InstanceKey,
+  type LicenseFileBinding,
+  type LicenseFileClaims,
+  loadOrCreateInstanceKey,
+  readInstancePublicKey,
+} from "./airgap.js";
+import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache.js";
 import {
   type CertificateCheck,
   isUnknownKid,
@@ -8,26 +19,42 @@ import {
   proveKeys,
   sanitiseJwks,
   verifyCertificate,
-} from "./certificate";
-import { CLIENT_CODES, LicenseError } from "./errors";
-import { featureName, hasFeature } from "./features";
-import { type AttemptEvent, createHttp, type FetchLike, HttpError, type SleepFn, UnreachableError } from "./http";
+} from "./certificate.js";
+import { CLIENT_CODES, LicenseError } from "./errors.js";
+import { featureName, hasFeature, planName } from "./features.js";
+import {
+  type AttemptEvent,
+  createHttp,
+  createNoServerHttp,
+  type FetchLike,
+  HttpError,
+  type SleepFn,
+  UnreachableError,
+} from "./http.js";
+import { maskKey } from "./keys.js";
 import type {
+  ActivationRequestResult,
   ActivationResult,
   CertificateClaims,
   ClientLicenseStatus,
   FeatureRef,
   JsonWebKeySet,
   LicenseStatusBody,
+  OfflineDeactivation,
   UsageLimits,
   UsageReport,
   ValidationResult,
-} from "./types";
-import { VENDOR_JWKS } from "./vendor-keys";
+} from "./types.js";
+import { VENDOR_JWKS } from "./vendor-keys.js";
+import { CLIENT_ID } from "./version.js";
 
 export type LicenseClientOptions = {
-  /** Base URL of the license server, e.g. `https://licenses.ticketzero.ai`. */
-  serverUrl: string;
+  /**
+   * Base URL of the license server, e.g. `https://licenses.ticketzero.ai`. Optional: an
+   * air-gapped installation has none (it answers from an imported license file; calls that need
+   * the server fail at once as SERVER_UNREACHABLE).
+   */
+  serverUrl?: string;
   /** The license key (`TZ-PRO-XXXX-…`). Sent as `Authorization: Bearer <key>`. */
   licenseKey: string;
   /** Stable id of this installation; default: read from / generated into `dataDir/instance-id`. */
@@ -38,7 +65,7 @@ export type LicenseClientOptions = {
   dataDir: string;
   /**
    * The trust anchor: the vendor's signing keys (JWKS). Replaces the keys shipped in
-   * `lib/client/vendor-keys.ts`. Newer keys are learned only from a key set signed by a key
+   * `packages/client/src/vendor-keys.ts`. Newer keys are learned only from a key set signed by a key
    * already trusted (`keySetTokens` of `GET /api/public-key`).
    */
   jwks?: JsonWebKeySet;
@@ -103,6 +130,23 @@ export type LicenseClient = {
   activate(): Promise<ActivationResult>;
   /** Frees this installation's activation slot and forgets the certificate. Throws `LicenseError`. */
   deactivate(): Promise<unknown>;
+  /**
+   * Air-gapped (docs/AIR-GAPPED.md): writes a new activation request, to `path` when given, and
+   * remembers its nonce (only a license file answering the newest request imports). Creates the
+   * instance key on first use.
+   */
+  writeActivationRequest(path?: string): Promise<ActivationRequestResult>;
+  /**
+   * Air-gapped: imports a license file (its path, or its JSON text). Throws `LicenseError`
+   * LICENSE_FILE_INVALID naming the import rule that failed, and keeps what it had. From then on
+   * the client answers from the file, with no network call, until the file's `exp`.
+   */
+  importLicenseFile(pathOrJson: string): Promise<ClientLicenseStatus>;
+  /**
+   * Air-gapped: deletes the license file and the pending request, and returns the signed
+   * deactivation code for the account admin. Throws `LicenseError` NO_LICENSE_FILE without one.
+   */
+  deactivateOffline(): Promise<OfflineDeactivation>;
 };
 
 type State = {
@@ -115,6 +159,8 @@ type State = {
 };
 
 const DAY = 86_400_000;
+/** The local high-water mark is written at most this often (each write is a cache save). */
+const HIGH_WATER_STEP_MS = 60_000;
 const ZERO_LIMITS: UsageLimits = { maxClients: 0, maxTicketsPerMonth: 0, maxActivations: 0 };
 /** Wait after ACTIVATION_LIMIT_REACHED when the server names no time (older servers). */
 const DEFAULT_ACTIVATION_RETRY_SECONDS = 300;
@@ -139,6 +185,7 @@ const EXPIRED_CODES = new Set([
   "LICENSE_SUPERSEDED",
   CLIENT_CODES.OFFLINE_GRACE_EXPIRED,
   CLIENT_CODES.CERTIFICATE_EXPIRED,
+  CLIENT_CODES.LICENSE_FILE_EXPIRED,
 ]);
 
 /** The `status` indicator that agrees with `valid` and `code` (contract of issue 8). */
@@ -191,8 +238,14 @@ function hostName(): string {
 }
 
 export function createLicenseClient(options: LicenseClientOptions): LicenseClient {
-  if (!options || typeof options.serverUrl !== "string" || !/^https?:\/\//.test(options.serverUrl)) {
-    throw new TypeError("createLicenseClient: serverUrl must be an http(s) URL");
+  if (!options || typeof options !== "object") throw new TypeError("createLicenseClient: options are required");
+  if (
+    options.serverUrl !== undefined &&
+    (typeof options.serverUrl !== "string" || !/^https?:\/\//.test(options.serverUrl))
+  ) {
+    throw new TypeError(
+      "createLicenseClient: serverUrl must be an http(s) URL (or absent, for an air-gapped installation)",
+    );
   }
   if (typeof options.licenseKey !== "string" || options.licenseKey.trim() === "") {
     throw new TypeError("createLicenseClient: licenseKey is required");
@@ -201,7 +254,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     throw new TypeError("createLicenseClient: dataDir is required");
   }
 
-  const serverUrl = options.serverUrl.replace(/\/+$/, "");
+  const serverUrl = options.serverUrl === undefined ? null : options.serverUrl.replace(/\/+$/, "");
   const licenseKey = options.licenseKey.trim().toUpperCase();
   const keyHash = hashKey(licenseKey);
   const dataDir = options.dataDir;
@@ -223,30 +276,33 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   const tofu = options.trustOnFirstUse === true;
   if (tofu && process.env.NODE_ENV === "production") {
     throw new TypeError(
-      "createLicenseClient: trustOnFirstUse is refused when NODE_ENV=production; pass the vendor's keys as jwks (or ship lib/client/vendor-keys.ts)",
+      "createLicenseClient: trustOnFirstUse is refused when NODE_ENV=production; pass the vendor's keys as jwks (or ship packages/client/src/vendor-keys.ts)",
     );
   }
   /** The trust anchors: the configured key set, else the shipped one. Never the cache. */
   const anchors: JsonWebKeySet | null = configuredJwks ?? sanitiseJwks(VENDOR_JWKS);
   if (!anchors && !tofu) {
     throw new TypeError(
-      "createLicenseClient: no trust anchor for license certificates: pass jwks (the vendor's JWKS, obtained over a channel you trust), ship lib/client/vendor-keys.ts (npm run client:pin-keys), or choose trustOnFirstUse: true (development only)",
+      "createLicenseClient: no trust anchor for license certificates: pass jwks (the vendor's JWKS, obtained over a channel you trust), ship packages/client/src/vendor-keys.ts (npm run client:pin-keys), or choose trustOnFirstUse: true (development only)",
     );
   }
 
-  const http = createHttp({
-    baseUrl: serverUrl,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    random: options.random ?? Math.random,
-    timeoutMs: options.timeoutMs ?? 10_000,
-    maxRetries: options.maxRetries ?? 3,
-    baseDelayMs: options.retryBaseDelayMs ?? 500,
-    maxDelayMs: options.retryMaxDelayMs ?? 8_000,
-    maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
-    userAgent: "ticketzero-license-client/1",
-    onAttempt: options.onRequest,
-  });
+  const http =
+    serverUrl === null
+      ? createNoServerHttp()
+      : createHttp({
+          baseUrl: serverUrl,
+          fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+          sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          random: options.random ?? Math.random,
+          timeoutMs: options.timeoutMs ?? 10_000,
+          maxRetries: options.maxRetries ?? 3,
+          baseDelayMs: options.retryBaseDelayMs ?? 500,
+          maxDelayMs: options.retryMaxDelayMs ?? 8_000,
+          maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+          userAgent: CLIENT_ID,
+          onAttempt: options.onRequest,
+        });
 
   const authHeaders = (): Record<string, string> => ({
     authorization: `Bearer ${licenseKey}`,
@@ -263,7 +319,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   function freshCache(): CacheData {
     return {
       v: 2,
-      serverUrl,
+      serverUrl: serverUrl ?? "",
       keyHash,
       instanceId,
       activated: false,
@@ -288,7 +344,7 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   function workingCache(load: CacheLoad): CacheData {
     const m = matching(load);
     // The server URL may change (new host name, TLS); the signature is what counts.
-    return m ? { ...freshCache(), ...m, serverUrl } : freshCache();
+    return m ? { ...freshCache(), ...m, serverUrl: serverUrl ?? m.serverUrl } : freshCache();
   }
 
   function save(cache: CacheData): string | null {
@@ -696,6 +752,251 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     });
   }
 
+  // ---------------------------------------------------------------- air-gapped: answers from the license file
+
+  /** The instance key once read or created (air-gapped operation only). */
+  let instanceKey: InstanceKey | null = null;
+  function ensureInstanceKey(): InstanceKey {
+    instanceKey ??= loadOrCreateInstanceKey(dataDir);
+    return instanceKey;
+  }
+
+  function licenseFileBinding(cache: CacheData, at: Date): LicenseFileBinding {
+    return {
+      anchors: anchors ?? (tofu ? cache.tofuJwks : null),
+      keySetTokens: cache.keySetTokens,
+      instanceId,
+      instancePublicKey: instanceKey?.publicKeyB64u ?? readInstancePublicKey(dataDir),
+      expectedNonce: cache.offlineRequestNonce ?? null,
+      now: at,
+      skewMs,
+    };
+  }
+
+  const isoMs = (iso: string | null | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+
+  function licenseFileStatus(
+    result: ValidationResult,
+    claims: LicenseFileClaims,
+    cache: CacheData,
+    at: Date,
+  ): ClientLicenseStatus {
+    const licenseEnd = claims.licenseExpiresAt ?? claims.expiresAt.toISOString();
+    const daysRemaining = Math.max(0, Math.ceil((isoMs(licenseEnd) - at.getTime()) / DAY));
+    const plan = claims.plan ?? "unknown";
+    // expiring_soon: 30 days or fewer to the file's exp or to the license's own expiry.
+    const endsFirst = Math.min(claims.expiresAt.getTime(), isoMs(licenseEnd) || Number.POSITIVE_INFINITY);
+    const indicator = plan === "trial" ? "trial" : endsFirst - at.getTime() <= 30 * DAY ? "expiring_soon" : "valid";
+    const period = at.toISOString().slice(0, 7);
+    const local = cache.localUsage?.period === period ? cache.localUsage : null;
+    const issuedAt = claims.issuedAt?.toISOString() ?? "";
+    return {
+      valid: result.valid,
+      code: result.code,
+      status: indicator,
+      message: result.message,
+      license: {
+        key: maskKey(licenseKey),
+        plan,
+        planName: planName(plan),
+        issuedAt,
+        expiresAt: licenseEnd,
+        daysRemaining,
+      },
+      limits: claims.limits,
+      // Only this installation's counts are known here (one slot: this one).
+      usage: { period, ticketsThisMonth: local?.tickets ?? 0, clients: local?.clients ?? 0, activations: 1 },
+      features: namedFeatures(claims.features, null),
+      warnings: [
+        {
+          code: CLIENT_CODES.AIR_GAPPED,
+          message: `Air-gapped: answered from the imported license file (valid until ${claims.expiresAt.toISOString()}), not from the server`,
+        },
+      ],
+      upgrade: null,
+      activation: { instanceId, activatedAt: issuedAt, clients: local?.clients ?? 0 },
+      certificate: null,
+      offline: true,
+      airGapped: true,
+      lastServerContact: null,
+      offlineValidUntil: claims.expiresAt.toISOString(),
+    };
+  }
+
+  /** Answers from the imported license file, with no network call (docs/AIR-GAPPED.md "Answering from the file"). */
+  async function licenseFileState(cache: CacheData, licenseFile: string, at: Date): Promise<State> {
+    const fileInvalid = (code: string, message: string, claims: LicenseFileClaims | null): State => {
+      const result = { valid: false, code, message };
+      const status = claims
+        ? licenseFileStatus(result, claims, cache, at)
+        : { ...emptyStatus(result), airGapped: true };
+      return makeState(result, status, { online: false });
+    };
+    const check = await checkLicenseFile(licenseFile, licenseFileBinding(cache, at), { atImport: false });
+    if (!check.ok) {
+      return fileInvalid(
+        CLIENT_CODES.LICENSE_FILE_INVALID,
+        `The imported license file no longer verifies (${check.message}); import a new license file`,
+        null,
+      );
+    }
+    const claims = check.claims;
+    const marks = [claims.issuedAt?.getTime(), isoMs(cache.signedHighWater), isoMs(cache.localHighWater)].filter(
+      (t): t is number => t !== undefined && Number.isFinite(t),
+    );
+    const highWater = Math.max(...marks);
+    if (at.getTime() < highWater - skewMs) {
+      return fileInvalid(
+        CLIENT_CODES.CLOCK_ROLLBACK,
+        `The system clock (${at.toISOString()}) is earlier than the last time seen (${new Date(highWater).toISOString()}): refusing to answer from the license file until the clock is corrected`,
+        claims,
+      );
+    }
+    if (claims.expiresAt.getTime() <= at.getTime()) {
+      return fileInvalid(
+        CLIENT_CODES.LICENSE_FILE_EXPIRED,
+        `The license file expired at ${claims.expiresAt.toISOString()}: import a renewed license file`,
+        claims,
+      );
+    }
+    const local = isoMs(cache.localHighWater);
+    if (!Number.isFinite(local) || at.getTime() - local >= HIGH_WATER_STEP_MS) {
+      cache.localHighWater = at.toISOString();
+      save(cache);
+    }
+    const daysLeft = Math.floor((claims.expiresAt.getTime() - at.getTime()) / DAY);
+    const result = {
+      valid: true,
+      code: CLIENT_CODES.LICENSE_FILE_VALID,
+      message: `Licensed by the imported license file (air-gapped) until ${claims.expiresAt.toISOString()} (${daysLeft} days left)`,
+    };
+    return makeState(result, licenseFileStatus(result, claims, cache, at), {
+      online: false,
+      features: namedFeatures(claims.features, null),
+      limits: claims.limits,
+    });
+  }
+
+  /** The imported license file of a cache that belongs to this key and instance, if any. */
+  function importedLicenseFile(load: CacheLoad): string | null {
+    const licenseFile = matching(load)?.licenseFile;
+    return typeof licenseFile === "string" && licenseFile.length > 0 ? licenseFile : null;
+  }
+
+  function saveOrThrow(cache: CacheData): void {
+    const failure = save(cache);
+    if (failure) throw new LicenseError(CLIENT_CODES.CLIENT_ERROR, failure);
+  }
+
+  async function writeActivationRequest(target?: string): Promise<ActivationRequestResult> {
+    const key = ensureInstanceKey();
+    const built = buildActivationRequest({ licenseKey, instanceId, instanceName, instanceKey: key, now: now() });
+    const cache = workingCache(store.load());
+    // The nonce is kept first: a request that reached the portal must be importable.
+    cache.offlineRequestNonce = built.payload.nonce;
+    saveOrThrow(cache);
+    if (target !== undefined) fs.writeFileSync(target, built.content, { mode: 0o644 });
+    return { path: target ?? null, content: built.content, request: built.payload };
+  }
+
+  async function importLicenseFile(pathOrJson: string): Promise<ClientLicenseStatus> {
+    if (typeof pathOrJson !== "string" || pathOrJson.trim() === "") {
+      throw new LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "importLicenseFile: give a path or the file's JSON");
+    }
+    let text = pathOrJson;
+    if (!pathOrJson.trimStart().startsWith("{")) {
+      try {
+        text = fs.readFileSync(pathOrJson, "utf8");
+      } catch (err) {
+        throw new LicenseError(
+          CLIENT_CODES.LICENSE_FILE_INVALID,
+          `Cannot read the license file ${pathOrJson}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    const at = now();
+    const cache = workingCache(store.load());
+    const check = await checkLicenseFile(text, licenseFileBinding(cache, at));
+    if (!check.ok) {
+      throw new LicenseError(
+        CLIENT_CODES.LICENSE_FILE_INVALID,
+        `License file refused (${check.message}); nothing was changed`,
+      );
+    }
+    cache.licenseFile = text;
+    saveOrThrow(cache);
+    state = null;
+    return (await refresh()).status;
+  }
+
+  async function deactivateOffline(): Promise<OfflineDeactivation> {
+    const cache = workingCache(store.load());
+    const licenseFile = typeof cache.licenseFile === "string" && cache.licenseFile ? cache.licenseFile : null;
+    if (!licenseFile) {
+      throw new LicenseError(
+        CLIENT_CODES.NO_LICENSE_FILE,
+        "No license file is imported: there is nothing to deactivate offline",
+      );
+    }
+    // The file was verified at import; an expired one can still be given back.
+    let claims: Record<string, unknown>;
+    try {
+      claims = decodeJwt((JSON.parse(licenseFile) as { license: string }).license) as Record<string, unknown>;
+    } catch {
+      throw new LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "The imported license file cannot be read");
+    }
+    const lid = typeof claims.lid === "string" ? claims.lid : typeof claims.sub === "string" ? claims.sub : null;
+    const jti = typeof claims.jti === "string" ? claims.jti : null;
+    if (!lid || !jti) {
+      throw new LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "The imported license file names no license id or jti");
+    }
+    const payload: OfflineDeactivation["payload"] = {
+      v: 1,
+      lid,
+      instanceId,
+      jti,
+      deactivatedAt: now().toISOString(),
+    };
+    const code = buildDeactivationCode(payload, ensureInstanceKey());
+    // The code says the file is gone: it is, before the code is shown.
+    cache.licenseFile = null;
+    cache.offlineRequestNonce = null;
+    saveOrThrow(cache);
+    state = null;
+    return { code, payload };
+  }
+
+  /** recordTickets from the license file: counted in the cache per UTC month, refused over the file's limits. */
+  async function recordLocally(cache: CacheData, licenseFile: string, tickets: number, clients?: number) {
+    const at = now();
+    const s = await licenseFileState(cache, licenseFile, at);
+    state = s;
+    if (!s.result.valid || !s.limits) throw new LicenseError(s.result.code, s.result.message);
+    const limits = s.limits;
+    const period = at.toISOString().slice(0, 7);
+    const used = cache.localUsage?.period === period ? cache.localUsage : { period, tickets: 0, clients: 0 };
+    if (clients !== undefined && clients > limits.maxClients) {
+      throw new LicenseError(
+        CLIENT_CODES.CLIENT_LIMIT_EXCEEDED,
+        `Client limit exceeded: ${clients} clients, the license allows ${limits.maxClients}`,
+      );
+    }
+    if (used.tickets + tickets > limits.maxTicketsPerMonth) {
+      throw new LicenseError(
+        CLIENT_CODES.USAGE_LIMIT_EXCEEDED,
+        `Monthly ticket limit exceeded: ${tickets} tickets, ${Math.max(0, limits.maxTicketsPerMonth - used.tickets)} of ${limits.maxTicketsPerMonth} left this month`,
+      );
+    }
+    cache.localUsage = { period, tickets: used.tickets + tickets, clients: clients ?? used.clients };
+    saveOrThrow(cache);
+    state = null;
+    return {
+      usage: { period, ticketsThisMonth: cache.localUsage.tickets, clients: cache.localUsage.clients, activations: 1 },
+      remaining: limits.maxTicketsPerMonth - cache.localUsage.tickets,
+    };
+  }
+
   // ---------------------------------------------------------------- refresh
 
   /** The stored refusal, answered while automatic activation waits for the server's time. */
@@ -716,6 +1017,9 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     const at = now();
     const load = store.load();
     const cache = workingCache(load);
+    // Air-gapped: an imported license file answers, with no network call.
+    const licenseFile = importedLicenseFile(load);
+    if (licenseFile) return licenseFileState(cache, licenseFile, at);
     const cacheNote = load.kind === "invalid" ? `previous cache discarded: ${load.message}` : null;
     try {
       let raw: unknown;
@@ -866,6 +1170,9 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     if (clients !== undefined && (!Number.isInteger(clients) || clients < 0)) {
       throw new LicenseError("INVALID_INPUT", "clients must be a non-negative integer");
     }
+    const load = store.load();
+    const licenseFile = importedLicenseFile(load);
+    if (licenseFile) return recordLocally(workingCache(load), licenseFile, tickets, clients);
     const s = await current();
     if (!s.result.valid && s.online) throw new LicenseError(s.result.code, s.result.message);
     const body: Record<string, number> = { tickets };
@@ -962,5 +1269,8 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     assertWithinLimits,
     activate,
     deactivate,
+    writeActivationRequest,
+    importLicenseFile,
+    deactivateOffline,
   };
 }

@@ -75,6 +75,30 @@ export type ClientLicenseStatus = LicenseStatusBody & {
   lastServerContact?: string | null;
   /** Offline only: when offline operation stops being accepted (ISO). */
   offlineValidUntil?: string | null;
+  /** Answered from an imported license file (air-gapped, docs/AIR-GAPPED.md), not from the server. */
+  airGapped?: boolean;
+};
+
+/** What `writeActivationRequest()` wrote: the request file's content, and where (when a path was given). */
+export type ActivationRequestResult = {
+  path: string | null;
+  content: string;
+  request: {
+    v: 1;
+    keyMasked: string;
+    instanceId: string;
+    instanceName: string;
+    publicKey: string;
+    nonce: string;
+    createdAt: string;
+    client: string;
+  };
+};
+
+/** What `deactivateOffline()` returns: the code the account admin enters in the portal, and what it says. */
+export type OfflineDeactivation = {
+  code: string;
+  payload: { v: 1; lid: string; instanceId: string; jti: string; deactivatedAt: string };
 };
 
 export type ValidationResult = { valid: boolean; message: string; code: string };

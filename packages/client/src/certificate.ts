@@ -1,5 +1,5 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
-import type { CertificateClaims, JsonWebKeySet, UsageLimits } from "./types";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import type { CertificateClaims, JsonWebKeySet, UsageLimits } from "./types.js";
 
 export type CertificateCheck =
   | { ok: true; claims: CertificateClaims }
@@ -24,8 +24,11 @@ function limitsOf(value: unknown): UsageLimits | null {
   return { maxClients, maxTicketsPerMonth, maxActivations };
 }
 
-/** Normalises claims; lenient about names (`sub`/`lid`, `iid`/`instanceId`, features as keys or objects). */
-export function normaliseClaims(payload: JWTPayload, kid: string | null): CertificateClaims | null {
+/**
+ * Normalises claims; lenient about names (`sub`/`lid`, `iid`/`instanceId`, features as keys or objects).
+ * Takes a plain record so the published declarations never name `jose` (bundled, not a dependency).
+ */
+export function normaliseClaims(payload: Record<string, unknown>, kid: string | null): CertificateClaims | null {
   const exp = num(payload.exp);
   if (exp === null) return null;
   const iat = num(payload.iat);
@@ -42,7 +45,7 @@ export function normaliseClaims(payload: JWTPayload, kid: string | null): Certif
     issuedAt: iat === null ? null : new Date(iat * 1000),
     expiresAt: new Date(exp * 1000),
     kid,
-    raw: payload as Record<string, unknown>,
+    raw: payload,
   };
 }
 
@@ -118,7 +121,7 @@ export async function verifyCertificate(
       ...(kid === null ? {} : { untrustedKid: kid }),
     };
   }
-  let payload: JWTPayload;
+  let payload: Record<string, unknown>;
   try {
     const result = await jwtVerify(token, createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]), {
       algorithms: ["EdDSA", "Ed25519"],

@@ -1,0 +1,118 @@
+/**
+ * The portal's side of air-gapped activation (docs/AIR-GAPPED.md), reduced to the formats: verify
+ * an activation request, issue a license file, verify a deactivation code. A stand-in for the
+ * client tests until packages/core/src/license/offline.ts lands; replace these functions with
+ * the core's (same inputs: the request file's text, the license; same output: the file's text).
+ *
+ * Signs with the test run's development signing key (`secrets()`, the same key the server
+ * processes of the run use), and ships `publicJwks().keySetTokens`, exactly as the contract says.
+ */
+import { createHmac, createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto";
+import { publicJwks } from "@ticketzero/core/license/certificate";
+import { maskKey } from "@ticketzero/core/license/keys";
+import type { PlanId, PlanLimits } from "@ticketzero/core/license/plans";
+import { secrets } from "@ticketzero/core/server/secrets";
+
+const b64u = (value: string | Buffer) => Buffer.from(value).toString("base64url");
+const DAY = 86_400_000;
+
+export type RequestPayload = {
+  v: 1;
+  keyMasked: string;
+  instanceId: string;
+  instanceName: string;
+  publicKey: string;
+  nonce: string;
+  createdAt: string;
+  client: string;
+};
+
+/** The license as the portal knows it. */
+export type OfflineLicense = {
+  id: string;
+  key: string;
+  plan: PlanId;
+  features: string[];
+  limits: PlanLimits;
+  expiresAt: Date;
+  status?: string;
+};
+
+export function instancePublicKey(raw: string): KeyObject {
+  return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw }, format: "jwk" });
+}
+
+/** Checks a request file as the portal must (format, proof with the license key, signature); throws on any failure. */
+export function verifyActivationRequest(text: string, licenseKey: string): RequestPayload {
+  const file = JSON.parse(text) as { type: string; v: number; request: string; proof: string; signature: string };
+  if (file.type !== "ticketzero-activation-request" || file.v !== 1) throw new Error("not an activation request");
+  const signed = Buffer.from(`tz-activation-request:v1.${file.request}`);
+  const proof = createHmac("sha256", licenseKey.trim().toUpperCase()).update(signed).digest("base64url");
+  if (proof !== file.proof) throw new Error("proof does not verify");
+  const payload = JSON.parse(Buffer.from(file.request, "base64url").toString("utf8")) as RequestPayload;
+  if (!verify(null, signed, instancePublicKey(payload.publicKey), Buffer.from(file.signature, "base64url"))) {
+    throw new Error("signature does not verify");
+  }
+  if (payload.keyMasked !== maskKey(licenseKey.trim().toUpperCase())) throw new Error("keyMasked differs");
+  return payload;
+}
+
+export type IssueOptions = {
+  now?: Date;
+  /** OFFLINE_LICENSE_MAX_DAYS. */
+  maxDays?: number;
+  /** Test overrides: sign with another key, name another instance or key, change the header type. */
+  signWith?: { kid: string; privateKey: KeyObject };
+  claims?: Record<string, unknown>;
+  typ?: string;
+  keySetTokens?: string[];
+};
+
+/** The license file answering a request (the request is verified first). Returns the file's JSON text. */
+export function issueLicenseFile(requestText: string, license: OfflineLicense, options: IssueOptions = {}): string {
+  const request = verifyActivationRequest(requestText, license.key);
+  const now = options.now ?? new Date();
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = Math.floor(Math.min(license.expiresAt.getTime(), now.getTime() + (options.maxDays ?? 90) * DAY) / 1000);
+  const claims = {
+    iss: "ticketzero-license-portal",
+    sub: license.id,
+    lid: license.id,
+    plan: license.plan,
+    features: license.features,
+    limits: license.limits,
+    instanceId: request.instanceId,
+    status: license.status ?? "valid",
+    iat,
+    exp,
+    ipk: request.publicKey,
+    nonce: request.nonce,
+    jti: randomUUID(),
+    licenseExpiresAt: license.expiresAt.toISOString(),
+    ...options.claims,
+  };
+  const signer = options.signWith ?? secrets().signingKeys[0]!;
+  const header = b64u(JSON.stringify({ alg: "EdDSA", typ: options.typ ?? "tz-license-file+jwt", kid: signer.kid }));
+  const input = `${header}.${b64u(JSON.stringify(claims))}`;
+  const jws = `${input}.${b64u(sign(null, Buffer.from(input), signer.privateKey))}`;
+  return JSON.stringify({
+    type: "ticketzero-license-file",
+    v: 1,
+    license: jws,
+    keySetTokens: options.keySetTokens ?? publicJwks().keySetTokens,
+  });
+}
+
+/** The payload of a deactivation code, when its signature verifies with the instance public key; else null. */
+export function verifyDeactivationCode(code: string, publicKey: string): Record<string, unknown> | null {
+  const match = /^TZDC1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(code);
+  if (!match) return null;
+  const [, part, signature] = match as unknown as [string, string, string];
+  const ok = verify(
+    null,
+    Buffer.from(`tz-deactivation:v1.${part}`),
+    instancePublicKey(publicKey),
+    Buffer.from(signature, "base64url"),
+  );
+  return ok ? (JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>) : null;
+}
