@@ -1,17 +1,19 @@
 /**
  * The tz-license CLI's air-gapped round trip, from source (what `npm run installation` runs):
- * offline-request → the portal stand-in issues a license file → offline-import → status →
- * offline-deactivate, with the contract's exit codes and no server at all.
+ * offline-request → the portal's own code (license/offline.ts) answers the license file →
+ * offline-import → status → offline-deactivate → the portal frees the slot with the code, with
+ * the contract's exit codes and no server at all.
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { publicJwks } from "@ticketzero/core/license/certificate";
-import { generateKey } from "@ticketzero/core/license/keys";
-import { PLANS } from "@ticketzero/core/license/plans";
+import { statusByKey } from "@ticketzero/core/license/license-status";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
 import { describe, expect, it } from "vitest";
-import { DAY, tempDir } from "./support/helpers";
-import { issueLicenseFile, verifyDeactivationCode } from "./support/offline-portal";
+import { testEmail } from "../support/http";
+import { tempDir } from "./support/helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -27,11 +29,12 @@ function cli(args: string[]): SpawnSyncReturns<string> {
 }
 
 describe("tz-license air-gapped commands", () => {
-  it("request, import, status and deactivate with no server", () => {
+  it("request, import, status and deactivate with no server", async () => {
     const dir = tempDir("tz-cli-");
     const jwks = path.join(dir, "vendor-jwks.json");
     fs.writeFileSync(jwks, JSON.stringify({ keys: publicJwks().keys }));
-    const key = generateKey("enterprise");
+    const { license, key } = await issueLicense({ plan: "enterprise", email: testEmail("cli-air") }, { actor: "test" });
+    const ctx = { actor: "test" };
     const common = ["--key", key, "--data-dir", path.join(dir, "data"), "--jwks", jwks];
 
     const requestFile = path.join(dir, "request.json");
@@ -39,16 +42,10 @@ describe("tz-license air-gapped commands", () => {
     expect(request.status, request.stderr).toBe(0);
     expect(request.stdout).toMatch(/Wrote the activation request/);
 
-    const license = {
-      id: crypto.randomUUID(),
-      key,
-      plan: "enterprise" as const,
-      features: [...PLANS.enterprise.features],
-      limits: { ...PLANS.enterprise.limits },
-      expiresAt: new Date(Date.now() + 365 * DAY),
-    };
     const licenseFile = path.join(dir, "license-file.json");
-    fs.writeFileSync(licenseFile, issueLicenseFile(fs.readFileSync(requestFile, "utf8"), license));
+    const issued = await issueLicenseFile(fs.readFileSync(requestFile, "utf8"), { licenseId: license.id }, ctx);
+    fs.writeFileSync(licenseFile, issued.fileText);
+    expect((await statusByKey(key, null)).slots?.used).toBe(1);
 
     const imported = cli(["offline-import", licenseFile, "--json", ...common]);
     expect(imported.status, imported.stderr).toBe(0);
@@ -71,10 +68,9 @@ describe("tz-license air-gapped commands", () => {
     const deactivated = cli(["offline-deactivate", "--json", ...common]);
     expect(deactivated.status, deactivated.stderr).toBe(0);
     const { code } = JSON.parse(deactivated.stdout);
-    const publicKey = JSON.parse(
-      Buffer.from(JSON.parse(fs.readFileSync(requestFile, "utf8")).request, "base64url").toString(),
-    ).publicKey as string;
-    expect(verifyDeactivationCode(code, publicKey)).toMatchObject({ v: 1, lid: license.id });
+    const freed = await deactivateWithCode(code, { licenseId: license.id }, ctx, "account");
+    expect(freed).toMatchObject({ licenseId: license.id, alreadyDeactivated: false, swapUsed: false });
+    expect((await statusByKey(key, null)).slots?.used).toBe(0);
 
     // Nothing valid left, and no server: exit 3. The old file no longer imports: exit 1.
     expect(cli(["validate", ...common]).status).toBe(3);

@@ -99,8 +99,9 @@ test("request file → License & Billing → license file → valid with no serv
     expect(deactivated.status, deactivated.stderr + deactivated.stdout).toBe(0);
     const code = (JSON.parse(deactivated.stdout) as { code: string }).code;
     expect(code).toMatch(/^TZDC1\./);
+    // Its file is gone and no server is reachable: exit 3 (docs/INTEGRATION.md, "Exit codes").
     const afterwards = installation(dataDir, key, "validate");
-    expect(afterwards.status).toBe(1);
+    expect(afterwards.status).toBe(3);
 
     await page.getByRole("region", { name: "Air-gapped installations" }).getByLabel("Deactivation code").fill(code);
     await page.getByRole("button", { name: "Free the slot" }).click();

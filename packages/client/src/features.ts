@@ -2,7 +2,7 @@ import { GENERATED_FEATURES, GENERATED_PLAN_NAMES } from "./features.generated.j
 
 /**
  * Feature keys and display names (PRODUCT.md "Plans"), generated from the catalog the server uses
- * (`npm run client:features`), so the client can name features offline, where the certificate
+ * (`npm run client:catalogs`), so the client can name features offline, where the certificate
  * only carries keys. Unknown keys are still honoured by key.
  */
 export const FEATURE_NAMES: Readonly<Record<string, string>> = GENERATED_FEATURES;

@@ -1,8 +1,9 @@
 /**
- * The portal's side of air-gapped activation (docs/AIR-GAPPED.md), reduced to the formats: verify
- * an activation request, issue a license file, verify a deactivation code. A stand-in for the
- * client tests until packages/core/src/license/offline.ts lands; replace these functions with
- * the core's (same inputs: the request file's text, the license; same output: the file's text).
+ * License files and code checks for the client's unit tests (docs/AIR-GAPPED.md), reduced to the
+ * formats and free of the database: an injected clock, a short validity, a foreign signer, a
+ * missing claim — files the portal itself never issues. The real round trip goes through the
+ * portal's own code (packages/core/src/license/offline.ts) in tests/client/cli.test.ts,
+ * tests/core/air-gapped.test.ts and the e2e spec.
  *
  * Signs with the test run's development signing key (`secrets()`, the same key the server
  * processes of the run use), and ships `publicJwks().keySetTokens`, exactly as the contract says.
