@@ -73,7 +73,7 @@ def test_cli_air_gapped_round_trip(portal, temp_dir):
     opts = options(portal, key, data_dir, server=closed_port_url())
     request_path = os.path.join(data_dir, "request.json")
     assert python_cli(["offline-request", "--out", request_path, *opts]).returncode == 0
-    printed = python_cli(["offline-request", *opts])  # to standard output; the newer request counts
+    printed = python_cli(["offline-request", "--out", "-", *opts])  # to standard output; the newer request counts
     assert printed.returncode == 0 and json.loads(printed.stdout)["type"] == "ticketzero-activation-request"
     with open(request_path, "w", encoding="utf-8") as fh:
         fh.write(printed.stdout)
@@ -87,6 +87,8 @@ def test_cli_air_gapped_round_trip(portal, temp_dir):
     assert python_cli(["offline-import", license_path, *opts]).returncode == 0  # the same file again
 
     done = python_cli(["offline-deactivate", "--json", *opts])
-    assert done.returncode == 0 and json.loads(done.stdout)["deactivationCode"].startswith("TZDC1.")
+    deactivation = json.loads(done.stdout)
+    assert done.returncode == 0 and deactivation["code"].startswith("TZDC1.")
+    assert deactivation["payload"]["instanceId"] and deactivation["payload"]["jti"]
     assert python_cli(["offline-import", license_path, *opts]).returncode == 1
     assert python_cli(["offline-deactivate", *opts]).returncode == 1

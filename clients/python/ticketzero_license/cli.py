@@ -5,6 +5,7 @@ Commands, options, environment and exit codes as docs/AIR-GAPPED.md ("CLI (both 
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -33,7 +34,8 @@ Commands:
   features [NAME]         List features, or check one (exit 0 when granted)
   limits                  Usage limits
   offline-request [--out FILE]
-                          Air-gapped: write an activation request (to FILE, else to standard output)
+                          Air-gapped: write an activation request file (default
+                          ./tz-activation-request.json; --out - prints it) to upload in the portal
   offline-import FILE     Air-gapped: import the license file the portal answered
   offline-deactivate      Air-gapped: delete the license file and print the signed deactivation code
 
@@ -53,6 +55,13 @@ Options:
 Exit codes: 0 valid / done, 1 not valid or refused, 2 usage error, 3 server unreachable
 and no valid offline answer.
 """
+
+DEFAULT_REQUEST_FILE = "tz-activation-request.json"
+
+
+def _padded(part: str) -> str:
+    return part + "=" * (-len(part) % 4)
+
 
 VALUE_OPTIONS = {"server", "key", "data-dir", "instance-id", "name", "grace-days", "jwks", "out"}
 FLAG_OPTIONS = {"trust-on-first-use", "json", "help"}
@@ -359,21 +368,22 @@ def _run(
         out({"valid": s["valid"], "code": s["code"], "features": catalog}, text)
         return _exit_for(s)
     if command == "offline-request":
-        target = values.get("out")
+        # As the TypeScript CLI: a file by default, `--out -` prints the request instead.
+        target = values.get("out") or DEFAULT_REQUEST_FILE
         try:
-            text = client.write_activation_request(target)
+            text = client.write_activation_request(None if target == "-" else target)
         except OSError as err:
             print(f"Cannot write {target}: {err}", file=stderr)
             return EXIT_USAGE
-        if target:
-            request = json.loads(text)
-            out(
-                {"instanceId": client.instance_id, "file": target, "request": request},
-                f"Wrote the activation request for instance {client.instance_id} to {target}\n"
-                "Upload it on License & Billing in the portal, then run: tz-license offline-import LICENSE_FILE",
-            )
-        else:
+        if target == "-":
             stdout.write(text)
+            return EXIT_OK
+        payload = json.loads(base64.urlsafe_b64decode(_padded(json.loads(text)["request"])))
+        out(
+            {"path": os.path.abspath(target), "request": payload},
+            f"Wrote the activation request {os.path.abspath(target)} for instance {client.instance_id} ({payload['keyMasked']}).\n"
+            "Upload it in the Admin Panel → License & Billing, then run: tz-license offline-import <license file>",
+        )
         return EXIT_OK
     if command == "offline-import":
         if len(positionals) < 2:
@@ -394,9 +404,12 @@ def _run(
         return EXIT_OK if s["valid"] else EXIT_INVALID
     if command == "offline-deactivate":
         code = client.deactivate_offline()
-        out({"instanceId": client.instance_id, "deactivationCode": code}, code)
-        if not values.get("json"):
-            print("The license file is deleted. Enter this code on License & Billing to free the slot.", file=stderr)
+        payload = json.loads(base64.urlsafe_b64decode(_padded(code.split(".")[1])))
+        out(
+            {"code": code, "payload": payload},
+            "The license file is deleted. Enter this deactivation code in the Admin Panel → License & Billing to free the slot:\n\n"
+            f"{code}\n",
+        )
         return EXIT_OK
     print(f"Unknown command: {command}\n\n{USAGE}", file=stderr)
     return EXIT_USAGE

@@ -1067,6 +1067,10 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
       return await acceptServerStatus(raw, serverDate ?? at, cache, cacheNote);
     } catch (err) {
       if (err instanceof UnreachableError) return offlineState(load, err, at);
+      if (err instanceof LicenseError && err.code === CLIENT_CODES.BAD_RESPONSE) {
+        // Not the server speaking (a proxy's page, a wrong URL): keep the cache as it is.
+        return makeState({ valid: false, code: err.code, message: err.message }, null, { online: true });
+      }
       if (err instanceof LicenseError) {
         // The server refused (not found, revoked, activation limit …): drop the certificate.
         cache.certificate = null;

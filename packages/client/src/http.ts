@@ -217,6 +217,14 @@ export function createHttp(opts: HttpOptions) {
         await opts.sleep(delay);
         continue;
       }
+      if (!parsed || !apiError) {
+        // The contract's errors are JSON; an HTML page (a proxy, a wrong URL) is not the server speaking.
+        throw new HttpError(
+          CLIENT_CODES.BAD_RESPONSE,
+          `Server answered ${spec.path} with HTTP ${response.status} and ${parsed ? "no error member" : "non-JSON"}`,
+          { status: response.status },
+        );
+      }
       const retryAfterSeconds = retryAfterSecondsOf(response.headers, apiError?.details);
       throw new HttpError(code, message, {
         status: response.status,
