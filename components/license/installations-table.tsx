@@ -152,6 +152,10 @@ export function InstallationsTable({
 
   const name = (inst: Installation) => inst.instanceName?.trim() || "Unnamed installation";
 
+  // An air-gapped installation never checks in: its last contact is its latest license file.
+  const lastContact = (inst: Installation) =>
+    inst.airGapped ? `File issued ${formatRelative(inst.lastSeenAt, now)}` : formatRelative(inst.lastSeenAt, now);
+
   const downloadLink = (inst: Installation) =>
     inst.airGapped?.downloadHref ? (
       <a
@@ -243,7 +247,7 @@ export function InstallationsTable({
                           title={formatDateTime(inst.lastSeenAt)}
                           className="text-slate-700"
                         >
-                          {formatRelative(inst.lastSeenAt, now)}
+                          {lastContact(inst)}
                         </time>
                         <CheckInBadge recent={recent} heldUntil={inst.heldUntil} airGapped={inst.airGapped} />
                       </span>
@@ -286,7 +290,7 @@ export function InstallationsTable({
                     <div>
                       <dt className="text-xs text-slate-500">Last check-in</dt>
                       <dd className="text-slate-800">
-                        <time dateTime={inst.lastSeenAt}>{formatRelative(inst.lastSeenAt, now)}</time>
+                        <time dateTime={inst.lastSeenAt}>{lastContact(inst)}</time>
                       </dd>
                     </div>
                   </dl>

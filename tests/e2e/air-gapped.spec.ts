@@ -38,7 +38,7 @@ function installation(dataDir: string, key: string, ...args: string[]): SpawnSyn
       "--jwks",
       path.join(dataDir, "vendor-jwks.json"),
     ],
-    { cwd: dataDir, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" } },
+    { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" } },
   );
 }
 
