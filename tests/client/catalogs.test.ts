@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CATALOG_FILES } from "../../scripts/generate-client-catalogs";
 
@@ -13,5 +15,16 @@ describe("the clients' generated catalogs (TypeScript and Python)", () => {
     for (const { render } of CATALOG_FILES) {
       expect(render({ features: { new_feature: "New Feature" }, planNames: {} })).not.toBe(render());
     }
+  });
+});
+
+describe("the clients' shipped vendor keys", () => {
+  it("are the repository's empty pins in both clients (a customer build pins the production keys)", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/pin-vendor-keys.ts", "--empty", "--check"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("vendor_keys.py pins no keys");
   });
 });

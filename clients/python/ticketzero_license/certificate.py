@@ -19,10 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 JsonWebKeySet = Dict[str, Any]
 
-#: The vendor's public signing keys shipped with the client: the trust anchor when no ``jwks`` is
-#: given. Empty here, as in the TypeScript client (``lib/client/vendor-keys.ts``): a customer build
-#: pins the production keys.
-VENDOR_JWKS: JsonWebKeySet = {"keys": []}
+from .vendor_keys import VENDOR_JWKS  # noqa: E402,F401 - the shipped trust anchor (npm run client:pin-keys)
 
 _EDDSA = ("EdDSA", "Ed25519")
 
