@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CLIENT_CODES } from "../../packages/client/src/index";
 import { CATALOG_FILES } from "../../scripts/generate-client-catalogs";
 
 describe("the clients' generated catalogs (TypeScript and Python)", () => {
@@ -26,5 +27,20 @@ describe("the clients' shipped vendor keys", () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("vendor_keys.py pins no keys");
+  });
+});
+
+describe("the clients' own codes", () => {
+  it("are the same set in TypeScript (CLIENT_CODES) and Python (errors.py)", () => {
+    const python = fs.readFileSync(
+      path.resolve(import.meta.dirname, "../../clients/python/ticketzero_license/errors.py"),
+      "utf8",
+    );
+    const body = python.slice(python.indexOf("class _ClientCodes"));
+    const pythonCodes = [...body.matchAll(/^ {4}([A-Z_]+) = "([A-Z_]+)"$/gm)].map((m) => {
+      expect(m[1]).toBe(m[2]);
+      return m[1]!;
+    });
+    expect(pythonCodes.sort()).toEqual(Object.values(CLIENT_CODES).sort());
   });
 });

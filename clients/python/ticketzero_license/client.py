@@ -799,7 +799,7 @@ class LicenseManager:
             "status": given,
             "message": result["message"],
             **base,
-            "warnings": [{"code": "AIR_GAPPED", "message": "Licensed by an imported license file (no server)"}],
+            "warnings": [{"code": CLIENT_CODES.AIR_GAPPED, "message": "Licensed by an imported license file (no server)"}],
         }
         return self._make_state(result, status, online=False, features=base["features"], limits=limits)
 
@@ -1174,7 +1174,7 @@ class LicenseManager:
                 except LicenseError:
                     claims = None
             if not claims or not isinstance(claims.get("jti"), str):
-                raise LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "No license file is imported: nothing to deactivate")
+                raise LicenseError(CLIENT_CODES.NO_LICENSE_FILE, "No license file is imported: nothing to deactivate")
             lid = claims.get("lid") or claims.get("sub")
             code = _offline.deactivation_code(
                 license_id=str(lid),

@@ -73,10 +73,14 @@ class _ClientCodes:
     CLIENT_ERROR = "CLIENT_ERROR"
     #: Air-gapped (docs/AIR-GAPPED.md): answered from an imported license file.
     LICENSE_FILE_VALID = "LICENSE_FILE_VALID"
-    #: A license file refused at import (or no file to act on).
+    #: A license file refused by one of the import rules (the message names it); what was imported stays.
     LICENSE_FILE_INVALID = "LICENSE_FILE_INVALID"
-    #: The imported license file's ``exp`` has passed.
+    #: The imported license file's ``exp`` has passed; import a renewed file.
     LICENSE_FILE_EXPIRED = "LICENSE_FILE_EXPIRED"
+    #: ``deactivate_offline()`` with no imported license file.
+    NO_LICENSE_FILE = "NO_LICENSE_FILE"
+    #: Warning code on every answer made from the license file.
+    AIR_GAPPED = "AIR_GAPPED"
     #: A bad argument (``record_tickets(-1)``).
     INVALID_INPUT = "INVALID_INPUT"
 

@@ -1169,10 +1169,10 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
 
   async function recordTickets(tickets: number, clients?: number): Promise<UsageReport> {
     if (!Number.isInteger(tickets) || tickets < 0) {
-      throw new LicenseError("INVALID_INPUT", "tickets must be a non-negative integer");
+      throw new LicenseError(CLIENT_CODES.INVALID_INPUT, "tickets must be a non-negative integer");
     }
     if (clients !== undefined && (!Number.isInteger(clients) || clients < 0)) {
-      throw new LicenseError("INVALID_INPUT", "clients must be a non-negative integer");
+      throw new LicenseError(CLIENT_CODES.INVALID_INPUT, "clients must be a non-negative integer");
     }
     const load = store.load();
     const licenseFile = importedLicenseFile(load);

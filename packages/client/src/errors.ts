@@ -81,6 +81,8 @@ export const CLIENT_CODES = {
   NO_LICENSE_FILE: "NO_LICENSE_FILE",
   /** Air-gapped: warning code on every answer made from the license file. */
   AIR_GAPPED: "AIR_GAPPED",
+  /** A bad argument (`recordTickets(-1)`). */
+  INVALID_INPUT: "INVALID_INPUT",
   /** Unexpected internal failure (never thrown from validateLicense/checkFeatureAccess). */
   CLIENT_ERROR: "CLIENT_ERROR",
 } as const;
