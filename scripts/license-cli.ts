@@ -66,9 +66,9 @@ Commands:
                                         or when its certificate expires)
   release-slot --key K --instance ID --reason R
                                         staff override: free a held slot now (audited)
-  license-file --request FILE [--out FILE]
+  license-file --key K --request FILE [--out FILE]
                                         air-gapped: answer an installation's activation request
-                                        file with its license file (docs/AIR-GAPPED.md)
+                                        file for license K with its license file (docs/AIR-GAPPED.md)
   deactivate-code --code CODE           air-gapped: free the slot of the installation that printed CODE
   remind                                send the expiry, trial and usage reminder mails due now
   secrets                               fresh production secrets as environment lines
@@ -432,7 +432,8 @@ async function run(command: string, values: Values): Promise<Output> {
       } catch (error) {
         throw new UsageError(`cannot read --request ${requestPath}: ${(error as Error).message}`);
       }
-      const issued = await issueLicenseFile(text, { anyLicense: true }, CTX);
+      const license = await findByKey(keyOption(values));
+      const issued = await issueLicenseFile(text, { licenseId: license.id }, CTX);
       const out = values.out ?? issued.fileName;
       writeFileSync(out, issued.fileText);
       return {
@@ -553,7 +554,7 @@ async function main(): Promise<number> {
   let database: Database | null = null;
   try {
     // Argument errors first, without touching the database.
-    if (!["list", "issue", "trial", "remind", "license-file", "deactivate-code"].includes(command)) keyOption(values);
+    if (!["list", "issue", "trial", "remind", "deactivate-code"].includes(command)) keyOption(values);
     database = await bootstrapDatabase();
     return print(await run(command, values));
   } catch (error) {

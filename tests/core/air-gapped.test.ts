@@ -7,10 +7,12 @@
  * - a request file or code that is malformed, forged, for another license or stale changes nothing;
  * - a license file never outlives the license, and a held slot lasts as long as the file.
  */
+
+import { createHmac } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
-import { activateLicense, deactivateInstallation } from "@ticketzero/core/license/activations";
+import { activateLicense, deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import { publicJwks } from "@ticketzero/core/license/certificate";
-import { cullSilentInstallations } from "@ticketzero/core/license/heartbeats";
+import { culledMail, cullSilentInstallations } from "@ticketzero/core/license/heartbeats";
 import { statusByKey } from "@ticketzero/core/license/license-status";
 import { issueLicense, suspendLicense } from "@ticketzero/core/license/licenses";
 import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
@@ -162,10 +164,85 @@ describe("air-gapped activation: request file → license file", () => {
     expect(await rowsOf(row.id)).toHaveLength(1);
   });
 
-  it("finds the license by the proof alone for a staff-wide upload", async () => {
+  it("a request file carries no random character of the key, and its proof resists guessing (PBKDF2)", async () => {
+    const { license: trial, key } = await issueLicense(
+      { plan: "trial", email: testEmail("airgap-trial") },
+      { actor: "test" },
+    );
+    const text = testInstallation().request(key);
+    const random = key.slice("TZ-TRIAL-".length);
+    for (let i = 0; i + 3 < random.length; i++) expect(text).not.toContain(random.slice(i, i + 4));
+    // A proof made with the key's HMAC alone (no PBKDF2) is refused: the slow derivation is required.
+    const fast = JSON.parse(text) as Record<string, string>;
+    const mac = createHmac("sha256", key).update(`tz-activation-request:v1.${fast.request}`).digest("base64url");
+    await expect(
+      issueLicenseFile(JSON.stringify({ ...fast, proof: mac }), { licenseId: trial.id }, ctx),
+    ).rejects.toMatchObject({ code: "REQUEST_FOR_OTHER_LICENSE" });
+    await issueLicenseFile(text, { licenseId: trial.id }, ctx);
+  });
+
+  it("an old request uploaded again is refused: after a renewal replaced it, and after its code freed the slot", async () => {
+    const { license: row, key } = await license(2);
+    const installation = testInstallation();
+    const first = installation.request(key);
+    const issued = await issueLicenseFile(first, { licenseId: row.id }, ctx);
+    const jti = (await fileClaims(issued.fileText)).payload.jti as string;
+    const renewal = installation.request(key);
+    await issueLicenseFile(renewal, { licenseId: row.id }, ctx);
+    await expect(issueLicenseFile(first, { licenseId: row.id }, ctx)).rejects.toMatchObject({
+      code: "REQUEST_ALREADY_USED",
+    });
+    // The renewal was uploaded but not imported: the installation's code names the older file
+    // and its newest request, which the current file answers. It frees the slot.
+    const code = installation.deactivationCode(row.id, jti);
+    const freed = await deactivateWithCode(code, { licenseId: row.id }, ctx, "account");
+    expect(freed.alreadyDeactivated).toBe(false);
+    expect(await slotsUsed(key)).toBe(0);
+    for (const old of [first, renewal]) {
+      await expect(issueLicenseFile(old, { licenseId: row.id }, ctx)).rejects.toMatchObject({
+        code: "REQUEST_ALREADY_USED",
+      });
+    }
+    expect(await slotsUsed(key)).toBe(0);
+  });
+
+  it("an instance freed by its code and back online: its old code frees nothing, and it is an online installation again", async () => {
     const { license: row, key } = await license(1);
-    const issued = await issueLicenseFile(testInstallation().request(key), { anyLicense: true }, ctx);
-    expect(issued.license.id).toBe(row.id);
+    const installation = testInstallation();
+    const issued = await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    const code = installation.deactivationCode(row.id, (await fileClaims(issued.fileText)).payload.jti as string);
+    await deactivateWithCode(code, { licenseId: row.id }, ctx, "account");
+    await activateLicense({ licenseKey: key, instanceId: installation.instanceId }, ctx);
+    expect((await statusByKey(key, installation.instanceId)).certificate).toBeTruthy();
+    // An online installation now: no instance key to verify a code with, so the old code is no code.
+    await expect(deactivateWithCode(code, { licenseId: row.id }, ctx, "account")).rejects.toMatchObject({
+      code: "INVALID_DEACTIVATION_CODE",
+    });
+    expect(await slotsUsed(key)).toBe(1);
+    expect((await rowsOf(row.id))[0]).toMatchObject({ kind: "online", deactivated_at: null });
+  });
+
+  it("staff cannot release the held slot of a license file that may still run", async () => {
+    const { license: row, key } = await license(1);
+    const installation = testInstallation();
+    await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    await deactivateInstallation({ licenseId: row.id }, installation.instanceId, ctx, "staff");
+    await expect(releaseHeldSlot(row.id, installation.instanceId, "lost machine", ctx)).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    expect(await slotsUsed(key)).toBe(1);
+  });
+
+  it("an air-gapped installation whose file expired is deactivated by the heartbeat job, in its own words", async () => {
+    const { license: row, key } = await license(1);
+    await issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx);
+    const later = new Date(Date.now() + 91 * 86_400_000);
+    expect((await statusByKey(key, null, later)).slots?.used).toBe(1);
+    const run = await cullSilentInstallations(later, { licenseIds: [row.id], mail: false });
+    expect(run.culled).toHaveLength(1);
+    expect(run.culled[0]!.licenseFileExpiredAt).not.toBeNull();
+    expect(culledMail(run.culled[0]!).text).toContain("license file of the air-gapped TicketZero AI installation");
+    expect((await statusByKey(key, null, later)).slots?.used).toBe(0);
   });
 
   it("the heartbeat never deactivates an air-gapped installation", async () => {
@@ -215,12 +292,16 @@ describe("air-gapped deactivation", () => {
       ["TZDC1.garbage", "INVALID_DEACTIVATION_CODE", { licenseId: row.id }],
       ["", "INVALID_DEACTIVATION_CODE", { licenseId: row.id }],
       [
-        installation.deactivationCode(row.id, jti, stranger.privateKey),
+        installation.deactivationCode(row.id, jti, { signer: stranger.privateKey }),
         "INVALID_DEACTIVATION_CODE",
         { licenseId: row.id },
       ],
       [installation.deactivationCode(row.id, jti), "INVALID_DEACTIVATION_CODE", { licenseId: other.license.id }],
-      [installation.deactivationCode(row.id, "an-older-file"), "DEACTIVATION_CODE_STALE", { licenseId: row.id }],
+      [
+        installation.deactivationCode(row.id, "an-older-file", { nonce: "AAAAAAAAAAAAAAAAAAAAAA" }),
+        "DEACTIVATION_CODE_STALE",
+        { licenseId: row.id },
+      ],
     ];
     for (const [code, expected, scope] of cases) {
       await expect(deactivateWithCode(code, scope, ctx, "account"), expected).rejects.toMatchObject({ code: expected });

@@ -136,7 +136,16 @@ describe("license CLI", () => {
       const requestFile = path.join(dir, "request.json");
       writeFileSync(requestFile, installation.request(key));
       const out = path.join(dir, "license.json");
-      const issued = await runLicenseCli("license-file", "--request", requestFile, "--out", out, "--json");
+      const issued = await runLicenseCli(
+        "license-file",
+        "--key",
+        key,
+        "--request",
+        requestFile,
+        "--out",
+        out,
+        "--json",
+      );
       expect(issued.code, issued.stderr).toBe(0);
       expect(JSON.parse(issued.stdout)).toMatchObject({ licenseFile: out, instanceId: installation.instanceId });
       const file = JSON.parse(readFileSync(out, "utf8"));

@@ -247,6 +247,7 @@ describe("heartbeat culling", () => {
       keyMasked: "TZ-PRO-****-****-****-7K2Q",
       plan: "professional",
       to: "it@msp.example",
+      licenseFileExpiredAt: null,
     });
     expect(mail.subject).toBe("TicketZero: installation site-1 was deactivated after 7 days without a check-in");
     expect(mail.text).toContain("TZ-PRO-****-****-****-7K2Q");

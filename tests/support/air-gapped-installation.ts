@@ -3,10 +3,13 @@
  * files and deactivation codes exactly per docs/AIR-GAPPED.md with node:crypto only, so the tests
  * can also write the malformed ones no client library would.
  */
-import { createHmac, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
-import { maskKey } from "@ticketzero/core/license/keys";
+import { createHmac, generateKeyPairSync, type KeyObject, pbkdf2Sync, randomBytes, sign } from "node:crypto";
 
 const b64u = (value: Buffer | string) => Buffer.from(value).toString("base64url");
+
+/** docs/AIR-GAPPED.md: PBKDF2-HMAC-SHA256(key, 'tz-activation-request:v1:' + nonce, 200 000, 32). */
+const proofKeyOf = (licenseKey: string, nonce: string) =>
+  pbkdf2Sync(licenseKey.trim().toUpperCase(), `tz-activation-request:v1:${nonce}`, 200_000, 32, "sha256");
 
 export type TestInstallation = {
   instanceId: string;
@@ -17,25 +20,30 @@ export type TestInstallation = {
     licenseKey: string,
     options?: { payload?: Record<string, unknown>; proofKey?: string; nonce?: string },
   ): string;
-  /** A `TZDC1.` code for the license file `jti` of license `lid`. */
-  deactivationCode(lid: string, jti: string, signer?: KeyObject): string;
+  /** The nonce of the last request written (the client's `offlineRequestNonce`). */
+  lastNonce(): string | null;
+  /** A `TZDC1.` code for the license file `jti` of license `lid`, carrying the last request's nonce. */
+  deactivationCode(lid: string, jti: string, options?: { signer?: KeyObject; nonce?: string }): string;
 };
 
 export function testInstallation(instanceId = `air-${randomBytes(6).toString("hex")}`): TestInstallation {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const raw = b64u(Buffer.from((publicKey.export({ format: "jwk" }) as { x: string }).x, "base64url"));
+  let lastNonce: string | null = null;
   return {
     instanceId,
     publicKey: raw,
     privateKey,
     request(licenseKey, options = {}) {
+      const nonce = options.nonce ?? b64u(randomBytes(16));
+      lastNonce = nonce;
       const payload = {
         v: 1,
-        keyMasked: maskKey(licenseKey),
+        keyPrefix: licenseKey.split("-").slice(0, 2).join("-"),
         instanceId,
         instanceName: `Air-gapped ${instanceId}`,
         publicKey: raw,
-        nonce: options.nonce ?? b64u(randomBytes(16)),
+        nonce,
         createdAt: new Date().toISOString(),
         client: "tests/air-gapped-installation",
         ...options.payload,
@@ -47,16 +55,20 @@ export function testInstallation(instanceId = `air-${randomBytes(6).toString("he
         v: 1,
         request,
         proof: b64u(
-          createHmac("sha256", options.proofKey ?? licenseKey)
+          createHmac("sha256", proofKeyOf(options.proofKey ?? licenseKey, String(payload.nonce)))
             .update(message)
             .digest(),
         ),
         signature: b64u(sign(null, Buffer.from(message), privateKey)),
       });
     },
-    deactivationCode(lid, jti, signer = privateKey) {
-      const payload = b64u(JSON.stringify({ v: 1, lid, instanceId, jti, deactivatedAt: new Date().toISOString() }));
-      return `TZDC1.${payload}.${b64u(sign(null, Buffer.from(`tz-deactivation:v1.${payload}`), signer))}`;
+    lastNonce: () => lastNonce,
+    deactivationCode(lid, jti, options = {}) {
+      const nonce = options.nonce ?? lastNonce ?? b64u(randomBytes(16));
+      const payload = b64u(
+        JSON.stringify({ v: 1, lid, instanceId, jti, nonce, deactivatedAt: new Date().toISOString() }),
+      );
+      return `TZDC1.${payload}.${b64u(sign(null, Buffer.from(`tz-deactivation:v1.${payload}`), options.signer ?? privateKey))}`;
     },
   };
 }

@@ -156,8 +156,6 @@ export const licenses = pgTable(
   },
   (t) => [
     uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
-    // An air-gapped request names its license by the masked key (the proof picks among the few that share it).
-    index("licenses_key_masked_idx").on(t.keyMasked),
     index("licenses_team_idx").on(t.teamId),
     // The back office lists and exports newest first (a backward index scan).
     index("licenses_issued_idx").on(t.issuedAt, t.id),
@@ -216,6 +214,25 @@ export const activations = pgTable(
     // The heartbeat job looks for active installations by their last check-in.
     index("activations_heartbeat_idx").on(t.lastSeenAt).where(sql`${t.deactivatedAt} is null`),
   ],
+);
+
+/**
+ * Every activation request an air-gapped installation's license file answered (docs/AIR-GAPPED.md),
+ * by its nonce: a request is answered once, so an old one uploaded again cannot take a slot for a
+ * file no installation can import any more.
+ */
+export const airGappedRequests = pgTable(
+  "air_gapped_requests",
+  {
+    licenseId: uuid("license_id")
+      .notNull()
+      .references(() => licenses.id, { onDelete: "cascade" }),
+    nonce: text("nonce").notNull(),
+    instanceId: varchar("instance_id", { length: 128 }).notNull(),
+    licenseFileId: text("license_file_id").notNull(),
+    answeredAt: tz("answered_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.licenseId, t.nonce] })],
 );
 
 /**

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { type DbOrTx, getDb } from "../db/client";
-import { activations, licenses, slotSwaps } from "../db/schema";
+import { activations, airGappedRequests, licenses, slotSwaps } from "../db/schema";
 import { config } from "../server/config";
 import { consumeNewSlotBudget } from "../server/rate-limit";
 import { type Context, recordAudit } from "./audit";
@@ -69,11 +69,15 @@ export function slotFactsSqlFor(license: LicenseRow, now: Date): string {
 }
 
 /**
- * The columns an air-gapped activation sets: a new license file (new id). The caller raises the
- * row's certificate expiry to the file's, so a held slot lasts as long as the file can run.
+ * The columns an air-gapped activation sets: a new license file (new id), its request's nonce
+ * remembered for good (air_gapped_requests). The caller raises the row's certificate expiry to the
+ * file's, so a held slot lasts as long as the file can run.
  */
-function airGappedColumns(license: LicenseRow, instanceId: string, binding: AirGappedBinding) {
+async function airGappedColumns(tx: DbOrTx, license: LicenseRow, instanceId: string, binding: AirGappedBinding) {
   const file = { id: randomUUID(), instanceId, expiresAt: binding.fileExpiresAt };
+  await tx
+    .insert(airGappedRequests)
+    .values({ licenseId: license.id, nonce: binding.nonce, instanceId, licenseFileId: file.id });
   return {
     kind: "air_gapped",
     instancePublicKey: binding.publicKey,
@@ -82,6 +86,23 @@ function airGappedColumns(license: LicenseRow, instanceId: string, binding: AirG
     licenseFile: binding.signFile(license, file),
     licenseFileExpiresAt: file.expiresAt,
   };
+}
+
+/** An air-gapped row's file, retired: no longer downloadable, its code used. */
+const RETIRED_FILE = { licenseFileId: null, licenseFileNonce: null, licenseFile: null, licenseFileExpiresAt: null };
+
+/**
+ * Whether an air-gapped row's license file may still run at `now`: issued, not retired by its
+ * deactivation code, not expired. Such a row stays air-gapped (no swap, no heartbeat, no staff
+ * release) whatever else happens to the instance id.
+ */
+export function licenseFileMayRun(row: ActivationRow, now: Date): boolean {
+  return (
+    row.kind === "air_gapped" &&
+    row.licenseFile !== null &&
+    !!row.licenseFileExpiresAt &&
+    row.licenseFileExpiresAt > now
+  );
 }
 
 export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
@@ -109,6 +130,27 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
         .for("update");
       const name = input.instanceName ? { instanceName: input.instanceName } : {};
       const binding = input.airGapped;
+      if (binding) {
+        // A request is answered once: again only while its file is the installation's current one.
+        const [answered] = await tx
+          .select({ nonce: airGappedRequests.nonce })
+          .from(airGappedRequests)
+          .where(and(eq(airGappedRequests.licenseId, license.id), eq(airGappedRequests.nonce, binding.nonce)));
+        if (answered) {
+          if (
+            existing &&
+            existing.deactivatedAt === null &&
+            existing.licenseFileNonce === binding.nonce &&
+            existing.licenseFile
+          ) {
+            return { license, activation: existing, created: false }; // the same request again: the same file
+          }
+          throw new LicenseError(
+            "REQUEST_ALREADY_USED",
+            "This request file was answered before and is not the installation's current request. Write a new request on the installation (tz-license offline-request) and upload that.",
+          );
+        }
+      }
       const holdsSlot =
         existing && (existing.deactivatedAt === null || (existing.slotFreesAt && existing.slotFreesAt > now));
       if (binding && holdsSlot && existing.instancePublicKey && existing.instancePublicKey !== binding.publicKey) {
@@ -119,9 +161,6 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
       }
 
       if (existing && existing.deactivatedAt === null) {
-        if (binding && existing.licenseFileNonce === binding.nonce && existing.licenseFile) {
-          return { license, activation: existing, created: false }; // the same request again: the same file
-        }
         const [again] = await tx
           .update(activations)
           .set({
@@ -129,7 +168,7 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
             ...name,
             ...(binding
               ? {
-                  ...airGappedColumns(license, instanceId, binding),
+                  ...(await airGappedColumns(tx, license, instanceId, binding)),
                   certificateExpiresAt: sql`greatest(${activations.certificateExpiresAt}, ${binding.fileExpiresAt.toISOString()}::timestamptz)`,
                 }
               : {}),
@@ -173,7 +212,12 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
         deactivatedAt: null,
         deactivatedBy: null,
         slotFreesAt: null,
-        ...(binding ? airGappedColumns(license, instanceId, binding) : {}),
+        ...(binding
+          ? await airGappedColumns(tx, license, instanceId, binding)
+          : existing && existing.kind === "air_gapped" && !licenseFileMayRun(existing, now)
+            ? // Back online with its file retired or expired: an online installation from now on.
+              { kind: "online", instancePublicKey: null, ...RETIRED_FILE }
+            : {}),
       };
       const [activation] = existing
         ? await tx
@@ -236,8 +280,8 @@ export async function deactivateInstallation(
   instanceId: string,
   ctx: Context,
   by: DeactivatedBy = "installation",
-  /** An air-gapped installation's verified deactivation code names this license file (offline.ts). */
-  removalProof?: { licenseFileId: string },
+  /** An air-gapped installation's verified deactivation code: the file it deleted, its last request (offline.ts). */
+  removalProof?: { licenseFileId: string; nonce: string },
 ): Promise<DeactivateResult> {
   const now = ctx.now ?? new Date();
   return getDb().transaction(async (tx) => {
@@ -251,7 +295,7 @@ export async function deactivateInstallation(
       .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)))
       .for("update");
     if (!row) throw new LicenseError("INSTANCE_NOT_ACTIVATED", `Installation "${instanceId}" is not activated.`);
-    if (removalProof) return freeByRemovalProof(tx, license, row, removalProof.licenseFileId, now, ctx, by);
+    if (removalProof) return freeByRemovalProof(tx, license, row, removalProof, now, ctx, by);
     if (row.deactivatedAt) {
       return {
         instanceId,
@@ -264,7 +308,8 @@ export async function deactivateInstallation(
     const certificateEnd = row.certificateExpiresAt && row.certificateExpiresAt > now ? row.certificateExpiresAt : null;
     const before = await slotsOf(tx, license, now);
     // A license file outlives the 30-day swap window, so only its deactivation code frees its slot early.
-    const swapUsed = certificateEnd !== null && by !== "heartbeat" && row.kind !== "air_gapped" && before.swapsLeft > 0;
+    const swapUsed =
+      certificateEnd !== null && by !== "heartbeat" && !licenseFileMayRun(row, now) && before.swapsLeft > 0;
     const slotFreesAt = certificateEnd && !swapUsed ? certificateEnd : now;
     await tx
       .update(activations)
@@ -283,43 +328,62 @@ export async function deactivateInstallation(
 
 /**
  * An air-gapped installation deleted its license file and signed a code saying so: its slot is
- * free at once, with no swap spent, whether it was still active or already deactivated with
- * its slot held. A code for an older file than the current one frees nothing.
+ * free at once, with no swap spent, whether it was still active or already deactivated with its
+ * slot held, and that file is retired. The code names the file it deleted and the installation's
+ * last request; either being the current file's is proof enough (after a renewal uploaded but not
+ * imported, the current file answers that last request). A code for an earlier file, or used
+ * already, frees nothing.
  */
 async function freeByRemovalProof(
   tx: DbOrTx,
   license: LicenseRow,
   row: ActivationRow,
-  licenseFileId: string,
+  proof: { licenseFileId: string; nonce: string },
   now: Date,
   ctx: Context,
   by: DeactivatedBy,
 ): Promise<DeactivateResult> {
-  if (row.kind !== "air_gapped" || row.licenseFileId !== licenseFileId) {
+  const current =
+    row.kind === "air_gapped" &&
+    row.licenseFile !== null &&
+    (row.licenseFileId === proof.licenseFileId || row.licenseFileNonce === proof.nonce);
+  const held = row.deactivatedAt !== null && row.slotFreesAt !== null && row.slotFreesAt > now;
+  if (!current) {
+    if (row.deactivatedAt && !held) {
+      return {
+        instanceId: row.instanceId,
+        slotFreesAt: row.slotFreesAt ?? row.deactivatedAt,
+        swapUsed: false,
+        alreadyDeactivated: true,
+        slots: await slotsOf(tx, license, now),
+      };
+    }
     throw new LicenseError(
       "DEACTIVATION_CODE_STALE",
-      `This deactivation code is for an older license file of installation "${row.instanceId}" than its current one: make a new code on the installation.`,
+      `This deactivation code is for an earlier license file of installation "${row.instanceId}" than its current one: make a new code on the installation.`,
     );
-  }
-  const held = row.deactivatedAt !== null && row.slotFreesAt !== null && row.slotFreesAt > now;
-  if (row.deactivatedAt && !held) {
-    return {
-      instanceId: row.instanceId,
-      slotFreesAt: row.slotFreesAt ?? row.deactivatedAt,
-      swapUsed: false,
-      alreadyDeactivated: true,
-      slots: await slotsOf(tx, license, now),
-    };
   }
   await tx
     .update(activations)
-    .set({ deactivatedAt: row.deactivatedAt ?? now, deactivatedBy: row.deactivatedBy ?? by, slotFreesAt: now })
+    .set({
+      deactivatedAt: row.deactivatedAt ?? now,
+      deactivatedBy: row.deactivatedBy ?? by,
+      slotFreesAt: now,
+      ...RETIRED_FILE,
+    })
     .where(eq(activations.id, row.id));
   const slots = await slotsOf(tx, license, now);
   await recordAudit(tx, ctx, {
     licenseId: license.id,
     action: "activation.removed",
-    detail: { instanceId: row.instanceId, by, airGapped: true, deactivationCode: true, slotFreesAt: now.toISOString() },
+    detail: {
+      instanceId: row.instanceId,
+      by,
+      airGapped: true,
+      deactivationCode: true,
+      licenseFileId: row.licenseFileId,
+      slotFreesAt: now.toISOString(),
+    },
   });
   return { instanceId: row.instanceId, slotFreesAt: now, swapUsed: false, alreadyDeactivated: false, slots };
 }
@@ -333,6 +397,17 @@ export async function releaseHeldSlot(licenseId: string, instanceId: string, rea
   const now = ctx.now ?? new Date();
   return getDb().transaction(async (tx) => {
     const license = await findById(licenseId, tx, true);
+    const [row] = await tx
+      .select()
+      .from(activations)
+      .where(and(eq(activations.licenseId, license.id), eq(activations.instanceId, instanceId)));
+    if (row && licenseFileMayRun(row, now)) {
+      // A released slot counts for 30 days (slots.ts); a license file may run far longer.
+      throw new LicenseError(
+        "CONFLICT",
+        `Installation "${instanceId}" is air-gapped and its license file runs until ${row.licenseFileExpiresAt!.toISOString()}: free its slot with its deactivation code, or raise the license's activations.`,
+      );
+    }
     const [released] = await tx
       .update(activations)
       .set({ slotFreesAt: now })

@@ -48,6 +48,8 @@ export type CulledInstallation = {
   plan: string;
   /** Who is told: the account's admin (the user the license is attached to), else the license's email. */
   to: string;
+  /** An air-gapped installation, deactivated because its license file expired (it never checks in). */
+  licenseFileExpiredAt: Date | null;
 };
 
 export type CullOptions = {
@@ -92,6 +94,7 @@ export function culledMail(c: CulledInstallation): Mail {
   const url = config().publicUrl;
   const planName = PLANS[c.plan as PlanId]?.name ?? c.plan;
   const name = c.instanceName ? `"${c.instanceName}"` : c.instanceId;
+  if (c.licenseFileExpiredAt) return expiredFileMail(c, planName, name, url);
   const window = describeWindow(c.windowSeconds);
   const slotNow = c.slotFreesAt.getTime() <= c.deactivatedAt.getTime();
   const text = [
@@ -116,6 +119,23 @@ export function culledMail(c: CulledInstallation): Mail {
   };
 }
 
+function expiredFileMail(c: CulledInstallation, planName: string, name: string, url: string): Mail {
+  const text = [
+    `The license file of the air-gapped TicketZero AI installation ${name} on your ${planName} license expired on ${when(c.licenseFileExpiredAt!)}, so the installation was deactivated and its slot is free again.`,
+    "",
+    `  License:       ${c.keyMasked}`,
+    `  Plan:          ${planName}`,
+    `  Installation:  ${c.instanceName ? `${c.instanceName} (${c.instanceId})` : c.instanceId}`,
+    "",
+    "To keep it running, write a new request on the installation (tz-license offline-request), upload it in the Admin Panel → License & Billing → Air-gapped installations, and import the license file you get back.",
+    "",
+    `License & Billing: ${url}/admin/license`,
+    "",
+    "You receive this mail because this address manages a TicketZero license.",
+  ].join("\n");
+  return { to: c.to, subject: `TicketZero: the license file of installation ${name} expired`, text };
+}
+
 type Row = {
   activation_id: string;
   license_id: string;
@@ -128,6 +148,8 @@ type Row = {
   key_masked: string;
   plan: string;
   recipient: string;
+  kind: string;
+  license_file_expires_at: Date | string | null;
 };
 
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
@@ -150,10 +172,15 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
           from activations a
           join licenses l on l.id = a.license_id
          where a.deactivated_at is null
-           and a.kind = 'online' -- air-gapped installations never check in
            and l.state = 'active' and l.expires_at > ${at}
-           and coalesce(l.heartbeat_window_seconds, ${ttl}::int) > 0
-           and a.last_seen_at < ${at} - make_interval(secs => coalesce(l.heartbeat_window_seconds, ${ttl}::int))
+           and (
+             -- silent for longer than the window
+             (a.kind = 'online'
+              and coalesce(l.heartbeat_window_seconds, ${ttl}::int) > 0
+              and a.last_seen_at < ${at} - make_interval(secs => coalesce(l.heartbeat_window_seconds, ${ttl}::int)))
+             -- air-gapped installations never check in: theirs ends with their license file
+             or (a.kind = 'air_gapped' and a.license_file_expires_at < ${at})
+           )
            ${scope}
          order by a.last_seen_at, a.id
          limit ${limit}
@@ -166,7 +193,8 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
         from due
        where a.id = due.id and a.deactivated_at is null
       returning a.id as activation_id, due.license_id, a.instance_id, a.instance_name, a.last_seen_at,
-                a.deactivated_at, a.slot_frees_at, due.window_seconds, due.key_masked, due.plan, due.recipient
+                a.deactivated_at, a.slot_frees_at, due.window_seconds, due.key_masked, due.plan, due.recipient,
+                a.kind, a.license_file_expires_at
     `);
     const culled: CulledInstallation[] = [...rows].map((r) => ({
       activationId: r.activation_id,
@@ -180,6 +208,8 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
       keyMasked: r.key_masked,
       plan: r.plan,
       to: r.recipient,
+      licenseFileExpiredAt:
+        r.kind === "air_gapped" && r.license_file_expires_at ? asDate(r.license_file_expires_at) : null,
     }));
     if (culled.length) {
       await tx.insert(auditEvents).values(
@@ -193,6 +223,9 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
             lastSeenAt: c.lastSeenAt.toISOString(),
             slotFreesAt: c.slotFreesAt.toISOString(),
             windowSeconds: c.windowSeconds,
+            ...(c.licenseFileExpiredAt
+              ? { airGapped: true, licenseFileExpiredAt: c.licenseFileExpiredAt.toISOString() }
+              : {}),
           },
         })),
       );

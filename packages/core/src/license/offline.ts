@@ -7,7 +7,8 @@
  * Who may act is the caller's check (an account admin of `licenseId`, or staff); this module
  * makes sure a request or code applies to the license it is used on.
  */
-import { createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypto";
+import { createHmac, createPublicKey, pbkdf2, timingSafeEqual, verify } from "node:crypto";
+import { promisify } from "node:util";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
@@ -33,8 +34,14 @@ const REQUEST_MAX_FUTURE_MS = 5 * 60_000;
 const REQUEST_CONTEXT = "tz-activation-request:v1.";
 const DEACTIVATION_CONTEXT = "tz-deactivation:v1.";
 const DEACTIVATION_PREFIX = "TZDC1";
+/** The proof's key derivation: slow and salted per request, so a request file does not give the key away. */
+const PROOF_ITERATIONS = 200_000;
+const pbkdf2Async = promisify(pbkdf2);
 
-/** Where an upload applies: the license shown on License & Billing, or (staff) whichever license the proof names. */
+/**
+ * Where a request or code applies: the license it is uploaded on (License & Billing, the back
+ * office's license page, the CLI's `--key`); a code may also be entered for whichever license it names (staff).
+ */
 export type OfflineScope = { licenseId: string } | { anyLicense: true };
 
 const b64u = (bytes: number) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`));
@@ -49,7 +56,7 @@ const requestFileSchema = z.strictObject({
 
 const requestPayloadSchema = z.strictObject({
   v: z.literal(1),
-  keyMasked: z.string().regex(/^TZ-[A-Z]{3,5}-[0-9A-Z*-]{4,24}$/),
+  keyPrefix: z.enum(["TZ-STA", "TZ-PRO", "TZ-ENT", "TZ-TRIAL"]),
   instanceId: z.string().regex(INSTANCE_ID_PATTERN),
   instanceName: z.string().trim().min(1).max(200),
   publicKey: b64u(32),
@@ -63,6 +70,7 @@ const codePayloadSchema = z.strictObject({
   lid: z.uuid(),
   instanceId: z.string().regex(INSTANCE_ID_PATTERN),
   jti: z.string().min(1).max(100),
+  nonce: b64u(16),
   deactivatedAt: z.iso.datetime(),
 });
 
@@ -126,31 +134,37 @@ export function parseRequestFile(
   return { payload: payload.data, request: file.data.request, proof: file.data.proof };
 }
 
-/** The license (and its key) whose key made the proof, among those the scope allows. */
+/** HMAC-SHA256 keyed with PBKDF2(license key, per-request salt): docs/AIR-GAPPED.md. */
+export async function requestProof(licenseKey: string, nonce: string, request: string): Promise<Buffer> {
+  const proofKey = await pbkdf2Async(
+    licenseKey.trim().toUpperCase(),
+    `tz-activation-request:v1:${nonce}`,
+    PROOF_ITERATIONS,
+    32,
+    "sha256",
+  );
+  return createHmac("sha256", proofKey)
+    .update(REQUEST_CONTEXT + request)
+    .digest();
+}
+
+/** The license the request is uploaded on, and its key, when the proof was made with that key. */
 async function licenseOfProof(
-  scope: OfflineScope,
+  licenseId: string,
   payload: ActivationRequest,
   request: string,
   proof: string,
 ): Promise<{ license: LicenseRow; key: string }> {
-  const db = getDb();
-  const candidates =
-    "licenseId" in scope
-      ? await db.select().from(licenses).where(eq(licenses.id, scope.licenseId))
-      : await db.select().from(licenses).where(eq(licenses.keyMasked, payload.keyMasked)).limit(50);
-  const wanted = Buffer.from(proof, "base64url");
-  for (const license of candidates) {
+  const [license] = await getDb().select().from(licenses).where(eq(licenses.id, licenseId));
+  if (license) {
     const key = decryptKey(license.keyCiphertext);
-    const mac = createHmac("sha256", key)
-      .update(REQUEST_CONTEXT + request)
-      .digest();
+    const mac = await requestProof(key, payload.nonce, request);
+    const wanted = Buffer.from(proof, "base64url");
     if (mac.length === wanted.length && timingSafeEqual(mac, wanted)) return { license, key };
   }
   throw new LicenseError(
     "REQUEST_FOR_OTHER_LICENSE",
-    "licenseId" in scope
-      ? `This request file was made with another license key (${payload.keyMasked}) than this license's. Upload it on that license's page, or make the request with this license's key.`
-      : `No license with key ${payload.keyMasked} matches this request file.`,
+    `This request file was made with another license key (a ${payload.keyPrefix} key) than this license's. Upload it on that license's page, or make the request with this license's key.`,
   );
 }
 
@@ -169,10 +183,14 @@ export type IssuedLicenseFile = {
  * Activates (or renews) the installation of a request file and answers its license file: valid
  * until the license's end or `OFFLINE_LICENSE_MAX_DAYS`, whichever is first.
  */
-export async function issueLicenseFile(text: string, scope: OfflineScope, ctx: Context): Promise<IssuedLicenseFile> {
+export async function issueLicenseFile(
+  text: string,
+  scope: { licenseId: string },
+  ctx: Context,
+): Promise<IssuedLicenseFile> {
   const now = ctx.now ?? new Date();
   const { payload, request, proof } = parseRequestFile(text, now);
-  const { license, key } = await licenseOfProof(scope, payload, request, proof);
+  const { license, key } = await licenseOfProof(scope.licenseId, payload, request, proof);
   const maxEnd = new Date(now.getTime() + config().offlineLicenseMaxDays * 86_400_000);
   const end = effectiveEnd(factsOf(license));
   const fileExpiresAt = end < maxEnd ? end : maxEnd;
@@ -283,7 +301,7 @@ export async function deactivateWithCode(
   }
   const parsed = codePayloadSchema.safeParse(decodeJson(payloadPart));
   if (!parsed.success) throw invalidCode("its content is malformed");
-  const { lid, instanceId, jti } = parsed.data;
+  const { lid, instanceId, jti, nonce } = parsed.data;
   if ("licenseId" in scope && scope.licenseId !== lid)
     throw invalidCode("it is for an installation of another license");
   const [row] = await getDb()
@@ -294,6 +312,6 @@ export async function deactivateWithCode(
   if (!signedBy(row.publicKey, `${DEACTIVATION_CONTEXT}${payloadPart}`, signature)) {
     throw invalidCode("its signature does not verify (a character is missing or changed)");
   }
-  const result = await deactivateInstallation({ licenseId: lid }, instanceId, ctx, by, { licenseFileId: jti });
+  const result = await deactivateInstallation({ licenseId: lid }, instanceId, ctx, by, { licenseFileId: jti, nonce });
   return { ...result, licenseId: lid };
 }

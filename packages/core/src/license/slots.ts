@@ -77,8 +77,9 @@ export const slotFactsJoin = (license: string, now: string, windowSeconds: strin
       count(*) filter (where ${slotTakenSql("a", now)})::int as slots_used,
       count(*) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now})::int as slots_held,
       min(a.slot_frees_at) filter (where a.deactivated_at is not null and a.slot_frees_at > ${now}) as next_held_frees_at,
-      min(greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at))
-        filter (where a.deactivated_at is null and a.kind = 'online' and ${windowSeconds} > 0) as first_cull_frees_at,
+      min(case when a.kind = 'air_gapped' then a.license_file_expires_at -- culled when its file expires
+               else greatest(a.last_seen_at + make_interval(secs => ${windowSeconds}), a.certificate_expires_at) end)
+        filter (where a.deactivated_at is null and (a.kind = 'air_gapped' or ${windowSeconds} > 0)) as first_cull_frees_at,
       coalesce(sum(a.clients) filter (where a.deactivated_at is null), 0)::int as active_clients
     from activations a where a.license_id = ${license}
   ) slot_facts
