@@ -110,8 +110,12 @@ export function InstallationsTable({
           ? `Its slot frees at once (uses 1 of ${slots.swapsLeft} swap${slots.swapsLeft === 1 ? "" : "s"} left this 30 days). The server stops renewing its certificate.`
           : `No swaps are left this 30 days: the installation can keep running on its certificate, so its slot stays taken until that certificate expires${inst.certificateExpiresAt ? ` (${formatDate(inst.certificateExpiresAt)})` : ""}.`;
 
+  // A license file may run until its expiry: only its deactivation code frees that slot early.
+  const fileMayRun = (inst: Installation) =>
+    !!inst.airGapped?.fileExpiresAt && new Date(inst.airGapped.fileExpiresAt).getTime() > now.getTime();
+
   const release = (inst: Installation, describedBy: string, fullWidth = false) =>
-    releaseAction && inst.heldUntil ? (
+    releaseAction && inst.heldUntil && !fileMayRun(inst) ? (
       <ConfirmDisclosure
         label="Release slot…"
         tone="warning"
