@@ -3,8 +3,10 @@
  * five import rules, answers from the license file with no network call, local usage limits,
  * clock rollback and the deactivation code. The portal's side is tests/client/support/offline-portal.ts.
  */
-import { createHmac, generateKeyPairSync, verify } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { createHmac, generateKeyPairSync, pbkdf2Sync, verify } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { publicJwks, signCertificate } from "@ticketzero/core/license/certificate";
 import { generateKey, maskKey as portalMaskKey } from "@ticketzero/core/license/keys";
@@ -17,9 +19,11 @@ import {
   createLicenseClient,
   type FetchLike,
   type JsonWebKeySet,
+  keyPrefix,
   type LicenseClientOptions,
   LicenseError,
   maskKey,
+  verifyCertificate,
 } from "../../packages/client/src/index";
 import { DAY, fakeClock, tempDir } from "./support/helpers";
 import {
@@ -83,7 +87,7 @@ async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
 }
 
 describe("activation request file", () => {
-  it("carries every member of the contract, with a proof and a signature that verify", async () => {
+  it("carries every member of the contract, with a PBKDF2-keyed proof and a signature that verify", async () => {
     const lic = license();
     const { client, clock, dataDir } = installation(lic, { instanceName: "Main office" });
     const out = path.join(dataDir, "request.json");
@@ -99,11 +103,11 @@ describe("activation request file", () => {
 
     const payload = JSON.parse(Buffer.from(file.request, "base64url").toString("utf8"));
     expect(Object.keys(payload).sort()).toEqual(
-      ["client", "createdAt", "instanceId", "instanceName", "keyMasked", "nonce", "publicKey", "v"].sort(),
+      ["client", "createdAt", "instanceId", "instanceName", "keyPrefix", "nonce", "publicKey", "v"].sort(),
     );
     expect(payload).toMatchObject({
       v: 1,
-      keyMasked: portalMaskKey(lic.key),
+      keyPrefix: "TZ-PRO",
       instanceId: client.instanceId,
       instanceName: "Main office",
       createdAt: clock.now().toISOString(),
@@ -114,7 +118,13 @@ describe("activation request file", () => {
     expect(written.request).toEqual(payload);
 
     const signed = Buffer.from(`tz-activation-request:v1.${file.request}`);
-    expect(file.proof).toBe(createHmac("sha256", lic.key).update(signed).digest("base64url"));
+    // proofKey = PBKDF2-HMAC-SHA256(normalised key, 'tz-activation-request:v1:' + nonce, 200 000, 32 bytes).
+    const proofKey = pbkdf2Sync(lic.key, `tz-activation-request:v1:${payload.nonce}`, 200_000, 32, "sha256");
+    expect(file.proof).toBe(createHmac("sha256", proofKey).update(signed).digest("base64url"));
+    // Not the old fast MAC keyed with the license key itself, nor another iteration count.
+    expect(file.proof).not.toBe(createHmac("sha256", lic.key).update(signed).digest("base64url"));
+    const fewer = pbkdf2Sync(lic.key, `tz-activation-request:v1:${payload.nonce}`, 100_000, 32, "sha256");
+    expect(file.proof).not.toBe(createHmac("sha256", fewer).update(signed).digest("base64url"));
     expect(verify(null, signed, instancePublicKey(payload.publicKey), Buffer.from(file.signature, "base64url"))).toBe(
       true,
     );
@@ -132,6 +142,88 @@ describe("activation request file", () => {
     expect(second.request.nonce).not.toBe(first.request.nonce);
   });
 
+  it("carries no random character of the key, only its first two groups", async () => {
+    for (const plan of ["trial", "starter", "professional", "enterprise"] as const) {
+      const lic = license(plan);
+      const { client } = installation(lic);
+      const { content, request } = await client.writeActivationRequest();
+      const decoded = Buffer.from(JSON.parse(content).request, "base64url").toString("utf8");
+      const random = lic.key.split("-").slice(2);
+      expect(request.keyPrefix).toBe(lic.key.split("-").slice(0, 2).join("-"));
+      for (const text of [content, decoded]) {
+        expect(text).not.toContain(lic.key.slice(-4));
+        for (const group of random) expect(text).not.toContain(group.slice(0, 4));
+      }
+    }
+    expect(keyPrefix(" tz-trial-abcd2345 ")).toBe("TZ-TRIAL");
+    expect(keyPrefix("nonsense-key")).toBe("TZ");
+  });
+
+  it("trims the instance name; a blank one is the host name", async () => {
+    const blank = await installation(license(), { instanceName: "   " }).client.writeActivationRequest();
+    expect(blank.request.instanceName).toBe(os.hostname().trim() || "installation");
+    const padded = await installation(license(), { instanceName: "  Vault 7 \n" }).client.writeActivationRequest();
+    expect(padded.request.instanceName).toBe("Vault 7");
+  });
+
+  it("writes the file before saving its nonce: a failed write changes nothing", async () => {
+    const lic = license();
+    const { client, dataDir } = installation(lic);
+    const first = await client.writeActivationRequest(path.join(dataDir, "first.json"));
+    const nonceOf = () => {
+      const loaded = new CacheStore(dataDir, { licenseKey: lic.key, instanceId: client.instanceId }).load();
+      return loaded.kind === "ok" ? loaded.data.offlineRequestNonce : `cache ${loaded.kind}`;
+    };
+    expect(nonceOf()).toBe(first.request.nonce);
+    const missingDir = path.join(dataDir, "no-such-dir");
+    const error = await client.writeActivationRequest(path.join(missingDir, "request.json")).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
+    expect(error?.code).toBe("ENOENT");
+    expect(nonceOf()).toBe(first.request.nonce);
+    expect(fs.existsSync(missingDir)).toBe(false);
+    expect(fs.readdirSync(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    // The first request still imports.
+    const answered = issueLicenseFile(first.content, lic);
+    expect((await client.importLicenseFile(answered)).code).toBe("LICENSE_FILE_VALID");
+  });
+
+  it("the CLI exits 2 with a clear message when the request cannot be written, changing nothing", () => {
+    const dir = tempDir("tz-cli-write-");
+    const jwks = path.join(dir, "vendor-jwks.json");
+    fs.writeFileSync(jwks, JSON.stringify({ keys: publicJwks().keys }));
+    const key = generateKey("starter");
+    const dataDir = path.join(dir, "data");
+    const common = ["--key", key, "--data-dir", dataDir, "--jwks", jwks];
+    const cli = (args: string[]) => {
+      const env = { ...process.env };
+      for (const name of Object.keys(env)) if (name.startsWith("TZ_")) delete env[name];
+      const root = path.resolve(import.meta.dirname, "../..");
+      return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "packages/client/src/cli.ts"), ...args], {
+        cwd: root,
+        env,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    };
+    const good = cli(["offline-request", "--out", path.join(dir, "request.json"), ...common]);
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/\(TZ-STA\)/);
+    const nonce = JSON.parse(
+      Buffer.from(JSON.parse(fs.readFileSync(path.join(dir, "request.json"), "utf8")).request, "base64url").toString(),
+    ).nonce;
+    const failed = cli(["offline-request", "--out", path.join(dir, "missing", "request.json"), ...common]);
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toMatch(
+      /Cannot write the activation request .*missing.*request\.json: no such file or directory/i,
+    );
+    expect(failed.stderr).toMatch(/Nothing was changed/);
+    const id = fs.readFileSync(path.join(dataDir, "instance-id"), "utf8").trim();
+    const loaded = new CacheStore(dataDir, { licenseKey: key, instanceId: id }).load();
+    expect(loaded.kind === "ok" && loaded.data.offlineRequestNonce).toBe(nonce);
+  });
+
   it("masks keys exactly as the portal does", () => {
     for (const plan of ["trial", "starter", "professional", "enterprise"] as const) {
       const key = generateKey(plan);
@@ -144,7 +236,7 @@ describe("activation request file", () => {
 
 describe("license file import", () => {
   it("answers from an imported file with no network call", async () => {
-    const { client, status, lic, clock } = await activated(license("professional"));
+    const { client, status, lic, clock, file } = await activated(license("professional"));
     expect(status).toMatchObject({ valid: true, code: "LICENSE_FILE_VALID", status: "valid", offline: true });
     expect(status.warnings.map((w) => w.code)).toContain("AIR_GAPPED");
     expect(status.license).toMatchObject({
@@ -153,6 +245,10 @@ describe("license file import", () => {
       planName: "Professional",
     });
     expect(Date.parse(status.offlineValidUntil ?? "")).toBeCloseTo(clock.ms + 90 * DAY, -4);
+    const iat = JSON.parse(Buffer.from(JSON.parse(file).license.split(".")[1], "base64url").toString()).iat;
+    expect(status).toMatchObject({ airGapped: true, certificate: null, lastServerContact: null });
+    expect(status.usage).toMatchObject({ activations: 1 });
+    expect(status.license?.issuedAt).toBe(new Date(iat * 1000).toISOString());
 
     expect(await client.validateLicense()).toMatchObject({ valid: true, code: CLIENT_CODES.LICENSE_FILE_VALID });
     expect(await client.checkFeatureAccess("Advanced Dashboard")).toBe(true);
@@ -241,6 +337,26 @@ describe("license file import", () => {
     expect((await refusal(client.importLicenseFile(file))).message).toMatch(
       /rule 1: the license lacks the claims lid, jti/,
     );
+    for (const claim of ["limits", "nonce", "ipk", "instanceId", "iat"]) {
+      const without = issueLicenseFile(content, lic, { claims: { [claim]: undefined } });
+      const error = await refusal(client.importLicenseFile(without));
+      expect(error.code).toBe("LICENSE_FILE_INVALID");
+      expect(error.message).toMatch(new RegExp(`rule 1: the license lacks the claims ${claim}\\)`));
+    }
+  });
+
+  it("a license file is refused as an online certificate (typ tz-license-file+jwt): CERTIFICATE_INVALID", async () => {
+    const lic = license();
+    const { client } = installation(lic);
+    const { content } = await client.writeActivationRequest();
+    const token = JSON.parse(issueLicenseFile(content, lic)).license as string;
+    const jwks = { keys: publicJwks().keys } as JsonWebKeySet;
+    const check = await verifyCertificate(token, jwks, { currentDate: new Date() });
+    expect(check).toMatchObject({ ok: false, reason: "invalid" });
+    expect(!check.ok && check.message).toMatch(/license file .*not an online certificate/);
+    // The same claims under an online certificate's typ do verify: only the typ is refused.
+    const online = signCertificate(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()));
+    expect((await verifyCertificate(online, jwks, { currentDate: new Date() })).ok).toBe(true);
   });
 
   it("refuses an old file after an offline deactivation (rule 4: the nonce)", async () => {
@@ -334,6 +450,9 @@ describe("answering from the file", () => {
     expect(over.code).toBe("USAGE_LIMIT_EXCEEDED");
     const tooManyClients = await refusal(client.recordTickets(1, limits.maxClients + 1));
     expect(tooManyClients.code).toBe("CLIENT_LIMIT_EXCEEDED");
+    // Both over: clients are checked first (as the Python client).
+    const both = await refusal(client.recordTickets(limits.maxTicketsPerMonth, limits.maxClients + 1));
+    expect(both.code).toBe("CLIENT_LIMIT_EXCEEDED");
     const status = await client.getLicenseStatus();
     expect(status.usage).toMatchObject({ ticketsThisMonth: 60, clients: 2 });
     await expect(client.assertWithinLimits({ tickets: limits.maxTicketsPerMonth - 60 + 1 })).rejects.toMatchObject({
@@ -344,12 +463,13 @@ describe("answering from the file", () => {
     expect(calls).toEqual([]);
   });
 
-  it("starts a new count in a new month", async () => {
+  it("starts a new count in a new month: zero tickets and zero clients", async () => {
     const { client, clock } = await activated(license("professional"));
-    await client.recordTickets(4_000);
+    await client.recordTickets(4_000, 7);
     const now = new Date(clock.ms);
     clock.set(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 1));
-    expect((await client.recordTickets(4_000)).usage).toMatchObject({ ticketsThisMonth: 4_000 });
+    expect((await client.getLicenseStatus()).usage).toMatchObject({ ticketsThisMonth: 0, clients: 0 });
+    expect((await client.recordTickets(4_000)).usage).toMatchObject({ ticketsThisMonth: 4_000, clients: 0 });
   });
 });
 
@@ -363,13 +483,17 @@ describe("offline deactivation", () => {
     expect(code).toMatch(/^TZDC1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const verified = verifyDeactivationCode(code, request.request.publicKey);
     expect(verified).toEqual(payload);
+    // The nonce is the pending one (the renewal request written after the import), between jti and deactivatedAt.
     expect(payload).toEqual({
       v: 1,
       lid: lic.id,
       instanceId: client.instanceId,
       jti,
+      nonce: request.request.nonce,
       deactivatedAt: clock.now().toISOString(),
     });
+    const part = JSON.parse(Buffer.from(code.split(".")[1]!, "base64url").toString());
+    expect(Object.keys(part)).toEqual(["v", "lid", "instanceId", "jti", "nonce", "deactivatedAt"]);
     const other = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
     expect(verifyDeactivationCode(code, other)).toBeNull();
 
@@ -379,6 +503,15 @@ describe("offline deactivation", () => {
     expect(after.message).toMatch(/No license server is configured/);
     expect((await refusal(client.deactivateOffline())).code).toBe("NO_LICENSE_FILE");
     expect(calls).toEqual([]);
+  });
+});
+
+describe("offline deactivation without a renewal", () => {
+  it("carries the nonce of the request the imported file answers", async () => {
+    const { client, file } = await activated();
+    const claims = JSON.parse(Buffer.from(JSON.parse(file).license.split(".")[1], "base64url").toString());
+    const { payload } = await client.deactivateOffline();
+    expect(payload).toMatchObject({ jti: claims.jti, nonce: claims.nonce });
   });
 });
 

@@ -112,6 +112,19 @@ describe("trust anchors", () => {
   });
 });
 
+describe("license files are not online certificates", () => {
+  it("refuses a certificate whose JWS typ is tz-license-file+jwt: CERTIFICATE_INVALID", async () => {
+    const lic = stub.addLicense({ plan: "professional" });
+    stub.setCertificateTyp("tz-license-file+jwt");
+    const { client } = makeClient(stub, lic.key);
+    const result = await client.validateLicense();
+    expect(result).toMatchObject({ valid: false, code: "CERTIFICATE_INVALID" });
+    expect(result.message).toMatch(/license file .*not an online certificate/);
+    stub.setCertificateTyp("JWT");
+    expect(await makeClient(stub, lic.key).client.validateLicense()).toMatchObject({ valid: true, code: "VALID" });
+  });
+});
+
 describe("key rotation", () => {
   it("learns a new key from a key set the trusted key signed, and re-proves it offline from the anchors", async () => {
     const lic = stub.addLicense({ plan: "professional" });

@@ -22,6 +22,8 @@ JsonWebKeySet = Dict[str, Any]
 from .vendor_keys import VENDOR_JWKS  # noqa: E402,F401 - the shipped trust anchor (npm run client:pin-keys)
 
 _EDDSA = ("EdDSA", "Ed25519")
+#: The JWS ``typ`` of an air-gapped license file (docs/AIR-GAPPED.md): never an online certificate.
+LICENSE_FILE_TYP = "tz-license-file+jwt"
 
 
 # ---------------------------------------------------------------- encodings and times
@@ -273,9 +275,16 @@ def verify_certificate(
     expected_instance_id: Optional[str] = None,
     clock_tolerance: float = 0,
     what: str = "certificate",
+    license_file: bool = False,
 ) -> CertificateCheck:
-    """Verifies a compact JWS certificate at ``current`` (jose's rules for exp and nbf)."""
+    """Verifies a compact JWS certificate at ``current`` (jose's rules for exp and nbf).
+
+    An online certificate (the default) is refused when its ``typ`` is a license file's;
+    ``license_file=True`` is for the air-gapped import, which checks the ``typ`` itself.
+    """
     try:
+        if not license_file and decode_header(token).get("typ") == LICENSE_FILE_TYP:
+            raise JwsError(f'the token is a license file (typ "{LICENSE_FILE_TYP}"), not an online certificate')
         header, payload_bytes = verify_jws(token, jwks, what)
         payload = json.loads(payload_bytes.decode("utf-8"))
         if not isinstance(payload, dict):

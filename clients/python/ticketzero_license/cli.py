@@ -373,7 +373,12 @@ def _run(
         try:
             text = client.write_activation_request(None if target == "-" else target)
         except OSError as err:
-            print(f"Cannot write {target}: {err}", file=stderr)
+            # The file could not be written (a missing directory, no permission): nothing changed.
+            reason = err.strerror or str(err)
+            print(
+                f"Cannot write the activation request {target}: {reason}\nNothing was changed; choose another --out FILE.",
+                file=stderr,
+            )
             return EXIT_USAGE
         if target == "-":
             stdout.write(text)
@@ -381,7 +386,7 @@ def _run(
         payload = json.loads(base64.urlsafe_b64decode(_padded(json.loads(text)["request"])))
         out(
             {"path": os.path.abspath(target), "request": payload},
-            f"Wrote the activation request {os.path.abspath(target)} for instance {client.instance_id} ({payload['keyMasked']}).\n"
+            f"Wrote the activation request {os.path.abspath(target)} for instance {client.instance_id} ({payload['keyPrefix']}).\n"
             "Upload it in the Admin Panel → License & Billing, then run: tz-license offline-import <license file>",
         )
         return EXIT_OK

@@ -220,7 +220,8 @@ class LicenseManager:
         self.data_dir = data_dir
         os.makedirs(data_dir, mode=0o700, exist_ok=True)
         self.instance_id = resolve_instance_id(data_dir, instance_id)
-        self.instance_name = instance_name or _offline.default_instance_name()
+        # Trimmed; empty (or not given), the host name (docs/AIR-GAPPED.md "Writing the request").
+        self.instance_name = (instance_name or "").strip() or _offline.default_instance_name()
         self._store = CacheStore(data_dir, license_key=self.license_key, instance_id=self.instance_id, secret=cache_secret)
         self._now_fn: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         self.grace = timedelta(days=grace_days)
@@ -732,7 +733,7 @@ class LicenseManager:
             lf = self._license_file(cache, at)
         except LicenseError as err:
             result = {"valid": False, "code": err.code, "message": err.message}
-            return self._make_state(result, None, online=False)
+            return self._make_state(result, {**_empty_status(result), "airGapped": True}, online=False)
         claims = lf.claims
         assert claims.issued_at is not None
         marks = [claims.issued_at] + [
@@ -741,8 +742,10 @@ class LicenseManager:
         high_water = max(marks)
         period = at.strftime("%Y-%m")
         local = cache.get("localUsage") if isinstance(cache.get("localUsage"), dict) else None
-        tickets = int(local.get("tickets") or 0) if local and local.get("period") == period else 0
-        clients = int(local.get("clients") or 0) if local else 0
+        # A new UTC month starts from zero tickets and zero clients.
+        this_month = local if local and local.get("period") == period else None
+        tickets = int(this_month.get("tickets") or 0) if this_month else 0
+        clients = int(this_month.get("clients") or 0) if this_month else 0
         limits = claims.limits or dict(ZERO_LIMITS)
         license_expires = parse_iso(claims.raw.get("licenseExpiresAt")) or claims.expires_at
         days_remaining = max(0, math.ceil((license_expires - at) / DAY))
@@ -763,6 +766,7 @@ class LicenseManager:
             "activation": {"instanceId": self.instance_id, "activatedAt": iso(claims.issued_at), "clients": clients},
             "certificate": None,
             "offline": True,
+            "airGapped": True,
             "lastServerContact": None,
             "offlineValidUntil": iso(claims.expires_at),
         }
@@ -1042,18 +1046,21 @@ class LicenseManager:
         limits = s.limits or ZERO_LIMITS
         period = self._now().strftime("%Y-%m")
         local = cache.get("localUsage") if isinstance(cache.get("localUsage"), dict) else None
-        used = int(local.get("tickets") or 0) if local and local.get("period") == period else 0
-        known_clients = int(local.get("clients") or 0) if local else 0
-        if used + tickets > limits["maxTicketsPerMonth"]:
-            raise LicenseError(
-                CLIENT_CODES.USAGE_LIMIT_EXCEEDED,
-                f"That is more than the {limits['maxTicketsPerMonth']} tickets a month this license allows "
-                f"({used} counted locally this month).",
-            )
+        # A new UTC month starts from zero tickets and zero clients (as the TypeScript client).
+        this_month = local if local and local.get("period") == period else None
+        used = int(this_month.get("tickets") or 0) if this_month else 0
+        known_clients = int(this_month.get("clients") or 0) if this_month else 0
+        # Clients first, then tickets; a refusal changes nothing.
         if clients is not None and clients > limits["maxClients"]:
             raise LicenseError(
                 CLIENT_CODES.CLIENT_LIMIT_EXCEEDED,
-                f"{clients} clients is more than the {limits['maxClients']} this license allows.",
+                f"Client limit exceeded: {clients} clients, the license allows {limits['maxClients']}",
+            )
+        if used + tickets > limits["maxTicketsPerMonth"]:
+            raise LicenseError(
+                CLIENT_CODES.USAGE_LIMIT_EXCEEDED,
+                f"Monthly ticket limit exceeded: {tickets} tickets, {max(0, limits['maxTicketsPerMonth'] - used)} "
+                f"of {limits['maxTicketsPerMonth']} left this month",
             )
         new_clients = clients if clients is not None else known_clients
         cache["localUsage"] = {"period": period, "tickets": used + tickets, "clients": new_clients}
@@ -1102,7 +1109,8 @@ class LicenseManager:
     def write_activation_request(self, path: Optional[str] = None) -> str:
         """Writes an activation request (to ``path`` when given) and returns its JSON text.
 
-        Remembers its nonce in the cache: only a license file answering this request imports.
+        Remembers its nonce in the cache: only a license file answering this request imports. The
+        file is written first: when it cannot be, OSError is raised and nothing changed.
         """
         with self._lock:
             key = _offline.load_or_create_instance_key(self.data_dir)
@@ -1113,13 +1121,20 @@ class LicenseManager:
                 instance_key=key,
                 now=self._now(),
             )
+            # The file first, then its nonce (docs/AIR-GAPPED.md "Writing the request").
+            if path is not None:
+                _offline.write_request_file(path, request)
             cache = self._working_cache(self._store.load())
             cache["offlineRequestNonce"] = request["_payload"]["nonce"]
             note = self._save(cache)
             if note:
+                # Nor does one whose nonce could not be kept: no file is left that could never import.
+                if path is not None:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
                 raise LicenseError(CLIENT_CODES.CLIENT_ERROR, note)
-            if path is not None:
-                _offline.write_request_file(path, request)
             return json.dumps({k: v for k, v in request.items() if not k.startswith("_")}, indent=2) + "\n"
 
     def import_license_file(self, path_or_text: str) -> Dict[str, Any]:
@@ -1176,10 +1191,16 @@ class LicenseManager:
             if not claims or not isinstance(claims.get("jti"), str):
                 raise LicenseError(CLIENT_CODES.NO_LICENSE_FILE, "No license file is imported: nothing to deactivate")
             lid = claims.get("lid") or claims.get("sub")
+            # The newest request's nonce (a renewal uploaded, not imported yet); the file's own otherwise.
+            pending = cache.get("offlineRequestNonce")
+            nonce = pending if isinstance(pending, str) and pending else claims.get("nonce")
+            if not isinstance(nonce, str) or not nonce:
+                raise LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "The imported license file names no request nonce")
             code = _offline.deactivation_code(
                 license_id=str(lid),
                 instance_id=self.instance_id,
                 jti=claims["jti"],
+                nonce=nonce,
                 instance_key=_offline.load_or_create_instance_key(self.data_dir),
                 now=self._now(),
             )

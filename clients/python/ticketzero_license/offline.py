@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .cache import js_json, normalise_key, write_atomic
 from .certificate import (
+    LICENSE_FILE_TYP,
     CertificateClaims,
     b64u_encode,
     decode_header,
@@ -35,9 +37,11 @@ __all__ = [
     "LICENSE_FILE_TYP",
     "build_activation_request",
     "deactivation_code",
+    "key_prefix",
     "load_or_create_instance_key",
     "mask_key",
     "public_key_b64u",
+    "request_proof",
     "verify_license_file",
 ]
 
@@ -45,8 +49,10 @@ CLIENT_ID = "ticketzero-license-client-py/1.0.0"
 INSTANCE_KEY_FILE = "instance-key.pem"
 REQUEST_TYPE = "ticketzero-activation-request"
 LICENSE_FILE_TYPE = "ticketzero-license-file"
-LICENSE_FILE_TYP = "tz-license-file+jwt"
 REQUEST_CONTEXT = "tz-activation-request:v1."
+#: The proof key's PBKDF2 salt is this and the request's nonce.
+PROOF_SALT_PREFIX = "tz-activation-request:v1:"
+PROOF_KDF_ITERATIONS = 200_000
 DEACTIVATION_CONTEXT = "tz-deactivation:v1."
 DEACTIVATION_PREFIX = "TZDC1."
 #: Allowed clock skew for a file's ``iat`` and the rollback check.
@@ -63,6 +69,32 @@ def mask_key(license_key: str) -> str:
     if len(parts) != 6:
         return "TZ-****"
     return f"TZ-{parts[1]}-****-****-****-{parts[5]}"
+
+
+_KEY_PREFIX = re.compile(r"^TZ-(STA|PRO|ENT|TRIAL)-")
+
+
+def key_prefix(license_key: str) -> str:
+    """The key's first two groups, for people (``TZ-PRO``, ``TZ-TRIAL``): the request's ``keyPrefix``.
+
+    Never a random character of the key: a key of no known shape is just ``TZ``.
+    """
+    m = _KEY_PREFIX.match(normalise_key(license_key))
+    return f"TZ-{m.group(1)}" if m else "TZ"
+
+
+def request_proof(license_key: str, request: str, nonce: str) -> str:
+    """``b64u(HMAC-SHA256(proofKey, 'tz-activation-request:v1.' + request))``, where ``proofKey`` =
+    PBKDF2-HMAC-SHA256(normalised key, ``'tz-activation-request:v1:' + nonce``, 200 000, 32 bytes)."""
+    proof_key = hashlib.pbkdf2_hmac(
+        "sha256",
+        normalise_key(license_key).encode("utf-8"),
+        f"{PROOF_SALT_PREFIX}{nonce}".encode("utf-8"),
+        PROOF_KDF_ITERATIONS,
+        32,
+    )
+    message = f"{REQUEST_CONTEXT}{request}".encode("ascii")
+    return b64u_encode(hmac.new(proof_key, message, hashlib.sha256).digest())
 
 
 def load_or_create_instance_key(data_dir: str) -> Ed25519PrivateKey:
@@ -110,10 +142,11 @@ def build_activation_request(
     now: datetime,
 ) -> Dict[str, Any]:
     """The request file (a dict) and, in its payload, the nonce the license file must carry."""
-    name = (instance_name or default_instance_name())[:200]
+    # 1-200 characters: trimmed; empty, the host name (or "installation"); a long one cut.
+    name = ((instance_name or "").strip() or default_instance_name().strip() or "installation")[:200]
     payload = {
         "v": 1,
-        "keyMasked": mask_key(license_key),
+        "keyPrefix": key_prefix(license_key),
         "instanceId": instance_id,
         "instanceName": name,
         "publicKey": public_key_b64u(instance_key),
@@ -123,18 +156,18 @@ def build_activation_request(
     }
     request = b64u_encode(js_json(payload).encode("utf-8"))
     message = f"{REQUEST_CONTEXT}{request}".encode("ascii")
-    proof = hmac.new(normalise_key(license_key).encode("utf-8"), message, hashlib.sha256).digest()
     return {
         "type": REQUEST_TYPE,
         "v": 1,
         "request": request,
-        "proof": b64u_encode(proof),
+        "proof": request_proof(license_key, request, payload["nonce"]),
         "signature": b64u_encode(instance_key.sign(message)),
         "_payload": payload,
     }
 
 
 def write_request_file(path: str, request: Mapping[str, Any]) -> None:
+    """Writes the request whole or not at all; a failure raises OSError and leaves nothing behind."""
     public = {k: v for k, v in request.items() if not k.startswith("_")}
     write_atomic(path, json.dumps(public, indent=2) + "\n", 0o644)
 
@@ -190,16 +223,31 @@ def verify_license_file(
         raise _invalid(f'the token\'s typ is {header.get("typ")!r}, not "{LICENSE_FILE_TYP}" (an online certificate is not a license file)')
     if header.get("alg") != "EdDSA":
         raise _invalid(f"the token's alg is {header.get('alg')!r}, not EdDSA")
-    check = verify_certificate(token, trusted, current=now, expected_instance_id=instance_id, what="license file")
+    check = verify_certificate(
+        token, trusted, current=now, expected_instance_id=instance_id, what="license file", license_file=True
+    )
     if check.outcome == "invalid" or check.claims is None:
         raise _invalid(check.message)
     claims = check.claims
-    if claims.raw.get("ipk") != public_key:
+    raw = claims.raw
+    missing = [
+        name
+        for name, present in (
+            ("limits", claims.limits is not None),
+            ("lid", bool(claims.license_id)),
+            ("jti", _nonempty(raw.get("jti"))),
+            ("nonce", _nonempty(raw.get("nonce"))),
+            ("ipk", _nonempty(raw.get("ipk"))),
+            ("instanceId", bool(claims.instance_id)),
+            ("iat", claims.issued_at is not None),
+        )
+        if not present
+    ]
+    if missing:
+        raise _invalid(f"it lacks the claims {', '.join(missing)}")
+    if raw.get("ipk") != public_key:
         raise _invalid("it is bound to another instance key (ipk is not this installation's public key)")
-    if not isinstance(claims.raw.get("jti"), str) or not claims.license_id:
-        raise _invalid("it carries no jti or license id")
-    if claims.issued_at is None:
-        raise _invalid("it carries no signed iat")
+    assert claims.issued_at is not None
     if check_times:
         if expected_nonce is None or claims.raw.get("nonce") != expected_nonce:
             raise _invalid(
@@ -214,9 +262,19 @@ def verify_license_file(
     return LicenseFile(text=text, token=token, key_set_tokens=list(tokens_list(value.get("keySetTokens"))), claims=claims)
 
 
-def deactivation_code(*, license_id: str, instance_id: str, jti: str, instance_key: Ed25519PrivateKey, now: datetime) -> str:
-    """``TZDC1.<b64u(payload)>.<b64u(Ed25519 over 'tz-deactivation:v1.' + payload part)>``."""
-    payload = {"v": 1, "lid": license_id, "instanceId": instance_id, "jti": jti, "deactivatedAt": iso(now)}
+def _nonempty(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > 0
+
+
+def deactivation_code(
+    *, license_id: str, instance_id: str, jti: str, nonce: str, instance_key: Ed25519PrivateKey, now: datetime
+) -> str:
+    """``TZDC1.<b64u(payload)>.<b64u(Ed25519 over 'tz-deactivation:v1.' + payload part)>``.
+
+    ``nonce`` is the client's ``offlineRequestNonce`` when it deactivates (a renewal uploaded but
+    not imported yet is then the portal's current file).
+    """
+    payload = {"v": 1, "lid": license_id, "instanceId": instance_id, "jti": jti, "nonce": nonce, "deactivatedAt": iso(now)}
     part = b64u_encode(js_json(payload).encode("utf-8"))
     signature = instance_key.sign(f"{DEACTIVATION_CONTEXT}{part}".encode("ascii"))
     return f"{DEACTIVATION_PREFIX}{part}.{b64u_encode(signature)}"

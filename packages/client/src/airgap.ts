@@ -9,22 +9,27 @@ import {
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
+  pbkdf2,
   randomBytes,
   sign,
 } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from "jose";
-import { normaliseClaims, proveKeys } from "./certificate.js";
-import { maskKey, normaliseKey } from "./keys.js";
+import { LICENSE_FILE_JWT_TYPE, normaliseClaims, proveKeys } from "./certificate.js";
+import { keyPrefix, normaliseKey } from "./keys.js";
 import type { ActivationRequestResult, CertificateClaims, JsonWebKeySet, OfflineDeactivation } from "./types.js";
 import { CLIENT_ID } from "./version.js";
 
 export const INSTANCE_KEY_FILE = "instance-key.pem";
 export const REQUEST_TYPE = "ticketzero-activation-request";
 export const LICENSE_FILE_TYPE = "ticketzero-license-file";
-export const LICENSE_FILE_JWT_TYPE = "tz-license-file+jwt";
+export { LICENSE_FILE_JWT_TYPE };
 export const REQUEST_SIGNING_PREFIX = "tz-activation-request:v1.";
+/** The proof key's PBKDF2 salt is this and the request's nonce. */
+export const PROOF_SALT_PREFIX = "tz-activation-request:v1:";
+export const PROOF_KDF_ITERATIONS = 200_000;
 export const DEACTIVATION_SIGNING_PREFIX = "tz-deactivation:v1.";
 export const DEACTIVATION_CODE_PREFIX = "TZDC1.";
 /** The portal refuses bigger request files; the client never writes one. */
@@ -88,23 +93,37 @@ export type ActivationRequestFile = {
   signature: string;
 };
 
-/** The proof that the request was made with the license key, without carrying it. */
-export function requestProof(licenseKey: string, request: string): string {
-  return createHmac("sha256", normaliseKey(licenseKey))
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * The proof that the request was made with the license key, without carrying it:
+ * HMAC-SHA256(proofKey, 'tz-activation-request:v1.' + request), where proofKey =
+ * PBKDF2-HMAC-SHA256(normalised key, 'tz-activation-request:v1:' + nonce, 200 000 iterations, 32 bytes).
+ * The slow, per-request derivation keeps a short key out of reach of whoever holds the file.
+ */
+export async function requestProof(licenseKey: string, request: string, nonce: string): Promise<string> {
+  const proofKey = await pbkdf2Async(
+    normaliseKey(licenseKey),
+    PROOF_SALT_PREFIX + nonce,
+    PROOF_KDF_ITERATIONS,
+    32,
+    "sha256",
+  );
+  return createHmac("sha256", proofKey)
     .update(REQUEST_SIGNING_PREFIX + request)
     .digest("base64url");
 }
 
-export function buildActivationRequest(input: {
+export async function buildActivationRequest(input: {
   licenseKey: string;
   instanceId: string;
   instanceName: string;
   instanceKey: InstanceKey;
   now: Date;
-}): { file: ActivationRequestFile; payload: ActivationRequestPayload; content: string } {
+}): Promise<{ file: ActivationRequestFile; payload: ActivationRequestPayload; content: string }> {
   const payload: ActivationRequestPayload = {
     v: 1,
-    keyMasked: maskKey(input.licenseKey),
+    keyPrefix: keyPrefix(input.licenseKey),
     instanceId: input.instanceId,
     // 1–200 characters: a long host name is cut, an empty one named.
     instanceName: [...(input.instanceName.trim() || "installation")].slice(0, 200).join(""),
@@ -118,10 +137,25 @@ export function buildActivationRequest(input: {
     type: REQUEST_TYPE,
     v: 1,
     request,
-    proof: requestProof(input.licenseKey, request),
+    proof: await requestProof(input.licenseKey, request, payload.nonce),
     signature: b64u(sign(null, Buffer.from(REQUEST_SIGNING_PREFIX + request), input.instanceKey.privateKey)),
   };
   return { file, payload, content: `${JSON.stringify(file, null, 2)}\n` };
+}
+
+/**
+ * Writes the request file whole or not at all (aside, then renamed into place); a failure throws
+ * the fs error (ENOENT for a missing directory) and leaves nothing behind.
+ */
+export function writeRequestFile(target: string, content: string): void {
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    fs.writeFileSync(temp, content, { mode: 0o644, flag: "wx" });
+    fs.renameSync(temp, target);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------- license file
@@ -241,9 +275,12 @@ export async function checkLicenseFile(
   };
 
   const missing = [
+    claims.limits ? null : "limits",
     claims.licenseId ? null : "lid",
     claims.jti ? null : "jti",
-    claims.limits ? null : "limits",
+    claims.nonce ? null : "nonce",
+    claims.ipk ? null : "ipk",
+    claims.instanceId ? null : "instanceId",
     claims.issuedAt ? null : "iat",
   ].filter((name) => name !== null);
   if (missing.length > 0) return refuse(1, `the license lacks the claims ${missing.join(", ")}`);

@@ -6,6 +6,9 @@ export type CertificateCheck =
   | { ok: false; reason: "expired"; message: string; claims: CertificateClaims }
   | { ok: false; reason: "invalid"; message: string; untrustedKid?: string };
 
+/** The JWS `typ` of an air-gapped license file (docs/AIR-GAPPED.md): never an online certificate. */
+export const LICENSE_FILE_JWT_TYPE = "tz-license-file+jwt";
+
 function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -100,6 +103,13 @@ export async function verifyCertificate(
     kid = typeof header.kid === "string" ? header.kid : null;
     if (header.alg !== "EdDSA" && header.alg !== "Ed25519") {
       return { ok: false, reason: "invalid", message: `certificate uses unexpected algorithm ${String(header.alg)}` };
+    }
+    if (header.typ === LICENSE_FILE_JWT_TYPE) {
+      return {
+        ok: false,
+        reason: "invalid",
+        message: `the token is a license file (typ "${LICENSE_FILE_JWT_TYPE}"), not an online certificate`,
+      };
     }
   } catch {
     return { ok: false, reason: "invalid", message: "certificate is not a compact JWS" };

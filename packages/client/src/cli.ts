@@ -9,7 +9,7 @@
  * In this repository: `npm run installation -- <command> [options]`.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { getSystemErrorMessage, parseArgs } from "node:util";
 import { createLicenseClient, type LicenseClient } from "./client.js";
 import { CLIENT_CODES, LicenseError } from "./errors.js";
 import { FEATURE_NAMES, normaliseFeature } from "./features.js";
@@ -59,6 +59,19 @@ const EXIT = { ok: 0, invalid: 1, usage: 2, unreachable: 3 } as const;
 class UsageError extends Error {}
 
 const DEFAULT_REQUEST_FILE = "tz-activation-request.json";
+
+/** "no such file or directory" rather than the raw ENOENT message (which names a temporary file). */
+function systemReason(err: unknown): string {
+  const errno = (err as NodeJS.ErrnoException)?.errno;
+  if (typeof errno === "number") {
+    try {
+      return getSystemErrorMessage(errno);
+    } catch {
+      // not a system error number
+    }
+  }
+  return (err as Error)?.message ?? String(err);
+}
 
 /** Exit code of an answer: unreachable only when nothing valid could be said offline. */
 function exitOf(s: ClientLicenseStatus): number {
@@ -317,13 +330,23 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     case "offline-request": {
       const target = values.out ?? DEFAULT_REQUEST_FILE;
-      const written = await client.writeActivationRequest(target === "-" ? undefined : target);
+      let written: Awaited<ReturnType<typeof client.writeActivationRequest>>;
+      try {
+        written = await client.writeActivationRequest(target === "-" ? undefined : target);
+      } catch (err) {
+        if (err instanceof LicenseError) throw err;
+        // The file could not be written (a missing directory, no permission): nothing changed.
+        console.error(
+          `Cannot write the activation request ${target}: ${systemReason(err)}\nNothing was changed; choose another --out FILE.`,
+        );
+        return EXIT.usage;
+      }
       if (target === "-") {
         process.stdout.write(written.content);
       } else {
         out(
           { path: written.path, request: written.request },
-          `Wrote the activation request ${written.path} for instance ${client.instanceId} (${written.request.keyMasked}).\nUpload it in the Admin Panel → License & Billing, then run: tz-license offline-import <license file>`,
+          `Wrote the activation request ${written.path} for instance ${client.instanceId} (${written.request.keyPrefix}).\nUpload it in the Admin Panel → License & Billing, then run: tz-license offline-import <license file>`,
         );
       }
       return EXIT.ok;

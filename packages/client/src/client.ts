@@ -10,6 +10,7 @@ import {
   type LicenseFileClaims,
   loadOrCreateInstanceKey,
   readInstancePublicKey,
+  writeRequestFile,
 } from "./airgap.js";
 import { type CacheData, type CacheLoad, CacheStore, hashKey, resolveInstanceId } from "./cache.js";
 import {
@@ -133,7 +134,8 @@ export type LicenseClient = {
   /**
    * Air-gapped (docs/AIR-GAPPED.md): writes a new activation request, to `path` when given, and
    * remembers its nonce (only a license file answering the newest request imports). Creates the
-   * instance key on first use.
+   * instance key on first use. The file is written first: when it cannot be, the fs error is
+   * thrown and nothing changed (the pending nonce is the one before).
    */
   writeActivationRequest(path?: string): Promise<ActivationRequestResult>;
   /**
@@ -260,7 +262,8 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
   const dataDir = options.dataDir;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const instanceId = resolveInstanceId(dataDir, options.instanceId);
-  const instanceName = options.instanceName ?? hostName();
+  // Trimmed; empty (or not given), the host name (docs/AIR-GAPPED.md "Writing the request").
+  const instanceName = options.instanceName?.trim() || hostName();
   const store = new CacheStore(dataDir, { licenseKey, instanceId, secret: options.cacheSecret ?? null });
   const now = options.now ?? (() => new Date());
   const graceMs = (options.graceDays ?? 7) * DAY;
@@ -890,12 +893,18 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
 
   async function writeActivationRequest(target?: string): Promise<ActivationRequestResult> {
     const key = ensureInstanceKey();
-    const built = buildActivationRequest({ licenseKey, instanceId, instanceName, instanceKey: key, now: now() });
+    const built = await buildActivationRequest({ licenseKey, instanceId, instanceName, instanceKey: key, now: now() });
+    // The file first, then its nonce (docs/AIR-GAPPED.md "Writing the request"): a request that
+    // could not be written changes nothing (the fs error is thrown as it is).
+    if (target !== undefined) writeRequestFile(target, built.content);
     const cache = workingCache(store.load());
-    // The nonce is kept first: a request that reached the portal must be importable.
     cache.offlineRequestNonce = built.payload.nonce;
-    saveOrThrow(cache);
-    if (target !== undefined) fs.writeFileSync(target, built.content, { mode: 0o644 });
+    const failure = save(cache);
+    if (failure) {
+      // Nor does one whose nonce could not be kept: no file is left to upload that could never import.
+      if (target !== undefined) fs.rmSync(target, { force: true });
+      throw new LicenseError(CLIENT_CODES.CLIENT_ERROR, failure);
+    }
     return { path: target ?? null, content: built.content, request: built.payload };
   }
 
@@ -951,11 +960,22 @@ export function createLicenseClient(options: LicenseClientOptions): LicenseClien
     if (!lid || !jti) {
       throw new LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "The imported license file names no license id or jti");
     }
+    // The newest request's nonce (a renewal uploaded, not imported yet); the file's own otherwise.
+    const nonce =
+      typeof cache.offlineRequestNonce === "string" && cache.offlineRequestNonce
+        ? cache.offlineRequestNonce
+        : typeof claims.nonce === "string"
+          ? claims.nonce
+          : null;
+    if (!nonce) {
+      throw new LicenseError(CLIENT_CODES.LICENSE_FILE_INVALID, "The imported license file names no request nonce");
+    }
     const payload: OfflineDeactivation["payload"] = {
       v: 1,
       lid,
       instanceId,
       jti,
+      nonce,
       deactivatedAt: now().toISOString(),
     };
     const code = buildDeactivationCode(payload, ensureInstanceKey());

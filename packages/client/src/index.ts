@@ -8,7 +8,10 @@ export {
   checkLicenseFile,
   DEACTIVATION_CODE_PREFIX,
   INSTANCE_KEY_FILE,
+  LICENSE_FILE_JWT_TYPE,
   LICENSE_FILE_TYPE,
+  PROOF_KDF_ITERATIONS,
+  PROOF_SALT_PREFIX,
   REQUEST_TYPE,
   requestProof,
 } from "./airgap.js";
@@ -24,7 +27,7 @@ export {
 export { CLIENT_CODES, type ClientCode, LicenseError } from "./errors.js";
 export { FEATURE_NAMES, normaliseFeature, planName } from "./features.js";
 export type { AttemptEvent, FetchLike, SleepFn } from "./http.js";
-export { maskKey, normaliseKey } from "./keys.js";
+export { keyPrefix, maskKey, normaliseKey } from "./keys.js";
 export type {
   ActivationInfo,
   ActivationRequestResult,

@@ -14,3 +14,13 @@ export function maskKey(licenseKey: string): string {
   if (parts.length !== 6) return "TZ-****";
   return `TZ-${parts[1]}-****-****-****-${parts[5]}`;
 }
+
+/**
+ * The key's first two groups, for people (`TZ-STA`, `TZ-PRO`, `TZ-ENT`, `TZ-TRIAL`): the request
+ * file's `keyPrefix` (docs/AIR-GAPPED.md). Never a random character of the key: a key of no known
+ * shape is just `TZ`.
+ */
+export function keyPrefix(licenseKey: string): string {
+  const match = /^TZ-(STA|PRO|ENT|TRIAL)-/.exec(normaliseKey(licenseKey));
+  return match ? `TZ-${match[1]}` : "TZ";
+}

@@ -85,7 +85,8 @@ export type ActivationRequestResult = {
   content: string;
   request: {
     v: 1;
-    keyMasked: string;
+    /** The key's first two groups (`TZ-PRO`): no random character of the key. */
+    keyPrefix: string;
     instanceId: string;
     instanceName: string;
     publicKey: string;
@@ -98,7 +99,8 @@ export type ActivationRequestResult = {
 /** What `deactivateOffline()` returns: the code the account admin enters in the portal, and what it says. */
 export type OfflineDeactivation = {
   code: string;
-  payload: { v: 1; lid: string; instanceId: string; jti: string; deactivatedAt: string };
+  /** `nonce`: the client's `offlineRequestNonce` when it deactivated (a renewal uploaded, not imported yet). */
+  payload: { v: 1; lid: string; instanceId: string; jti: string; nonce: string; deactivatedAt: string };
 };
 
 export type ValidationResult = { valid: boolean; message: string; code: string };

@@ -8,9 +8,8 @@
  * Signs with the test run's development signing key (`secrets()`, the same key the server
  * processes of the run use), and ships `publicJwks().keySetTokens`, exactly as the contract says.
  */
-import { createHmac, createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto";
+import { createHmac, createPublicKey, type KeyObject, pbkdf2Sync, randomUUID, sign, verify } from "node:crypto";
 import { publicJwks } from "@ticketzero/core/license/certificate";
-import { maskKey } from "@ticketzero/core/license/keys";
 import type { PlanId, PlanLimits } from "@ticketzero/core/license/plans";
 import { secrets } from "@ticketzero/core/server/secrets";
 
@@ -19,7 +18,7 @@ const DAY = 86_400_000;
 
 export type RequestPayload = {
   v: 1;
-  keyMasked: string;
+  keyPrefix: string;
   instanceId: string;
   instanceName: string;
   publicKey: string;
@@ -43,18 +42,42 @@ export function instancePublicKey(raw: string): KeyObject {
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw }, format: "jwk" });
 }
 
+const REQUEST_MEMBERS = ["client", "createdAt", "instanceId", "instanceName", "keyPrefix", "nonce", "publicKey", "v"];
+
+/**
+ * The request's proof, computed independently of the client (docs/AIR-GAPPED.md): HMAC-SHA256
+ * keyed with PBKDF2-HMAC-SHA256(normalised key, 'tz-activation-request:v1:' + nonce, 200 000, 32).
+ */
+export function expectedProof(licenseKey: string, request: string, nonce: string): string {
+  const proofKey = pbkdf2Sync(
+    licenseKey.trim().toUpperCase(),
+    `tz-activation-request:v1:${nonce}`,
+    200_000,
+    32,
+    "sha256",
+  );
+  return createHmac("sha256", proofKey).update(`tz-activation-request:v1.${request}`).digest("base64url");
+}
+
+/** The key's first two groups, as the contract's `keyPrefix`. */
+export function expectedKeyPrefix(licenseKey: string): string {
+  return licenseKey.trim().toUpperCase().split("-").slice(0, 2).join("-");
+}
+
 /** Checks a request file as the portal must (format, proof with the license key, signature); throws on any failure. */
 export function verifyActivationRequest(text: string, licenseKey: string): RequestPayload {
   const file = JSON.parse(text) as { type: string; v: number; request: string; proof: string; signature: string };
   if (file.type !== "ticketzero-activation-request" || file.v !== 1) throw new Error("not an activation request");
   const signed = Buffer.from(`tz-activation-request:v1.${file.request}`);
-  const proof = createHmac("sha256", licenseKey.trim().toUpperCase()).update(signed).digest("base64url");
-  if (proof !== file.proof) throw new Error("proof does not verify");
   const payload = JSON.parse(Buffer.from(file.request, "base64url").toString("utf8")) as RequestPayload;
+  if (Object.keys(payload).sort().join() !== REQUEST_MEMBERS.join()) {
+    throw new Error(`payload members are ${Object.keys(payload).join(",")}`);
+  }
+  if (expectedProof(licenseKey, file.request, payload.nonce) !== file.proof) throw new Error("proof does not verify");
   if (!verify(null, signed, instancePublicKey(payload.publicKey), Buffer.from(file.signature, "base64url"))) {
     throw new Error("signature does not verify");
   }
-  if (payload.keyMasked !== maskKey(licenseKey.trim().toUpperCase())) throw new Error("keyMasked differs");
+  if (payload.keyPrefix !== expectedKeyPrefix(licenseKey)) throw new Error("keyPrefix differs");
   return payload;
 }
 
@@ -104,7 +127,12 @@ export function issueLicenseFile(requestText: string, license: OfflineLicense, o
   });
 }
 
-/** The payload of a deactivation code, when its signature verifies with the instance public key; else null. */
+const CODE_MEMBERS = ["v", "lid", "instanceId", "jti", "nonce", "deactivatedAt"];
+
+/**
+ * The payload of a deactivation code, when its signature verifies with the instance public key and
+ * it has exactly the contract's members, in order (`nonce` between `jti` and `deactivatedAt`); else null.
+ */
 export function verifyDeactivationCode(code: string, publicKey: string): Record<string, unknown> | null {
   const match = /^TZDC1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(code);
   if (!match) return null;
@@ -115,5 +143,9 @@ export function verifyDeactivationCode(code: string, publicKey: string): Record<
     instancePublicKey(publicKey),
     Buffer.from(signature, "base64url"),
   );
-  return ok ? (JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>) : null;
+  if (!ok) return null;
+  const payload = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>;
+  if (Object.keys(payload).join() !== CODE_MEMBERS.join()) return null;
+  if (typeof payload.nonce !== "string" || payload.nonce === "") return null;
+  return payload;
 }

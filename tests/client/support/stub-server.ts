@@ -97,6 +97,8 @@ export async function startStubServer(
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
   let signWithForeignKey = false;
+  /** The JWS `typ` of issued certificates ("JWT"; a license file's to check it is refused online). */
+  let certificateTyp = "JWT";
   /** undefined: the caller's instance; null: a certificate with `instanceId: null`; a string: that id. */
   let certificateInstance: string | null | undefined;
 
@@ -149,7 +151,7 @@ export async function startStubServer(
       instanceId: certificateInstance === undefined ? instanceId : certificateInstance,
       status: "active",
     })
-      .setProtectedHeader({ alg: "EdDSA", kid: current.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: "EdDSA", kid: current.kid, typ: certificateTyp })
       .setSubject(lic.id)
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(exp / 1000))
@@ -483,6 +485,10 @@ export async function startStubServer(
     /** Sign certificates with a key that is not published (or back to the real one). */
     setForeignSigner(on: boolean) {
       signWithForeignKey = on;
+    },
+    /** Issue certificates with another JWS `typ` (e.g. a license file's `tz-license-file+jwt`). */
+    setCertificateTyp(typ: string) {
+      certificateTyp = typ;
     },
     /** Issue certificates naming another instance (a string), no instance (null) or the caller's (undefined). */
     setCertificateInstance(id: string | null | undefined) {

@@ -8,10 +8,11 @@
  *
  *   node --import tsx clients/python/tests/support/license-file.ts --request FILE --key KEY
  *        [--iat EPOCH] [--exp EPOCH] [--instance-id ID] [--ipk B64U] [--nonce N] [--typ T]
+ *        [--omit CLAIM[,CLAIM]] (claims left out, e.g. limits)
  *
  * Prints the license file JSON; a refused request prints {"error":{code,message}} and exits 1.
  */
-import { createHmac, createPublicKey, sign, timingSafeEqual, verify } from "node:crypto";
+import { createHmac, createPublicKey, pbkdf2Sync, sign, timingSafeEqual, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { closeDb } from "@ticketzero/core/db/client";
@@ -20,6 +21,9 @@ import { findByKey } from "@ticketzero/core/license/licenses";
 import { secrets } from "@ticketzero/core/server/secrets";
 
 const REQUEST_CONTEXT = "tz-activation-request:v1.";
+/** proofKey = PBKDF2-HMAC-SHA256(normalised key, this + nonce, 200 000 iterations, 32 bytes). */
+const PROOF_SALT_PREFIX = "tz-activation-request:v1:";
+const PROOF_KDF_ITERATIONS = 200_000;
 const OFFLINE_LICENSE_MAX_DAYS = 90;
 
 export class RequestRefused extends Error {
@@ -31,7 +35,15 @@ export class RequestRefused extends Error {
   }
 }
 
-type Overrides = { iat?: number; exp?: number; instanceId?: string; ipk?: string; nonce?: string; typ?: string };
+type Overrides = {
+  iat?: number;
+  exp?: number;
+  instanceId?: string;
+  ipk?: string;
+  nonce?: string;
+  typ?: string;
+  omit?: string[];
+};
 
 const b64u = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
@@ -44,7 +56,7 @@ function ed25519PublicKey(raw: Buffer) {
   });
 }
 
-/** Verifies the request file (format, proof with the license key, instance signature). */
+/** Verifies the request file (format, members, the PBKDF2-keyed proof with the license key, instance signature). */
 export function verifyActivationRequest(text: string, licenseKey: string) {
   const file = JSON.parse(text) as Record<string, unknown>;
   if (file.type !== "ticketzero-activation-request" || file.v !== 1) {
@@ -52,15 +64,20 @@ export function verifyActivationRequest(text: string, licenseKey: string) {
   }
   const { request, proof, signature } = file as Record<string, string>;
   const message = Buffer.from(`${REQUEST_CONTEXT}${request}`);
-  const expected = createHmac("sha256", licenseKey.trim().toUpperCase()).update(message).digest();
+  const payload = JSON.parse(Buffer.from(String(request), "base64url").toString("utf8")) as Record<string, unknown>;
+  const members = ["v", "keyPrefix", "instanceId", "instanceName", "publicKey", "nonce", "createdAt", "client"];
+  if (Object.keys(payload).sort().join() !== [...members].sort().join()) {
+    throw new RequestRefused("INVALID_REQUEST_FILE", `payload members are ${Object.keys(payload).join(",")}`);
+  }
+  const key = licenseKey.trim().toUpperCase();
+  if (payload.keyPrefix !== key.split("-").slice(0, 2).join("-")) {
+    throw new RequestRefused("INVALID_REQUEST_FILE", `keyPrefix ${String(payload.keyPrefix)} is not this key's`);
+  }
+  const proofKey = pbkdf2Sync(key, `${PROOF_SALT_PREFIX}${String(payload.nonce)}`, PROOF_KDF_ITERATIONS, 32, "sha256");
+  const expected = createHmac("sha256", proofKey).update(message).digest();
   const given = Buffer.from(String(proof), "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new RequestRefused("REQUEST_FOR_OTHER_LICENSE", "the proof does not verify with this license key");
-  }
-  const payload = JSON.parse(Buffer.from(String(request), "base64url").toString("utf8")) as Record<string, unknown>;
-  const members = ["v", "keyMasked", "instanceId", "instanceName", "publicKey", "nonce", "createdAt", "client"];
-  if (Object.keys(payload).sort().join() !== [...members].sort().join()) {
-    throw new RequestRefused("INVALID_REQUEST_FILE", `payload members are ${Object.keys(payload).join(",")}`);
   }
   const publicKey = ed25519PublicKey(Buffer.from(String(payload.publicKey), "base64url"));
   if (!verify(null, message, publicKey, Buffer.from(String(signature), "base64url"))) {
@@ -76,7 +93,7 @@ export async function issueLicenseFileForTests(requestText: string, licenseKey: 
   const iat = overrides.iat ?? now;
   const exp =
     overrides.exp ?? Math.min(Math.floor(license.expiresAt.getTime() / 1000), iat + OFFLINE_LICENSE_MAX_DAYS * 86_400);
-  const claims = {
+  const claims: Record<string, unknown> = {
     iss: "ticketzero-license-portal",
     sub: license.id,
     lid: license.id,
@@ -96,6 +113,7 @@ export async function issueLicenseFileForTests(requestText: string, licenseKey: 
     jti: `lf-${crypto.randomUUID()}`,
     licenseExpiresAt: license.expiresAt.toISOString(),
   };
+  for (const name of overrides.omit ?? []) delete claims[name];
   const { kid, privateKey } = secrets().signingKeys[0]!;
   const header = b64u(JSON.stringify({ alg: "EdDSA", typ: overrides.typ ?? "tz-license-file+jwt", kid }));
   const input = `${header}.${b64u(JSON.stringify(claims))}`;
@@ -114,6 +132,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ipk: { type: "string" },
       nonce: { type: "string" },
       typ: { type: "string" },
+      omit: { type: "string", multiple: true },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -125,6 +144,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ipk: values.ipk,
       nonce: values.nonce,
       typ: values.typ,
+      omit: values.omit?.flatMap((v) => v.split(",")),
     });
     console.log(JSON.stringify(file, null, 2));
   } catch (err) {
