@@ -118,7 +118,7 @@ class Portal:
             handle, out = tempfile.mkstemp(prefix="tz-py-license-", suffix=".json")
             os.close(handle)
             try:
-                self.cli("license-file", "--request", request_path, "--out", out)
+                self.cli("license-file", "--key", key, "--request", request_path, "--out", out)
                 with open(out, encoding="utf-8") as fh:
                     return fh.read()
             finally:
