@@ -47,3 +47,10 @@ for (const file of readdirSync(path.join(dist, "esm")).filter((f) => f.endsWith(
 console.error(
   `[build:client] @ticketzero/license-client ${version} → packages/client/dist in ${Date.now() - started} ms`,
 );
+// A customer build ships the vendor's keys; without them every installation needs --jwks (and an
+// air-gapped one cannot trust any license file).
+if (/keys:\s*\[\s*\]/.test(readFileSync(path.join(packageDir, "src/vendor-keys.ts"), "utf8"))) {
+  console.error(
+    "[build:client] no vendor keys pinned (packages/client/src/vendor-keys.ts): installations must pass --jwks / jwks. For customers, run `npm run client:pin-keys` with the production signing keys first.",
+  );
+}

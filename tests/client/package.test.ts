@@ -1,5 +1,5 @@
 /**
- * The published client as a customer gets it: `npm run build:client`, `npm pack`, then
+ * The published client as a customer gets it: `npm pack` (which builds it first), then
  * `npm install --offline <tarball>` into a project outside the repository (no registry: the
  * package has no runtime dependencies), used from an ESM script, a CommonJS script, its
  * `tz-license` bin and a NodeNext TypeScript consumer, against a real server process.
@@ -44,7 +44,7 @@ function ok(result: SpawnSyncReturns<string>): string {
 }
 
 beforeAll(async () => {
-  ok(run(process.execPath, ["--import", "tsx", path.join(root, "scripts/build-client.ts")], root));
+  // `npm pack` builds first (the package's prepack), as a release would.
   work = fs.mkdtempSync(path.join(os.tmpdir(), "tz-client-package-"));
   const packed = JSON.parse(ok(run("npm", ["pack", "--json", "--pack-destination", work], packageDir))) as Array<{
     filename: string;
