@@ -6,6 +6,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { Field } from "../ui/field";
 import { KeyIcon } from "../ui/icons";
+import { ActionError } from "./action-error";
 import type { ActionResult, FormAction } from "./action-result";
 
 export type ActivateLicenseFormProps = {
@@ -75,18 +76,7 @@ export function ActivateLicenseForm({
         />
       ) : null}
 
-      {failed ? (
-        <div id={errorId}>
-          <Alert tone="error" title="Activation failed">
-            <p>{state.message}</p>
-            {state.code ? (
-              <p className="mt-1 text-xs">
-                Error code: <code className="font-semibold">{state.code}</code>
-              </p>
-            ) : null}
-          </Alert>
-        </div>
-      ) : null}
+      {failed ? <ActionError id={errorId} title="Activation failed" message={state.message} code={state.code} /> : null}
       <div role="status" aria-live="polite">
         {state?.ok ? (
           <Alert tone="success" announce="none" title="License activated">

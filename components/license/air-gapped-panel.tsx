@@ -5,6 +5,7 @@ import { Alert } from "../ui/alert";
 import { Button, buttonClasses } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { CloudOffIcon } from "../ui/icons";
+import { ActionError } from "./action-error";
 
 /** What the two air-gapped actions answer (Admin Panel and back office alike). */
 export type AirGappedResult = {
@@ -33,16 +34,7 @@ function Outcome({ state, failedTitle, id }: { state: AirGappedResult; failedTit
   return (
     <>
       {state && !state.ok ? (
-        <div id={id}>
-          <Alert tone="error" title={failedTitle}>
-            <p>{state.message}</p>
-            {state.code ? (
-              <p className="mt-1 text-xs">
-                Error code: <code className="font-semibold">{state.code}</code>
-              </p>
-            ) : null}
-          </Alert>
-        </div>
+        <ActionError id={id} title={failedTitle} message={state.message} code={state.code} />
       ) : null}
       <div role="status" aria-live="polite">
         {state?.ok ? (

@@ -8,6 +8,7 @@ import { CopyButton } from "../ui/copy-button";
 import { Field } from "../ui/field";
 import { ClockIcon } from "../ui/icons";
 import { StatusIndicator } from "../ui/status-indicator";
+import { ActionError } from "./action-error";
 import type { ActionResult, FormAction } from "./action-result";
 import { formatDate, formatNumber } from "./format";
 
@@ -60,16 +61,7 @@ export function StartTrialForm({
           hint="One free trial per email address. We’ll also email you the key."
         />
         {failed ? (
-          <div id={errorId}>
-            <Alert tone="error" title="Couldn’t start the trial">
-              <p>{state.message}</p>
-              {state.code ? (
-                <p className="mt-1 text-xs">
-                  Error code: <code className="font-semibold">{state.code}</code>
-                </p>
-              ) : null}
-            </Alert>
-          </div>
+          <ActionError id={errorId} title="Couldn’t start the trial" message={state.message} code={state.code} />
         ) : null}
         <Button type="submit" pending={pending} icon={<ClockIcon />} className="w-full sm:w-auto">
           Start 30-Day Trial

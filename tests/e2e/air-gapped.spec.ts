@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
+import { buyProfessional, expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 const root = path.resolve(import.meta.dirname, "../..");
 /** Nothing listens here: the installation is air-gapped. */
@@ -40,15 +40,6 @@ function installation(dataDir: string, key: string, ...args: string[]): SpawnSyn
     ],
     { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" } },
   );
-}
-
-async function buyProfessional(page: Page, email: string): Promise<string> {
-  await page.goto("/checkout?plan=professional");
-  await page.getByLabel("Email").fill(email);
-  await page.getByRole("button", { name: "Continue to payment" }).click();
-  await page.getByRole("button", { name: /^Pay .* \(test mode\)$/ }).click();
-  await expect(page.getByRole("heading", { name: "Payment received" })).toBeVisible({ timeout: 30_000 });
-  return (await page.getByTestId("license-key").textContent())?.trim() ?? "";
 }
 
 test("request file → License & Billing → license file → valid with no server; the code frees the slot", async ({

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
+import { buyProfessional, expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -25,15 +25,6 @@ function licenseCli(...args: string[]): string {
   });
   expect(run.status, `${args.join(" ")}: ${run.stderr}${run.stdout}`).toBe(0);
   return run.stdout;
-}
-
-async function buyProfessional(page: Page, email: string): Promise<string> {
-  await page.goto("/checkout?plan=professional");
-  await page.getByLabel("Email").fill(email);
-  await page.getByRole("button", { name: "Continue to payment" }).click();
-  await page.getByRole("button", { name: /^Pay .* \(test mode\)$/ }).click();
-  await expect(page.getByRole("heading", { name: "Payment received" })).toBeVisible({ timeout: 30_000 });
-  return (await page.getByTestId("license-key").textContent())?.trim() ?? "";
 }
 
 test("suspended and revoked licenses say so, link to support, and offer no renewal", async ({ page }) => {

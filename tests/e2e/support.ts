@@ -85,3 +85,13 @@ export async function issueAsStaff(
   await expect(key).toBeVisible();
   return (await key.textContent())!.trim();
 }
+
+/** Buys a Professional license through the test-mode checkout; returns the key the success page shows. */
+export async function buyProfessional(page: Page, email: string): Promise<string> {
+  await page.goto("/checkout?plan=professional");
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await page.getByRole("button", { name: /^Pay .* \(test mode\)$/ }).click();
+  await expect(page.getByRole("heading", { name: "Payment received" })).toBeVisible({ timeout: 30_000 });
+  return (await page.getByTestId("license-key").textContent())?.trim() ?? "";
+}

@@ -177,22 +177,31 @@ export async function revealKeyAction(licenseId: string): Promise<RevealResult> 
   }
 }
 
-/** Air-gapped: a request file in, a license file to download out (owners and admins). */
-export async function issueLicenseFileAction(
+/** An air-gapped form's action for an owner or admin of `licenseId`, checked on the server each time. */
+async function asLicenseAdmin(
   licenseId: string,
-  _prev: AirGappedResult,
-  formData: FormData,
+  what: string,
+  run: (licenseId: string, ctx: ReturnType<typeof userContext>) => Promise<AirGappedResult>,
 ): Promise<AirGappedResult> {
   const user = await sessionUser();
   if (!user) return SIGNED_OUT;
   try {
     const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
-    const result = await licenseFileFromForm(formData, license.id, userContext(user, teamId));
+    const result = await run(license.id, userContext(user, teamId));
     if (result?.ok) refresh();
     return result;
   } catch (error) {
-    return toActionResult(error, "create the license file");
+    return toActionResult(error, what);
   }
+}
+
+/** Air-gapped: a request file in, a license file to download out. */
+export async function issueLicenseFileAction(
+  licenseId: string,
+  _prev: AirGappedResult,
+  formData: FormData,
+): Promise<AirGappedResult> {
+  return asLicenseAdmin(licenseId, "create the license file", (id, ctx) => licenseFileFromForm(formData, id, ctx));
 }
 
 /** Air-gapped: the code an installation printed when it deleted its license file frees its slot. */
@@ -201,14 +210,7 @@ export async function deactivationCodeAction(
   _prev: AirGappedResult,
   formData: FormData,
 ): Promise<AirGappedResult> {
-  const user = await sessionUser();
-  if (!user) return SIGNED_OUT;
-  try {
-    const { license, teamId } = await requireLicenseRole(user.id, licenseId, "admin");
-    const result = await deactivationCodeFromForm(formData, license.id, userContext(user, teamId), "account");
-    refresh();
-    return result;
-  } catch (error) {
-    return toActionResult(error, "free the slot");
-  }
+  return asLicenseAdmin(licenseId, "free the slot", (id, ctx) =>
+    deactivationCodeFromForm(formData, id, ctx, "account"),
+  );
 }

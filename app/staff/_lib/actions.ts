@@ -234,21 +234,29 @@ export async function staffReleaseSlotAction(licenseId: string, form: FormData):
   refresh();
 }
 
+/** An air-gapped form's action for staff (checked again here). */
+async function asStaff(
+  what: string,
+  run: (ctx: ReturnType<typeof staffContext>) => Promise<AirGappedResult>,
+): Promise<AirGappedResult> {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const result = await run(staffContext(who.user, who.ip));
+    if (result?.ok) refresh();
+    return result;
+  } catch (error) {
+    return failure(error, what);
+  }
+}
+
 /** Air-gapped: a customer's request file in, a license file for this license out (counted like any activation). */
 export async function staffLicenseFileAction(
   licenseId: string,
   _prev: AirGappedResult,
   form: FormData,
 ): Promise<AirGappedResult> {
-  const who = await staff();
-  if (!who || !("user" in who)) return who;
-  try {
-    const result = await licenseFileFromForm(form, licenseId, staffContext(who.user, who.ip));
-    if (result?.ok) refresh();
-    return result;
-  } catch (error) {
-    return failure(error, "issue the license file");
-  }
+  return asStaff("issue the license file", (ctx) => licenseFileFromForm(form, licenseId, ctx));
 }
 
 /** Air-gapped: an installation's deactivation code frees its slot. */
@@ -257,13 +265,5 @@ export async function staffDeactivationCodeAction(
   _prev: AirGappedResult,
   form: FormData,
 ): Promise<AirGappedResult> {
-  const who = await staff();
-  if (!who || !("user" in who)) return who;
-  try {
-    const result = await deactivationCodeFromForm(form, licenseId, staffContext(who.user, who.ip), "staff");
-    refresh();
-    return result;
-  } catch (error) {
-    return failure(error, "free the slot");
-  }
+  return asStaff("free the slot", (ctx) => deactivationCodeFromForm(form, licenseId, ctx, "staff"));
 }

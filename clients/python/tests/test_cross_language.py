@@ -16,10 +16,12 @@ from support.forge import forge_cache
 from ticketzero_license import LicenseError
 
 
-def ts_installation(portal, command, key, data_dir, server):
+def ts_cli(portal, command, key, data_dir, *extra, server=None):
+    """The TypeScript CLI (`npm run installation`) with --json; the server URL points nowhere unless given.
+    Returns (exit code, its JSON or {}, stderr)."""
     done = subprocess.run(
-        ["npm", "run", "-s", "installation", "--", command, "--json",
-         "--data-dir", data_dir, "--key", key, "--server", server, "--jwks", portal.jwks_file],
+        ["npm", "run", "-s", "installation", "--", command, *extra, "--json",
+         "--data-dir", data_dir, "--key", key, "--server", server or closed_port_url(), "--jwks", portal.jwks_file],
         cwd=REPO_ROOT,
         env=node_env({"NODE_ENV": "test"}),
         capture_output=True,
@@ -27,8 +29,13 @@ def ts_installation(portal, command, key, data_dir, server):
         timeout=120,
     )
     start = done.stdout.find("{")
-    assert start >= 0, f"TypeScript CLI printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
-    return done.returncode, json.loads(done.stdout[start:])
+    return done.returncode, (json.loads(done.stdout[start:]) if start >= 0 else {}), done.stderr
+
+
+def ts_installation(portal, command, key, data_dir, server):
+    code, body, stderr = ts_cli(portal, command, key, data_dir, server=server)
+    assert body, f"TypeScript CLI printed no JSON (exit {code}):\n{stderr}"
+    return code, body
 
 
 def test_python_cache_is_verified_by_the_typescript_client(portal, make_manager):
@@ -67,22 +74,6 @@ def test_both_refuse_the_same_forged_cache(portal, make_manager):
     assert body["valid"] is False and body["code"] == "CERTIFICATE_INVALID", body
 
 
-def ts_offline(portal, command, key, data_dir, *extra):
-    """The TypeScript CLI air-gapped: its server URL points nowhere."""
-    done = subprocess.run(
-        ["npm", "run", "-s", "installation", "--", command, *extra, "--json",
-         "--data-dir", data_dir, "--key", key, "--server", closed_port_url(), "--jwks", portal.jwks_file],
-        cwd=REPO_ROOT,
-        env=node_env({"NODE_ENV": "test"}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    start = done.stdout.find("{")
-    body = json.loads(done.stdout[start:]) if start >= 0 else {}
-    return done.returncode, body, done.stderr
-
-
 def test_a_license_file_imported_by_python_is_used_by_typescript_and_vice_versa(portal, make_manager, temp_dir):
     # Python writes the request and imports the portal's file; the TypeScript client answers from it.
     key = portal.issue("professional")
@@ -90,10 +81,10 @@ def test_a_license_file_imported_by_python_is_used_by_typescript_and_vice_versa(
     request_path = os.path.join(python.data_dir, "request.json")
     python.write_activation_request(request_path)
     python.import_license_file(portal.license_file(request_path, key))
-    code, body, _ = ts_offline(portal, "validate", key, python.data_dir)
+    code, body, _ = ts_cli(portal, "validate", key, python.data_dir)
     assert code == 0 and body["code"] == "LICENSE_FILE_VALID", body
     # The TypeScript client deactivates it: its code frees the slot at the portal, and Python sees the file gone.
-    code, deactivation, err = ts_offline(portal, "offline-deactivate", key, python.data_dir)
+    code, deactivation, err = ts_cli(portal, "offline-deactivate", key, python.data_dir)
     assert code == 0 and deactivation["code"].startswith("TZDC1."), err
     freed = portal.cli("deactivate-code", "--code", deactivation["code"])
     assert freed["alreadyDeactivated"] is False and freed["swapUsed"] is False
@@ -104,12 +95,12 @@ def test_a_license_file_imported_by_python_is_used_by_typescript_and_vice_versa(
     key2 = portal.issue("starter")
     data_dir = temp_dir()
     ts_request = os.path.join(data_dir, "ts-request.json")
-    code, _, err = ts_offline(portal, "offline-request", key2, data_dir, "--out", ts_request)
+    code, _, err = ts_cli(portal, "offline-request", key2, data_dir, "--out", ts_request)
     assert code == 0, err
     license_path = os.path.join(data_dir, "license-file.json")
     with open(license_path, "w", encoding="utf-8") as fh:
         fh.write(portal.license_file(ts_request, key2))
-    code, imported, err = ts_offline(portal, "offline-import", key2, data_dir, license_path)
+    code, imported, err = ts_cli(portal, "offline-import", key2, data_dir, license_path)
     assert code == 0 and imported["code"] == "LICENSE_FILE_VALID", err
     offline = make_manager(key2, data_dir=data_dir, server_url=closed_port_url())
     result = offline.validate()
@@ -136,6 +127,6 @@ def test_both_refuse_the_same_forged_license_files(portal, make_manager, temp_di
         path = os.path.join(python.data_dir, "forged.json")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
-        code, body, stderr = ts_offline(portal, "offline-import", key, python.data_dir, path)
+        code, body, stderr = ts_cli(portal, "offline-import", key, python.data_dir, path)
         assert code == 1, why
         assert "LICENSE_FILE_INVALID" in json.dumps(body) + stderr, why
