@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { buyProfessional, expectAccessible, shot, signInThroughOutbox, uniqueEmail } from "./support";
 
 const root = path.resolve(import.meta.dirname, "../..");

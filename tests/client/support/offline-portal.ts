@@ -12,20 +12,13 @@ import { createHmac, createPublicKey, type KeyObject, pbkdf2Sync, randomUUID, si
 import { publicJwks } from "@ticketzero/core/license/certificate";
 import type { PlanId, PlanLimits } from "@ticketzero/core/license/plans";
 import { secrets } from "@ticketzero/core/server/secrets";
+import type { ActivationRequestResult } from "../../../packages/client/src/index";
 
 const b64u = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 const DAY = 86_400_000;
 
-export type RequestPayload = {
-  v: 1;
-  keyPrefix: string;
-  instanceId: string;
-  instanceName: string;
-  publicKey: string;
-  nonce: string;
-  createdAt: string;
-  client: string;
-};
+/** The request's payload, as the client writes it. */
+export type RequestPayload = ActivationRequestResult["request"];
 
 /** The license as the portal knows it. */
 export type OfflineLicense = {
