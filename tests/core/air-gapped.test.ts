@@ -10,22 +10,25 @@
 
 import { createHmac } from "node:crypto";
 import { getDb } from "@ticketzero/core/db/client";
+import { licenses } from "@ticketzero/core/db/schema";
 import { activateLicense, deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
 import { publicJwks } from "@ticketzero/core/license/certificate";
 import { culledMail, cullSilentInstallations } from "@ticketzero/core/license/heartbeats";
 import { statusByKey } from "@ticketzero/core/license/license-status";
 import { issueLicense, suspendLicense } from "@ticketzero/core/license/licenses";
 import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
-import { sql } from "drizzle-orm";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { resetRateLimiters } from "@ticketzero/core/server/rate-limit";
+import { eq, sql } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testInstallation } from "../support/air-gapped-installation";
 import { testEmail } from "../support/http";
 
 const ctx = { actor: "test:air-gapped" };
 
-async function license(maxActivations = 2, days = 365) {
-  return issueLicense(
+async function license(maxActivations = 2, days = 365, swapsPer30Days?: number) {
+  const issued = await issueLicense(
     {
       plan: "professional",
       email: testEmail("airgap"),
@@ -34,6 +37,10 @@ async function license(maxActivations = 2, days = 365) {
     },
     { actor: "test" },
   );
+  if (swapsPer30Days !== undefined) {
+    await getDb().update(licenses).set({ swapsPer30Days }).where(eq(licenses.id, issued.license.id));
+  }
+  return issued;
 }
 
 async function fileClaims(fileText: string) {
@@ -245,6 +252,32 @@ describe("air-gapped activation: request file → license file", () => {
     expect((await statusByKey(key, null, later)).slots?.used).toBe(0);
   });
 
+  it("one installation is online or air-gapped, never both: no online certificate for a file, no file for an online installation", async () => {
+    const { license: row, key } = await license(1);
+    const installation = testInstallation();
+    await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    // Online, the air-gapped instance is not activated: no certificate, and it cannot activate.
+    const online = await statusByKey(key, installation.instanceId);
+    expect(online.activation).toBeNull();
+    expect(online.certificate).toBeUndefined();
+    await expect(activateLicense({ licenseKey: key, instanceId: installation.instanceId }, ctx)).rejects.toMatchObject({
+      code: "INSTANCE_AIR_GAPPED",
+    });
+
+    // The other way: a live online installation's id cannot be bound to a (freshly made) instance key.
+    const other = await license(1, 365, 0);
+    await activateLicense({ licenseKey: other.key, instanceId: "online-1" }, ctx);
+    await expect(
+      issueLicenseFile(testInstallation("online-1").request(other.key), { licenseId: other.license.id }, ctx),
+    ).rejects.toMatchObject({ code: "INSTANCE_ACTIVE_ONLINE" });
+    // …nor once it is deactivated with its slot held by its certificate (no swaps): the code would free it.
+    await deactivateInstallation({ licenseId: other.license.id }, "online-1", ctx, "account");
+    await expect(
+      issueLicenseFile(testInstallation("online-1").request(other.key), { licenseId: other.license.id }, ctx),
+    ).rejects.toMatchObject({ code: "INSTANCE_ACTIVE_ONLINE" });
+    expect((await rowsOf(other.license.id)).map((r) => r.kind)).toEqual(["online"]);
+  });
+
   it("the heartbeat never deactivates an air-gapped installation", async () => {
     const { license: row, key } = await license(2);
     await issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx);
@@ -319,6 +352,37 @@ describe("air-gapped deactivation", () => {
     });
     await deactivateWithCode(installation.deactivationCode(row.id, jti), { licenseId: row.id }, ctx, "account");
     await activateLicense({ licenseKey: key, instanceId: "next-one" }, ctx);
+    expect(await slotsUsed(key)).toBe(1);
+  });
+});
+
+describe("air-gapped uploads are budgeted before the proof's key derivation", () => {
+  const saved = process.env.RATE_LIMIT_REQUEST_FILES_PER_HOUR;
+  beforeAll(() => {
+    process.env.RATE_LIMIT_REQUEST_FILES_PER_HOUR = "3";
+    resetConfig();
+    resetRateLimiters();
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.RATE_LIMIT_REQUEST_FILES_PER_HOUR;
+    else process.env.RATE_LIMIT_REQUEST_FILES_PER_HOUR = saved;
+    resetConfig();
+    resetRateLimiters();
+  });
+
+  it("a license checks 3 request files an hour here, wrong proofs included; the 4th is RATE_LIMITED and takes nothing", async () => {
+    const { license: row, key } = await license(5);
+    const other = await license(1);
+    const installation = testInstallation();
+    for (let i = 0; i < 2; i++) {
+      await expect(issueLicenseFile(installation.request(other.key), { licenseId: row.id }, ctx)).rejects.toMatchObject(
+        { code: "REQUEST_FOR_OTHER_LICENSE" },
+      );
+    }
+    await issueLicenseFile(installation.request(key), { licenseId: row.id }, ctx);
+    await expect(issueLicenseFile(testInstallation().request(key), { licenseId: row.id }, ctx)).rejects.toMatchObject({
+      code: "RATE_LIMITED",
+    });
     expect(await slotsUsed(key)).toBe(1);
   });
 });

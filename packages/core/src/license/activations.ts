@@ -153,6 +153,20 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
       }
       const holdsSlot =
         existing && (existing.deactivatedAt === null || (existing.slotFreesAt && existing.slotFreesAt > now));
+      // One installation is online or air-gapped, never both: a deactivation code proves a license
+      // file gone, not an online certificate, and an online check-in must not get a file's lifetime.
+      if (binding && holdsSlot && existing.kind === "online") {
+        throw new LicenseError(
+          "INSTANCE_ACTIVE_ONLINE",
+          `Installation "${instanceId}" is activated online. Deactivate it first (its slot frees under the usual rules), or make the request on another installation.`,
+        );
+      }
+      if (!binding && existing && licenseFileMayRun(existing, now)) {
+        throw new LicenseError(
+          "INSTANCE_AIR_GAPPED",
+          `Installation "${instanceId}" is licensed by a license file until ${existing.licenseFileExpiresAt!.toISOString()}. To bring it online, run tz-license offline-deactivate on it and enter the code in License & Billing first.`,
+        );
+      }
       if (binding && holdsSlot && existing.instancePublicKey && existing.instancePublicKey !== binding.publicKey) {
         throw new LicenseError(
           "INSTANCE_KEY_MISMATCH",
@@ -166,6 +180,10 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
           .set({
             lastSeenAt: now,
             ...name,
+            // Its file expired before the heartbeat job noticed: an online installation from now on.
+            ...(!binding && existing.kind === "air_gapped"
+              ? { kind: "online", instancePublicKey: null, ...RETIRED_FILE }
+              : {}),
             ...(binding
               ? {
                   ...(await airGappedColumns(tx, license, instanceId, binding)),

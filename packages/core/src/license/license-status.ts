@@ -125,13 +125,14 @@ const STATUS_QUERY = `
       set last_seen_at = $2::timestamptz,
           certificate_expires_at = greatest(a.certificate_expires_at, $2::timestamptz + make_interval(secs => $6::int))
     from l
-    where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null
+    where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null and a.kind = 'online'
       and (a.last_seen_at < $4::timestamptz or a.certificate_expires_at is null or a.certificate_expires_at < $7::timestamptz)
     returning a.certificate_expires_at
   ),
   mine as (
     select a.activated_at, a.clients, a.certificate_expires_at, a.deactivated_at, a.deactivated_by from activations a, l
-    where a.license_id = l.id and a.instance_id = $3::text
+    -- an air-gapped installation is licensed by its file alone: no online certificate, no check-in
+    where a.license_id = l.id and a.instance_id = $3::text and a.kind = 'online'
   )
   select l.id, l.plan, l.state, l.key_masked, l.max_clients, l.max_tickets_per_month, l.max_activations,
     l.swaps_per_30_days, l.heartbeat_window_seconds,

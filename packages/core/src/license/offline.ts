@@ -14,6 +14,7 @@ import { z } from "zod";
 import { getDb } from "../db/client";
 import { activations, licenses } from "../db/schema";
 import { config } from "../server/config";
+import { consumeRequestFileBudget } from "../server/rate-limit";
 import {
   activateLicense,
   type DeactivatedBy,
@@ -37,6 +38,29 @@ const DEACTIVATION_PREFIX = "TZDC1";
 /** The proof's key derivation: slow and salted per request, so a request file does not give the key away. */
 const PROOF_ITERATIONS = 200_000;
 const pbkdf2Async = promisify(pbkdf2);
+/**
+ * Derivations at once in this process: each holds a libuv thread for ~50 ms, and the pool (4
+ * threads) also serves file, DNS and zlib work, which must not queue behind a burst of uploads.
+ */
+const MAX_CONCURRENT_DERIVATIONS = 1;
+let derivationsRunning = 0;
+const derivationQueue: Array<() => void> = [];
+
+async function oneDerivationAtATime<T>(work: () => Promise<T>): Promise<T> {
+  if (derivationsRunning >= MAX_CONCURRENT_DERIVATIONS) {
+    await new Promise<void>((resolve) => derivationQueue.push(resolve));
+  } else {
+    derivationsRunning++;
+  }
+  try {
+    return await work();
+  } finally {
+    const next = derivationQueue.shift();
+    if (next)
+      next(); // the slot passes straight to the next waiter
+    else derivationsRunning--;
+  }
+}
 
 /**
  * Where a request or code applies: the license it is uploaded on (License & Billing, the back
@@ -136,12 +160,8 @@ export function parseRequestFile(
 
 /** HMAC-SHA256 keyed with PBKDF2(license key, per-request salt): docs/AIR-GAPPED.md. */
 export async function requestProof(licenseKey: string, nonce: string, request: string): Promise<Buffer> {
-  const proofKey = await pbkdf2Async(
-    licenseKey.trim().toUpperCase(),
-    `tz-activation-request:v1:${nonce}`,
-    PROOF_ITERATIONS,
-    32,
-    "sha256",
+  const proofKey = await oneDerivationAtATime(() =>
+    pbkdf2Async(licenseKey.trim().toUpperCase(), `tz-activation-request:v1:${nonce}`, PROOF_ITERATIONS, 32, "sha256"),
   );
   return createHmac("sha256", proofKey)
     .update(REQUEST_CONTEXT + request)
@@ -157,6 +177,7 @@ async function licenseOfProof(
 ): Promise<{ license: LicenseRow; key: string }> {
   const [license] = await getDb().select().from(licenses).where(eq(licenses.id, licenseId));
   if (license) {
+    await consumeRequestFileBudget(license.id);
     const key = decryptKey(license.keyCiphertext);
     const mac = await requestProof(key, payload.nonce, request);
     const wanted = Buffer.from(proof, "base64url");

@@ -81,6 +81,7 @@ const EnvSchema = z
     RATE_LIMIT_FAILED_LOOKUPS_REPEAT_WINDOW: count(24 * 3600),
     RATE_LIMIT_TRIALS_PER_HOUR: count(5),
     RATE_LIMIT_ACTIVATIONS_PER_HOUR: count(60),
+    RATE_LIMIT_REQUEST_FILES_PER_HOUR: count(30),
     RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: count(30),
   })
   .superRefine((env, ctx) => {
@@ -163,6 +164,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       trialsPerIpPerHour: e.RATE_LIMIT_TRIALS_PER_HOUR,
       /** New slots (installations) created per license per hour (consumeNewSlotBudget). */
       newSlotsPerLicensePerHour: e.RATE_LIMIT_ACTIVATIONS_PER_HOUR,
+      /** Air-gapped request files checked per license per hour (each costs a PBKDF2 derivation). */
+      requestFilesPerLicensePerHour: e.RATE_LIMIT_REQUEST_FILES_PER_HOUR,
       /** Activation attempts per (license, instance id) per hour. */
       activationAttemptsPerInstancePerHour: e.RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR,
     },

@@ -66,6 +66,7 @@ type Limiters = {
   trials: RateLimiterPostgres;
   activationAttempts: RateLimiterPostgres;
   newSlots: RateLimiterPostgres;
+  requestFiles: RateLimiterPostgres;
 };
 
 let created: Limiters | null = null;
@@ -89,6 +90,7 @@ function limiters(): Limiters {
     trials: make("trial", limits.trialsPerIpPerHour, 3600),
     activationAttempts: make("actinst", limits.activationAttemptsPerInstancePerHour, 3600),
     newSlots: make("slot", limits.newSlotsPerLicensePerHour, 3600),
+    requestFiles: make("reqfile", limits.requestFilesPerLicensePerHour, 3600),
   };
   return created;
 }
@@ -387,6 +389,13 @@ export const consumeActivationBudget = (normalisedKey: string, instanceId?: stri
 /** New slots per license per hour: to be called by activateLicense only when it is about to create a slot. */
 export const consumeNewSlotBudget = (normalisedKey: string) =>
   consume(limiters().newSlots, digest(normalisedKey), "new activations for this license");
+
+/**
+ * Air-gapped request files checked per license per hour, spent before the proof's PBKDF2: an
+ * admin posting uploads in a loop pays one derivation per budget point, not one per request.
+ */
+export const consumeRequestFileBudget = (licenseId: string) =>
+  consume(limiters().requestFiles, digest(`request-file\n${licenseId}`), "request files for this license");
 
 // ---------------------------------------------------------------------------
 // Pruning
