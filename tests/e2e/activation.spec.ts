@@ -50,7 +50,7 @@ test("adding a key in License & Billing uses no installation slot; installations
     "used none of its installation slots",
   );
   await expect(page.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
-  const installations = page.getByRole("region", { name: "Installations" });
+  const installations = page.getByRole("region", { name: "Installations", exact: true });
   await expect(installations).toContainText("No installations yet");
   await expect(installations).toContainText("0 of 1 activations used");
 

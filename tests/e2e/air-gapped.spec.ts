@@ -78,7 +78,7 @@ test("request file → License & Billing → license file → valid with no serv
 
     // The slot shows as used, by an air-gapped installation.
     await page.reload();
-    const installations = page.getByRole("region", { name: "Installations" });
+    const installations = page.getByRole("region", { name: "Installations", exact: true });
     await expect(installations.getByText("1 of 5")).toBeVisible();
     await expect(installations.getByText(/Air-gapped · file valid to/).first()).toBeVisible();
     await expect(installations.getByText("Vault server").first()).toBeVisible();
@@ -98,7 +98,7 @@ test("request file → License & Billing → license file → valid with no serv
     await page.getByRole("button", { name: "Free the slot" }).click();
     await expect(page.getByText(/is deactivated and its slot is free/)).toBeVisible({ timeout: 20_000 });
     await page.reload();
-    await expect(page.getByRole("region", { name: "Installations" }).getByText("0 of 5")).toBeVisible();
+    await expect(page.getByRole("region", { name: "Installations", exact: true }).getByText("0 of 5")).toBeVisible();
 
     // The same code again changes nothing and says so.
     await page.getByRole("region", { name: "Air-gapped installations" }).getByLabel("Deactivation code").fill(code);
@@ -126,7 +126,7 @@ test("a tampered request file is refused with its code, and nothing is counted",
     await expect(panel.getByText("INVALID_REQUEST_FILE")).toBeVisible();
     await panel.scrollIntoViewIfNeeded();
     await shot(page, "air-gapped-refused");
-    await expect(page.getByRole("region", { name: "Installations" }).getByText("0 of 5")).toBeVisible();
+    await expect(page.getByRole("region", { name: "Installations", exact: true }).getByText("0 of 5")).toBeVisible();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ test("staff see a held slot and release it with a reason, audited; the swap allo
   const row = page.getByRole("row").filter({ hasText: "TZ-TRIAL-" });
   await expect(row).toContainText("1 / 1"); // the held slot is taken; the swapped-out one is not
   await row.getByRole("link").first().click();
-  const installations = page.getByRole("region", { name: "Installations" });
+  const installations = page.getByRole("region", { name: "Installations", exact: true });
   await expect(installations).toContainText("RACK-B");
   await expect(installations).toContainText("Deactivated · slot frees");
   await expect(installations).toContainText("1 of 1 activations used");

@@ -103,7 +103,7 @@ test("an owner invites a teammate who sees the license; a read-only member canno
   await expect(admin.getByRole("status").filter({ hasText: "Invitation accepted" })).toBeVisible();
   await admin.goto("/admin/license");
   await expect(admin.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
-  const adminInstallations = admin.getByRole("region", { name: "Installations" });
+  const adminInstallations = admin.getByRole("region", { name: "Installations", exact: true });
   await expect(adminInstallations).toContainText("Rack 1");
   await expect(adminInstallations.locator("summary", { hasText: "Deactivate…" }).filter({ visible: true })).toHaveCount(
     1,
@@ -120,7 +120,7 @@ test("an owner invites a teammate who sees the license; a read-only member canno
   await viewer.goto("/admin/license");
   await expect(viewer.getByTestId("license-status")).toHaveAttribute("data-status", "trial");
   await expect(viewer.getByText("Read-only access")).toBeVisible();
-  const viewerInstallations = viewer.getByRole("region", { name: "Installations" });
+  const viewerInstallations = viewer.getByRole("region", { name: "Installations", exact: true });
   await expect(viewerInstallations).toContainText("Rack 1");
   await expect(viewerInstallations.locator("summary", { hasText: "Deactivate…" })).toHaveCount(0);
   await expect(viewer.getByRole("button", { name: "Reveal key" })).toHaveCount(0);
