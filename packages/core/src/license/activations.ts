@@ -105,6 +105,39 @@ export function licenseFileMayRun(row: ActivationRow, now: Date): boolean {
   );
 }
 
+/**
+ * One installation is online or air-gapped, never both: a deactivation code proves a license file
+ * gone, not an online certificate, and an online check-in must not get a file's lifetime. And a
+ * file stays bound to the instance key it was issued for.
+ */
+function assertOneKind(
+  existing: ActivationRow | undefined,
+  binding: AirGappedBinding | undefined,
+  instanceId: string,
+  now: Date,
+): void {
+  const holdsSlot =
+    existing && (existing.deactivatedAt === null || (existing.slotFreesAt && existing.slotFreesAt > now));
+  if (binding && holdsSlot && existing.kind === "online") {
+    throw new LicenseError(
+      "INSTANCE_ACTIVE_ONLINE",
+      `Installation "${instanceId}" is activated online. Deactivate it first (its slot frees under the usual rules), or make the request on another installation.`,
+    );
+  }
+  if (!binding && existing && licenseFileMayRun(existing, now)) {
+    throw new LicenseError(
+      "INSTANCE_AIR_GAPPED",
+      `Installation "${instanceId}" is licensed by a license file until ${existing.licenseFileExpiresAt!.toISOString()}. To bring it online, run tz-license offline-deactivate on it and enter the code in License & Billing first.`,
+    );
+  }
+  if (binding && holdsSlot && existing.instancePublicKey && existing.instancePublicKey !== binding.publicKey) {
+    throw new LicenseError(
+      "INSTANCE_KEY_MISMATCH",
+      `Installation "${instanceId}" already holds a license file bound to another instance key. Deactivate it first, or make the request on that installation.`,
+    );
+  }
+}
+
 export async function activateLicense(input: ActivateInput, ctx: Context): Promise<ActivateResult> {
   const now = ctx.now ?? new Date();
   const instanceId = input.instanceId ?? `inst-${randomUUID()}`;
@@ -151,28 +184,7 @@ export async function activateLicense(input: ActivateInput, ctx: Context): Promi
           );
         }
       }
-      const holdsSlot =
-        existing && (existing.deactivatedAt === null || (existing.slotFreesAt && existing.slotFreesAt > now));
-      // One installation is online or air-gapped, never both: a deactivation code proves a license
-      // file gone, not an online certificate, and an online check-in must not get a file's lifetime.
-      if (binding && holdsSlot && existing.kind === "online") {
-        throw new LicenseError(
-          "INSTANCE_ACTIVE_ONLINE",
-          `Installation "${instanceId}" is activated online. Deactivate it first (its slot frees under the usual rules), or make the request on another installation.`,
-        );
-      }
-      if (!binding && existing && licenseFileMayRun(existing, now)) {
-        throw new LicenseError(
-          "INSTANCE_AIR_GAPPED",
-          `Installation "${instanceId}" is licensed by a license file until ${existing.licenseFileExpiresAt!.toISOString()}. To bring it online, run tz-license offline-deactivate on it and enter the code in License & Billing first.`,
-        );
-      }
-      if (binding && holdsSlot && existing.instancePublicKey && existing.instancePublicKey !== binding.publicKey) {
-        throw new LicenseError(
-          "INSTANCE_KEY_MISMATCH",
-          `Installation "${instanceId}" already holds a license file bound to another instance key. Deactivate it first, or make the request on that installation.`,
-        );
-      }
+      assertOneKind(existing, binding, instanceId, now);
 
       if (existing && existing.deactivatedAt === null) {
         const [again] = await tx
