@@ -444,3 +444,119 @@ export const rateLimits = pgTable(
   // The pruning job deletes expired rows in batches.
   (t) => [index("rate_limits_expire_idx").on(t.expire)],
 );
+
+// ---- the integration surface: staff API tokens and outbound webhooks (docs/INTEGRATIONS-API.md) ----
+
+/** Staff API tokens: shown once, stored as a SHA-256 of the token (256 random bits), scoped read or write. */
+export const staffApiTokens = pgTable(
+  "staff_api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** read | write (write includes read) */
+    scope: text("scope").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    /** The token's first characters (`tzs_ab12`), to tell tokens apart; never enough to use one. */
+    tokenPrefix: text("token_prefix").notNull(),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: tz("created_at").notNull().defaultNow(),
+    lastUsedAt: tz("last_used_at"),
+    lastUsedIp: text("last_used_ip"),
+    revokedAt: tz("revoked_at"),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [index("staff_api_tokens_created_idx").on(t.createdAt)],
+);
+
+/** Where the portal sends signed events. The signing secret is stored encrypted (the vault). */
+export const webhookEndpoints = pgTable("webhook_endpoints", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  url: text("url").notNull(),
+  description: text("description").notNull().default(""),
+  /** Event types subscribed to (WEBHOOK_EVENT_TYPES). */
+  events: jsonb("events").$type<string[]>().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  createdBy: text("created_by"),
+  createdAt: tz("created_at").notNull().defaultNow(),
+  updatedAt: tz("updated_at").notNull().defaultNow(),
+  /** Set when the portal disabled it after repeated failure (staff re-enable it). */
+  disabledAt: tz("disabled_at"),
+  disabledReason: text("disabled_reason"),
+  /** The first failed attempt since the last success; null while healthy. */
+  failingSince: tz("failing_since"),
+});
+
+/**
+ * The outbox: one row per event, written in the transaction that made the
+ * change, so a rolled-back change leaves none and a committed one is never
+ * lost. `id` is the Standard Webhooks `webhook-id` (msg_…), the same on every
+ * attempt and replay.
+ */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    /** Commit-independent order of emission (per license: the order receivers see). */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    type: text("type").notNull(),
+    licenseId: uuid("license_id"),
+    /** The versioned JSON body, exactly as signed and sent. */
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("webhook_events_created_idx").on(t.createdAt)],
+);
+
+/** One event to one endpoint. A stream (endpoint + license) is delivered in order, one at a time. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The license id, or `-` for events about no license: deliveries of one stream go in order. */
+    stream: text("stream").notNull(),
+    /** pending | delivered | failed (gave up) | cancelled (endpoint disabled or deleted) */
+    status: text("status").notNull().default("pending"),
+    /** A job has been queued for this delivery's stream (set by the scheduler, not the emitter). */
+    scheduled: boolean("scheduled").notNull().default(false),
+    replayOf: bigint("replay_of", { mode: "number" }),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: tz("next_attempt_at").notNull().defaultNow(),
+    lastAttemptAt: tz("last_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastDurationMs: integer("last_duration_ms"),
+    lastError: text("last_error"),
+    deliveredAt: tz("delivered_at"),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("webhook_deliveries_stream_idx").on(t.endpointId, t.stream, t.id),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+    index("webhook_deliveries_unscheduled_idx").on(t.id).where(sql`not ${t.scheduled}`),
+  ],
+);
+
+/** Every attempt of a delivery: what was sent back and how long it took (the delivery log). */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    deliveryId: bigint("delivery_id", { mode: "number" })
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    at: tz("at").notNull().defaultNow(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    /** A network or policy error (timeout, refused address), when there was no HTTP answer. */
+    error: text("error"),
+    /** The first 1 KB of the answer, for the log. */
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at)],
+);

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../db/client";
 import { auditEvents } from "../db/schema";
+import { emitForAudit } from "./webhook-events";
 
 export type Context = {
   /** Who acts: `installation:<instanceId>`, `user:<id>`, `cli`, `stripe`, `public`. */
@@ -24,4 +25,6 @@ export async function recordAudit(db: DbOrTx, ctx: Context, entry: AuditEntry): 
     detail: entry.detail ?? {},
     ip: ctx.ip ?? null,
   });
+  // Outbound webhooks: the events this change stands for, in the same transaction (the outbox).
+  await emitForAudit(db, entry, ctx.now);
 }

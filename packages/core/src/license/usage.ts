@@ -7,14 +7,14 @@
  * transaction.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { type DbOrTx, getDb } from "../db/client";
 import { activations, usageMonths } from "../db/schema";
 import { slotFactsRowOf } from "./activations";
-import type { Context } from "./audit";
+import { type Context, recordAudit } from "./audit";
 import { LicenseError } from "./errors";
 import { formatNumber } from "./format";
 import { assertUsable, findByKey } from "./licenses";
-import { usagePeriod } from "./status";
+import { NEAR_LIMIT_RATIO, usagePeriod } from "./status";
 import type { Usage } from "./types";
 
 /** `instanceId`: the reporting installation (`X-Instance-Id`); checked after the license, like activation. */
@@ -101,12 +101,38 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
         );
       }
       tickets = row.tickets;
+      await auditThresholdsCrossed(tx, ctx, license, period, tickets - input.tickets, tickets);
     }
     return {
       usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: facts.slots_used },
       remaining: license.maxTicketsPerMonth - tickets,
     };
   });
+}
+
+/**
+ * The report that took a month's count across 80% or 100% of the limit says so, once per month
+ * and threshold: the count only rises within a month, so exactly one report crosses each.
+ */
+async function auditThresholdsCrossed(
+  tx: DbOrTx,
+  ctx: Context,
+  license: { id: string; maxTicketsPerMonth: number },
+  period: string,
+  before: number,
+  after: number,
+) {
+  const limit = license.maxTicketsPerMonth;
+  if (limit <= 0) return;
+  for (const [ratio, action] of [
+    [NEAR_LIMIT_RATIO, "usage.near_limit"],
+    [1, "usage.limit_reached"],
+  ] as const) {
+    const threshold = Math.ceil(limit * ratio);
+    if (before < threshold && after >= threshold) {
+      await recordAudit(tx, ctx, { licenseId: license.id, action, detail: { period, tickets: after, limit } });
+    }
+  }
 }
 
 export async function usageHistory(licenseId: string, months = 6) {

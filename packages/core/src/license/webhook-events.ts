@@ -1,0 +1,221 @@
+/**
+ * Outbound webhook events: what the portal tells the vendor's other systems.
+ *
+ * Every event comes from an audited change: `recordAudit` hands each audit
+ * entry to `emitForAudit`, which turns the actions below into events and writes
+ * them, with one delivery per subscribed endpoint, in the same transaction as
+ * the change (the outbox). A rolled-back change leaves no event; a committed
+ * one is never lost. `pg_notify` in that transaction wakes the delivery job
+ * (license/webhooks.ts) once it commits. Refusals (an activation refused at the
+ * limit) are audited in their own write, so they are emitted there.
+ */
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import type { AuditEntry } from "./audit";
+
+export const WEBHOOK_EVENT_TYPES = [
+  "license.created",
+  "license.renewed",
+  "license.upgraded",
+  "license.downgraded",
+  "license.suspended",
+  "license.reinstated",
+  "license.revoked",
+  "license.expired",
+  "license.superseded",
+  "trial.started",
+  "activation.created",
+  "activation.removed",
+  "activation.culled",
+  "activation.refused",
+  "usage.near_limit",
+  "usage.limit_reached",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What each event means, for the back office's endpoint form and the reference page. */
+export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
+  "license.created": "A license was issued: bought, issued by staff, or a trial.",
+  "license.renewed": "A license's end date moved later: a paid renewal or a staff extension.",
+  "license.upgraded": "A license was issued as an upgrade; the old one is superseded.",
+  "license.downgraded": "A license was issued on a smaller plan at its renewal; the old one is superseded.",
+  "license.suspended": "A license was suspended; installations stop.",
+  "license.reinstated": "A suspended or revoked license works again.",
+  "license.revoked": "A license was revoked (by staff, or a refund).",
+  "license.expired": "A license reached its end date without renewal.",
+  "license.superseded": "A license was replaced by an upgrade and runs out its grace period.",
+  "trial.started": "A trial license was started.",
+  "activation.created": "An installation took an activation slot (online or air-gapped).",
+  "activation.removed": "An installation was deactivated by its admin, staff or itself.",
+  "activation.culled": "A silent installation was deactivated by the heartbeat job.",
+  "activation.refused": "An activation was refused because every slot is in use.",
+  "usage.near_limit": "A license used 80% of its monthly tickets.",
+  "usage.limit_reached": "A license used 100% of its monthly tickets.",
+};
+
+/** The payload's schema version: receivers can tell a future shape from this one. */
+export const WEBHOOK_PAYLOAD_VERSION = 1;
+
+/** The notification channel the delivery job listens on (the payload is empty). */
+export const WEBHOOK_NOTIFY_CHANNEL = "tz_webhook_events";
+
+type Emission = { type: WebhookEventType; licenseId: string | null; data: Record<string, unknown> };
+
+const pick = (detail: Record<string, unknown>, ...keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => detail[k] !== undefined).map((k) => [k, detail[k]]));
+
+/** The audit actions that are events, and which. Every other action is internal. */
+function emissionsFor(entry: AuditEntry): Emission[] {
+  const licenseId = entry.licenseId ?? null;
+  const detail = entry.detail ?? {};
+  const one = (type: WebhookEventType, data: Record<string, unknown> = {}): Emission[] => [{ type, licenseId, data }];
+  switch (entry.action) {
+    case "license.issued":
+      return detail.plan === "trial" ? [...one("license.created"), ...one("trial.started")] : one("license.created");
+    case "license.renewed":
+    case "license.extended": // a subscription's renewal invoice, or staff moving the end date
+      return one("license.renewed", pick(detail, "until"));
+    case "license.suspended":
+      return one("license.suspended", pick(detail, "reason"));
+    case "license.reinstated":
+    case "license.restored":
+      return one("license.reinstated", pick(detail, "from"));
+    case "license.revoked":
+      return one("license.revoked", pick(detail, "reason"));
+    case "license.expired":
+      return one("license.expired", pick(detail, "expiredAt"));
+    case "license.superseded": {
+      // The new license of a plan change: an upgrade, or a downgrade that took effect at renewal.
+      const downgrade = typeof detail.reason === "string" && detail.reason.startsWith("downgrade");
+      const replacement: Emission[] =
+        typeof detail.by === "string"
+          ? [
+              {
+                type: downgrade ? "license.downgraded" : "license.upgraded",
+                licenseId: detail.by,
+                data: { previousLicenseId: licenseId },
+              },
+            ]
+          : [];
+      return [
+        ...one("license.superseded", { ...pick(detail, "graceEndsAt"), supersededBy: detail.by }),
+        ...replacement,
+      ];
+    }
+    case "activation.created":
+    case "activation.reclaimed":
+      // An air-gapped installation's first license file takes its slot here too (renewals do not).
+      return one("activation.created", {
+        kind: detail.airGapped ? "air-gapped" : "online",
+        ...pick(detail, "instanceId", "instanceName"),
+      });
+    case "activation.removed":
+      return one("activation.removed", pick(detail, "instanceId", "by", "slotFreesAt"));
+    case "activation.culled":
+      return one("activation.culled", pick(detail, "instanceId", "lastSeenAt"));
+    case "activation.refused":
+      return detail.code === "ACTIVATION_LIMIT_REACHED"
+        ? one("activation.refused", { reason: detail.code, ...pick(detail, "instanceId") })
+        : [];
+    case "usage.near_limit":
+    case "usage.limit_reached":
+      return one(entry.action, pick(detail, "period", "tickets", "limit"));
+    default:
+      return [];
+  }
+}
+
+/** `msg_` + 26 random base32 characters: the Standard Webhooks message id. */
+export function newEventId(): string {
+  return `msg_${randomBytes(16).toString("base64url").replace(/[-_]/g, "").slice(0, 22)}`;
+}
+
+type LicenseFacts = {
+  id: string;
+  key_masked: string;
+  plan: string;
+  state: string;
+  email: string;
+  company: string | null;
+  team_id: string | null;
+  issued_at: string;
+  expires_at: string;
+  max_activations: number;
+  max_clients: number;
+  max_tickets_per_month: number;
+};
+
+const iso = (value: string | Date) => new Date(value).toISOString();
+
+/** The license as every event shows it: masked key, never the key. */
+function licenseView(row: LicenseFacts) {
+  return {
+    id: row.id,
+    keyMasked: row.key_masked,
+    plan: row.plan,
+    state: row.state,
+    email: row.email,
+    company: row.company,
+    teamId: row.team_id,
+    issuedAt: iso(row.issued_at),
+    expiresAt: iso(row.expires_at),
+    limits: {
+      maxActivations: row.max_activations,
+      maxClients: row.max_clients,
+      maxTicketsPerMonth: row.max_tickets_per_month,
+    },
+  };
+}
+
+/**
+ * Writes the events an audit entry stands for, inside `db` (the change's own
+ * transaction). Nothing is written when no enabled endpoint subscribes to the
+ * type: the outbox holds what will be sent, not a second audit log.
+ */
+export async function emitForAudit(db: DbOrTx, entry: AuditEntry, now = new Date()): Promise<void> {
+  const emissions = emissionsFor(entry);
+  if (!emissions.length) return;
+  const types = emissions.map((e) => e.type);
+  const subscribed = await db.execute<{ type: string }>(sql`
+    select distinct t.type from webhook_endpoints e, unnest(${sql`array[${sql.join(
+      types.map((t) => sql`${t}`),
+      sql`, `,
+    )}]::text[]`}) as t(type)
+     where e.enabled and e.events ? t.type`);
+  const wanted = new Set([...subscribed].map((r) => r.type));
+  let emitted = 0;
+  for (const emission of emissions) {
+    if (!wanted.has(emission.type)) continue;
+    const id = newEventId();
+    let license: ReturnType<typeof licenseView> | null = null;
+    if (emission.licenseId) {
+      const [row] = await db.execute<LicenseFacts>(sql`
+        select id, key_masked, plan, state, email, company, team_id, issued_at, expires_at,
+               max_activations, max_clients, max_tickets_per_month
+          from licenses where id = ${emission.licenseId}`);
+      license = row ? licenseView(row) : null;
+    }
+    const payload = {
+      type: emission.type,
+      version: WEBHOOK_PAYLOAD_VERSION,
+      id,
+      timestamp: now.toISOString(),
+      data: { license, ...emission.data },
+    };
+    const stream = emission.licenseId ?? "-";
+    await db.execute(sql`
+      with event as (
+        insert into webhook_events (id, type, license_id, payload, created_at)
+        values (${id}, ${emission.type}, ${emission.licenseId}, ${JSON.stringify(payload)}::jsonb, ${now.toISOString()}::timestamptz)
+        returning id
+      )
+      insert into webhook_deliveries (event_id, endpoint_id, stream)
+      select event.id, e.id, ${stream} from event, webhook_endpoints e
+       where e.enabled and e.events ? ${emission.type}
+       order by e.id`);
+    emitted++;
+  }
+  // Delivered to listeners on commit only: a rolled-back change wakes nobody.
+  if (emitted) await db.execute(sql`select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, '')`);
+}
