@@ -39,6 +39,8 @@ export function nextRoute(handler: ApiHandler) {
         bodyTooLarge,
         ip: currentClientIp(),
         accountId,
+        query: new URL(request.url).searchParams,
+        params: {},
       };
       return toResponse(await handler(apiRequest));
     } catch (error) {

@@ -91,6 +91,8 @@ export async function callHandler(handler: ApiHandler, options: CallOptions = {}
     bodyTooLarge: false,
     ip: options.ip ?? randomIp(),
     accountId: null,
+    query: new URLSearchParams(),
+    params: {},
   };
   return handler(req);
 }

@@ -18,6 +18,10 @@ export type ApiRequest = {
   ip: string;
   /** The signed-in account, when the request came through the session-aware (Next.js) path. */
   accountId: string | null;
+  /** The URL's query string, parsed (validated by the operation's `query` schema). */
+  query: URLSearchParams;
+  /** Path parameters (`{id}` in the operation's path), filled in by the router. */
+  params: Record<string, string>;
 };
 
 export type ApiResponse = { status: number; body: unknown; headers?: Record<string, string> };

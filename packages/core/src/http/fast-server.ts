@@ -64,6 +64,8 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
     bodyTooLarge,
     ip: currentClientIp(), // resolved once by the launcher, before the body was read
     accountId: null,
+    query: new URLSearchParams(req.url?.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : ""),
+    params: {},
   };
   const response = await handler(apiRequest);
   send(res, response);
