@@ -77,9 +77,20 @@ export function parseBody<T extends z.ZodType>(req: ApiRequest, schema: T): z.in
   } catch {
     throw new LicenseError("INVALID_JSON", "The request body is not valid JSON.");
   }
+  return validated(schema, value);
+}
+
+/**
+ * `value` parsed by `schema`, or VALIDATION_FAILED naming each problem (`details`: path and message).
+ * `where` prefixes the paths (`query.page`), for input that is not the body.
+ */
+export function validated<T extends z.ZodType>(schema: T, value: unknown, where?: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const details = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const details = result.error.issues.map((issue) => ({
+      path: [...(where ? [where] : []), ...issue.path.map(String)].join("."),
+      message: issue.message,
+    }));
     throw new LicenseError(
       "VALIDATION_FAILED",
       `Invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")}`,

@@ -3,11 +3,12 @@
  * schemas that validate its input and describe its answers, and the error
  * codes it can answer with. The handlers parse with these very schemas, and
  * the OpenAPI document (http/openapi.ts) is generated from them, so the
- * contract cannot drift from the code.
+ * contract cannot drift from the code. `matchOperation` routes a request to
+ * its operation; `runOperation` validates what the schemas cover and runs it.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { ErrorCode } from "../license/errors";
-import type { ApiHandler } from "./api";
+import { type ApiHandler, type ApiRequest, type ApiResponse, errorResponse, validated } from "./api";
 
 /** How a caller proves who it is (OpenAPI security schemes). */
 export type Security =
@@ -20,7 +21,7 @@ export type Security =
   /** A staff API token with the write scope. */
   | "staffWrite";
 
-export type OperationTag = "Installations" | "Account" | "Staff API" | "Meta";
+export type OperationTag = "Installations" | "Account" | "Back office" | "Payments" | "Staff API" | "Meta";
 
 export type Operation = {
   operationId: string;
@@ -32,11 +33,19 @@ export type Operation = {
   description?: string;
   /** Any one of these suffices; empty: no authentication. */
   security: Security[];
+  /**
+   * True: it also runs with none of `security` (its body carries the credential, or it is public
+   * and a session only adds to what it does). OpenAPI: an empty alternative `{}`.
+   */
+  authOptional?: boolean;
   /** Path parameters (`{id}`), validated. */
   params?: z.ZodObject;
-  /** Query parameters, validated (strict: an unknown one is VALIDATION_FAILED). */
+  /**
+   * Query parameters, validated (strict: an unknown one is VALIDATION_FAILED). Values are strings
+   * (a repeated key: an array of them), so numbers need `z.coerce`. Without it the query is not read.
+   */
   query?: z.ZodObject;
-  /** Request headers the operation reads (beyond Authorization). */
+  /** Request headers the operation reads (beyond Authorization); documentation, the handler reads them. */
   headers?: z.ZodObject;
   /** The JSON body, validated by `parseBody`. */
   body?: z.ZodType;
@@ -44,8 +53,138 @@ export type Operation = {
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   /** The refusals this operation can answer with; their statuses come from ERROR_STATUS. */
   errors: readonly ErrorCode[];
-  handler: ApiHandler;
+  /**
+   * Which side of the launcher answers it (default "fast"):
+   * - "fast": the fast path, whatever the request carries;
+   * - "fast-or-session": the fast path, except a request riding on a browser session (a cookie and
+   *   no Authorization), which its Next.js route handler answers with this same handler;
+   * - "next": only its Next.js route handler (app/…/route.ts), which needs the session: no `handler`.
+   */
+  servedBy?: "fast" | "fast-or-session" | "next";
+  /** Required unless `servedBy` is "next". */
+  handler?: ApiHandler;
 };
 
 /** Identity, for type checking and reading: `defineOperation({...})`. */
 export const defineOperation = <T extends Operation>(operation: T): T => operation;
+
+/** Every refusal's body (PRODUCT.md "HTTP contract"); the document narrows `code` per operation and status. */
+export const ErrorBody = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().describe("A stable code: see the operation's error codes."),
+      message: z.string().min(1).describe("For people; never a stack trace, keys masked."),
+      details: z.unknown().optional().describe("Machine-readable specifics, when the code has any."),
+    }),
+  })
+  .meta({ id: "Error", description: "The one shape of every refusal." });
+
+// ---------------------------------------------------------------- routing
+
+/** A path template's segments: a literal, or a parameter's name. */
+type Template = { path: string; segments: ({ literal: string } | { param: string })[]; operations: Operation[] };
+
+const tables = new WeakMap<readonly Operation[], Template[]>();
+
+/** The operations grouped by path template, concrete paths before templated ones (as OpenAPI matches). */
+function tableOf(operations: readonly Operation[]): Template[] {
+  let table = tables.get(operations);
+  if (table) return table;
+  const byPath = new Map<string, Template>();
+  for (const operation of operations) {
+    let template = byPath.get(operation.path);
+    if (!template) {
+      const segments = operation.path.split("/").map((segment) => {
+        const param = /^\{(\w+)\}$/.exec(segment)?.[1];
+        return param ? { param } : { literal: segment };
+      });
+      template = { path: operation.path, segments, operations: [] };
+      byPath.set(operation.path, template);
+    }
+    template.operations.push(operation);
+  }
+  const params = (t: Template) => t.segments.filter((s) => "param" in s).length;
+  table = [...byPath.values()].sort((a, b) => params(a) - params(b));
+  tables.set(operations, table);
+  return table;
+}
+
+function paramsOf(template: Template, parts: string[]): Record<string, string> | null {
+  if (parts.length !== template.segments.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of template.segments.entries()) {
+    const part = parts[i]!;
+    if ("literal" in segment) {
+      if (part !== segment.literal) return null;
+    } else {
+      if (!part) return null;
+      try {
+        params[segment.param] = decodeURIComponent(part);
+      } catch {
+        params[segment.param] = part; // malformed escapes: the params schema refuses it
+      }
+    }
+  }
+  return params;
+}
+
+export type OperationMatch =
+  | { operation: Operation; params: Record<string, string>; allowed?: undefined }
+  /** The path exists, not with this method: 405 with `Allow`. */
+  | { operation?: undefined; allowed: string[] };
+
+/**
+ * The operation for `method` on `pathname` (HEAD runs GET), with its path parameters; or, for a path
+ * that exists with other methods, those methods; or null for a path no operation has.
+ */
+export function matchOperation(
+  operations: readonly Operation[],
+  method: string,
+  pathname: string,
+): OperationMatch | null {
+  const parts = pathname.split("/");
+  for (const template of tableOf(operations)) {
+    const params = paramsOf(template, parts);
+    if (!params) continue;
+    const operation =
+      template.operations.find((o) => o.method === method) ??
+      (method === "HEAD" ? template.operations.find((o) => o.method === "GET") : undefined);
+    return operation ? { operation, params } : { allowed: template.operations.map((o) => o.method) };
+  }
+  return null;
+}
+
+/**
+ * The query string parsed by `schema` (an operation's `query`): one value is a string, a repeated
+ * key an array of them. VALIDATION_FAILED (paths `query.<name>`) otherwise. Handlers call it for
+ * the typed values; `runOperation` already refused a bad query before the handler ran.
+ */
+export function parseQuery<T extends z.ZodObject>(req: ApiRequest, schema: T): z.infer<T> {
+  const values: Record<string, string | string[]> = {};
+  for (const [name, value] of req.query) {
+    const before = values[name];
+    values[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return validated(schema, values, "query");
+}
+
+/**
+ * Runs a matched operation: its path parameters and query validated by its schemas (400
+ * VALIDATION_FAILED before any work, `req.params` filled), then its handler; a refusal is the JSON
+ * error shape. The body is the handler's to parse (`parseBody`), after its credential checks.
+ */
+export async function runOperation(
+  operation: Operation,
+  req: ApiRequest,
+  params: Record<string, string>,
+): Promise<ApiResponse> {
+  try {
+    if (!operation.handler) throw new Error(`${operation.operationId} is served by its Next.js route only`);
+    // A params schema checks strings and outputs strings (ApiRequest.params).
+    req.params = operation.params ? (validated(operation.params, params, "path") as Record<string, string>) : params;
+    if (operation.query) parseQuery(req, operation.query);
+    return await operation.handler(req);
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
