@@ -22,6 +22,7 @@ import type { AppServer } from "../support/app-server";
 import { API_PATHS, type ApiPath, api, email, expectAnsweredBy, expectError, instance, TRIAL_KEY } from "./support/api";
 import { Client, type Reply } from "./support/client";
 import { callAction, markup, submitForm } from "./support/forms";
+import { expectAnswersDocumented } from "./support/openapi";
 import { developmentEnv, startProductionBuild } from "./support/server";
 import { signIn } from "./support/session";
 
@@ -517,5 +518,11 @@ describe("server actions posted from a foreign Origin", () => {
 
     const status = await api(new Client(server), "fast", "/api/license-status", undefined, { key });
     expect(status.body.usage.activations).toBe(0);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above: its status, content type and body (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

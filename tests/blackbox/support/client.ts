@@ -47,6 +47,9 @@ export type SendOptions = {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Every answer any Client of this test file received, in order (checked against the OpenAPI document). */
+export const recordedAnswers: { method: string; path: string; reply: Reply }[] = [];
+
 /** A loopback address other than 127.0.0.1, drawn at random. */
 export function randomLoopbackIp(): string {
   return `127.${randomInt(1, 255)}.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -110,7 +113,9 @@ export class Client {
             } catch {
               body = null;
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body, answeredBeforeEnd });
+            const reply = { status: res.statusCode ?? 0, headers: res.headers, text, body, answeredBeforeEnd };
+            recordedAnswers.push({ method, path, reply });
+            resolve(reply);
             req.destroy();
           });
         },

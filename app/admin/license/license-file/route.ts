@@ -1,4 +1,5 @@
-import { INSTANCE_ID_PATTERN } from "@ticketzero/core/license/activations";
+import { LicenseFileQuery } from "@ticketzero/core/http/account-api";
+import { queryValues } from "@ticketzero/core/http/operations";
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import { currentLicenseFile } from "@ticketzero/core/license/offline";
 import { requireLicenseRole } from "@ticketzero/core/license/teams";
@@ -10,8 +11,6 @@ export const dynamic = "force-dynamic";
 const refuse = (status: number, code: string, message: string) =>
   Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store" } });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * `GET /admin/license/license-file?license=&instance=`: the current license file of an
  * air-gapped installation, for the license's owners and admins and for staff. The file is bound
@@ -20,12 +19,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function GET(request: Request): Promise<Response> {
   const user = await sessionUser();
   if (!user) return refuse(401, "UNAUTHENTICATED", "Sign in to download the license file.");
-  const search = new URL(request.url).searchParams;
-  const licenseId = search.get("license") ?? "";
-  const instanceId = search.get("instance") ?? "";
-  if (!UUID.test(licenseId) || !INSTANCE_ID_PATTERN.test(instanceId)) {
-    return refuse(400, "VALIDATION_FAILED", "The link names no license file.");
-  }
+  // The operation's own query schema (http/account-api.ts), the one the OpenAPI document publishes.
+  const query = LicenseFileQuery.safeParse(queryValues(new URL(request.url).searchParams));
+  if (!query.success) return refuse(400, "VALIDATION_FAILED", "The link names no license file.");
+  const { license: licenseId, instance: instanceId } = query.data;
   if ((await staffAccess()).kind !== "staff") {
     try {
       await requireLicenseRole(user.id, licenseId, "admin");

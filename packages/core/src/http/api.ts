@@ -40,6 +40,19 @@ export const unavailableResponse = (): ApiResponse =>
     { "Retry-After": "2" },
   );
 
+/** A method the path does not have: 405 with `Allow`. */
+export function methodNotAllowed(allowed: string[]): ApiResponse {
+  return json(
+    405,
+    { error: { code: "METHOD_NOT_ALLOWED", message: `Use ${allowed.join(" or ")}.` } },
+    { Allow: allowed.join(", ") },
+  );
+}
+
+/** A path under /api/ that no operation has. */
+export const noSuchEndpoint = (): ApiResponse =>
+  json(404, { error: { code: "NOT_FOUND", message: "No such API endpoint." } });
+
 export function errorResponse(error: unknown): ApiResponse {
   if (isLicenseError(error)) {
     const headers: Record<string, string> = {};

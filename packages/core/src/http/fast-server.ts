@@ -1,16 +1,18 @@
 /**
  * The installations' path. Installations call a handful of JSON endpoints all
  * day with `Authorization: Bearer <key>`; those requests are answered here,
- * straight from node:http, without the framework's per-request cost. Every
- * other request (pages, server actions, and API calls that rely on a browser
- * session cookie) goes to Next.js. Both paths run the same handlers.
+ * straight from node:http, without the framework's per-request cost, as are
+ * the staff API and the OpenAPI document. Every other request (pages, server
+ * actions, and API calls that rely on a browser session cookie) goes to
+ * Next.js. Both paths run the same handlers, routed by `matchOperation`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../server/config";
-import { type ApiRequest, type ApiResponse, readLimited } from "./api";
+import { type ApiRequest, type ApiResponse, methodNotAllowed, noSuchEndpoint, readLimited } from "./api";
 import { currentClientIp } from "./client-ip";
 import { pathnameOf } from "./front-door";
-import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
+import { ALL_OPERATIONS, STAFF_API_PREFIX } from "./openapi";
+import { matchOperation, type Operation, runOperation } from "./operations";
 
 /** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
 export function send(res: ServerResponse, response: ApiResponse): void {
@@ -28,27 +30,32 @@ export function send(res: ServerResponse, response: ApiResponse): void {
   res.end(payload);
 }
 
-/** Decides whether the fast path serves this request: installation endpoints without a browser session. */
-function fastRoute(req: IncomingMessage, pathname: string) {
-  const route = INSTALLATION_ROUTES[pathname];
-  if (!route) return null;
-  const hasBearer = Boolean(req.headers.authorization);
-  const hasCookie = Boolean(req.headers.cookie);
-  if (hasCookie && !hasBearer && pathname !== "/api/public-key") return null; // session-aware path
-  return route;
+/**
+ * Whether the fast path answers `operation` for this request (`Operation.servedBy`): a request that
+ * rides on a browser session goes to Next.js, which knows the signed-in account. The staff API is
+ * always answered here: bearer staff tokens only, never a session.
+ */
+function servedHere(operation: Operation, req: IncomingMessage, pathname: string): boolean {
+  if (pathname.startsWith(STAFF_API_PREFIX)) return true;
+  const servedBy = operation.servedBy ?? "fast";
+  if (servedBy === "next") return false;
+  return servedBy === "fast" || !(req.headers.cookie && !req.headers.authorization);
 }
 
 /** Handles the request and returns true, or returns false to let Next.js have it. */
 export async function handleFast(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const pathname = pathnameOf(req.url);
-  const route = fastRoute(req, pathname);
-  if (!route) return false;
   const method = req.method ?? "GET";
-  const handler = route[method] ?? (method === "HEAD" ? route.GET : undefined);
-  if (!handler) {
-    send(res, methodNotAllowed(Object.keys(route)));
+  const match = matchOperation(ALL_OPERATIONS, method, pathname);
+  if (!match?.operation) {
+    // The launcher's preflight answers these first; the staff API never reaches Next.js regardless.
+    if (match) send(res, methodNotAllowed(match.allowed));
+    else if (pathname.startsWith(STAFF_API_PREFIX)) send(res, noSuchEndpoint());
+    else return false;
     return true;
   }
+  const { operation, params } = match;
+  if (!servedHere(operation, req, pathname)) return false;
   let body: Buffer | null = null;
   let bodyTooLarge = false;
   if (method !== "GET" && method !== "HEAD") {
@@ -67,7 +74,6 @@ export async function handleFast(req: IncomingMessage, res: ServerResponse): Pro
     query: new URLSearchParams(req.url?.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : ""),
     params: {},
   };
-  const response = await handler(apiRequest);
-  send(res, response);
+  send(res, await runOperation(operation, apiRequest, params));
   return true;
 }

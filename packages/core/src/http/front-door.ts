@@ -7,15 +7,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { config } from "../server/config";
 import { isOutboxEnabled } from "../server/mail";
-import { type ApiResponse, json } from "./api";
-import { INSTALLATION_ROUTES, methodNotAllowed } from "./installation-api";
+import { type ApiResponse, json, methodNotAllowed, noSuchEndpoint } from "./api";
 import { SERVER_ACTION_BODY_LIMIT_BYTES } from "./limits";
+import { ALL_OPERATIONS } from "./openapi";
+import { matchOperation } from "./operations";
 
-/** Every JSON endpoint and its methods (the route handlers under app/ serve the same paths). */
-export const API_METHODS: Record<string, string[]> = {
-  ...Object.fromEntries(Object.entries(INSTALLATION_ROUTES).map(([path, route]) => [path, Object.keys(route)])),
-  "/api/stripe/webhook": ["POST"],
-};
 const AUTH_PREFIX = "/api/auth/"; // next-auth's own endpoints
 const PAGE_METHODS = ["GET", "HEAD", "POST"]; // POST: server actions and their no-JS form posts
 
@@ -37,16 +33,18 @@ export function pathnameOf(url: string | undefined): string {
 export function preflight(req: IncomingMessage): ApiResponse | null {
   const method = req.method ?? "GET";
   const pathname = pathnameOf(req.url);
-  const methods = API_METHODS[pathname];
-  if (methods) {
-    const allowed = methods.includes("GET") ? [...methods, "HEAD"] : methods;
-    if (method === "OPTIONS") return { status: 204, body: undefined, headers: { Allow: allowed.join(", ") } };
-    return allowed.includes(method) ? null : methodNotAllowed(methods);
+  // Every operation, on either side of the launcher (templated paths too: /api/staff/v1/licenses/{id}).
+  const match = matchOperation(ALL_OPERATIONS, method, pathname);
+  if (match?.operation) return null;
+  if (match) {
+    if (method === "OPTIONS") {
+      const allowed = match.allowed.includes("GET") ? [...match.allowed, "HEAD"] : match.allowed;
+      return { status: 204, body: undefined, headers: { Allow: allowed.join(", ") } };
+    }
+    return methodNotAllowed(match.allowed);
   }
   if (pathname.startsWith(AUTH_PREFIX)) return PAGE_METHODS.includes(method) ? null : methodNotAllowed(["GET", "POST"]);
-  if (pathname === "/api" || pathname.startsWith("/api/")) {
-    return json(404, { error: { code: "NOT_FOUND", message: "No such API endpoint." } });
-  }
+  if (pathname === "/api" || pathname.startsWith("/api/")) return noSuchEndpoint();
   if (!PAGE_METHODS.includes(method)) return methodNotAllowed(["GET", "POST"]);
   // The dev outbox shows sign-in links and keys: outside development it does not exist, decided
   // here before any page shell streams a 200.

@@ -336,11 +336,3 @@ export const INSTALLATION_ROUTES: Record<string, Record<string, ApiHandler>> = {
 for (const { path, method, handler } of INSTALLATION_OPERATIONS) {
   INSTALLATION_ROUTES[path] = { ...INSTALLATION_ROUTES[path], [method]: handler! };
 }
-
-export function methodNotAllowed(allowed: string[]): ApiResponse {
-  return json(
-    405,
-    { error: { code: "METHOD_NOT_ALLOWED", message: `Use ${allowed.join(" or ")}.` } },
-    { Allow: allowed.join(", ") },
-  );
-}

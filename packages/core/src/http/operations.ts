@@ -131,7 +131,7 @@ function paramsOf(template: Template, parts: string[]): Record<string, string> |
 export type OperationMatch =
   | { operation: Operation; params: Record<string, string>; allowed?: undefined }
   /** The path exists, not with this method: 405 with `Allow`. */
-  | { operation?: undefined; allowed: string[] };
+  | { operation?: undefined; params?: undefined; allowed: string[] };
 
 /**
  * The operation for `method` on `pathname` (HEAD runs GET), with its path parameters; or, for a path
@@ -154,19 +154,23 @@ export function matchOperation(
   return null;
 }
 
-/**
- * The query string parsed by `schema` (an operation's `query`): one value is a string, a repeated
- * key an array of them. VALIDATION_FAILED (paths `query.<name>`) otherwise. Handlers call it for
- * the typed values; `runOperation` already refused a bad query before the handler ran.
- */
-export function parseQuery<T extends z.ZodObject>(req: ApiRequest, schema: T): z.infer<T> {
+/** A query string as `query` schemas read it: one value is a string, a repeated key an array of them. */
+export function queryValues(query: URLSearchParams): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
-  for (const [name, value] of req.query) {
+  for (const [name, value] of query) {
     const before = values[name];
     values[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
   }
-  return validated(schema, values, "query");
+  return values;
 }
+
+/**
+ * The query string parsed by `schema` (an operation's `query`), or VALIDATION_FAILED (paths
+ * `query.<name>`). Handlers call it for the typed values; `runOperation` already refused a bad
+ * query before the handler ran.
+ */
+export const parseQuery = <T extends z.ZodObject>(req: ApiRequest, schema: T): z.infer<T> =>
+  validated(schema, queryValues(req.query), "query");
 
 /**
  * Runs a matched operation: its path parameters and query validated by its schemas (400
