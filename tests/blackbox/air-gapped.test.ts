@@ -17,6 +17,7 @@ import type { AppServer } from "../support/app-server";
 import { email } from "./support/api";
 import { Client } from "./support/client";
 import { browserHeaders, type Form, formsIn, postForm } from "./support/forms";
+import { expectAnswersDocumented } from "./support/openapi";
 import { developmentEnv, startProductionBuild } from "./support/server";
 import { signIn } from "./support/session";
 
@@ -175,5 +176,11 @@ describe("air-gapped: License & Billing without JavaScript", () => {
     }
     expect(results.map((r) => r.code)).toEqual([null, null, "ACTIVATION_LIMIT_REACHED"]);
     expect(await activeRows(t.license.id)).toHaveLength(2);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppServer } from "../support/app-server";
 import { api, email, expectError, instance } from "./support/api";
 import { Client, type Reply } from "./support/client";
+import { expectAnswersDocumented } from "./support/openapi";
 import { developmentEnv, startProductionBuild } from "./support/server";
 
 let server: AppServer;
@@ -235,5 +236,11 @@ describe("an upgraded-from key in its grace period", () => {
 
     expectError(await activate(old.key, instance("new-box")), 403, "LICENSE_SUPERSEDED");
     expect((await activate(old.key, running)).status).toBe(200);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

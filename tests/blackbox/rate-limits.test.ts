@@ -19,6 +19,7 @@ import type { AppServer } from "../support/app-server";
 import { api, email, expectAnsweredBy, expectError, expectRateLimited, instance, TRIAL_KEY } from "./support/api";
 import { Client, type Reply, randomLoopbackIp } from "./support/client";
 import { submitForm } from "./support/forms";
+import { expectAnswersDocumented } from "./support/openapi";
 import { label, permutations, WAYS, type Way } from "./support/sequence";
 import { developmentEnv, startProductionBuild } from "./support/server";
 
@@ -331,5 +332,11 @@ describe(`activation attempts per (license, instance) (RATE_LIMIT_ACTIVATION_ATT
     expect(legit.status, legit.text).toBe(201);
     // The refused one is still held to its own budget.
     expectRateLimited(await activate(refusedId));
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above, from both servers (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(direct);
   });
 });

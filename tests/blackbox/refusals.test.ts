@@ -17,6 +17,7 @@ import type { AppServer } from "../support/app-server";
 import { api, email, expectAnsweredBy, expectError, instance, TRIAL_KEY } from "./support/api";
 import { Client, type Reply } from "./support/client";
 import { type Submission, submitForm } from "./support/forms";
+import { expectAnswersDocumented } from "./support/openapi";
 import { label, permutations, WAYS, type Way } from "./support/sequence";
 import { developmentEnv, startProductionBuild } from "./support/server";
 import { signIn } from "./support/session";
@@ -266,5 +267,11 @@ describe("the Admin Panel's activation form, without JavaScript", () => {
     // ... and the license is on the account: the session's status is this license.
     const mine = await api(owner, "next", "/api/license-status");
     expect(mine.body.license?.key).toBe(status.body.license.key);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

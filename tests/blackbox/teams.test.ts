@@ -16,6 +16,7 @@ import type { AppServer } from "../support/app-server";
 import { api, email, expectError } from "./support/api";
 import { Client } from "./support/client";
 import { browserHeaders, type Form, formsIn, postForm } from "./support/forms";
+import { expectAnswersDocumented } from "./support/openapi";
 import { developmentEnv, startProductionBuild } from "./support/server";
 import { signIn } from "./support/session";
 
@@ -151,5 +152,11 @@ describe("sessions end on the server", () => {
     expectError(after, 401, "UNAUTHENTICATED");
     const page = await copy.send("/admin/license", { headers: browserHeaders(copy, false) });
     expect(page.text).not.toContain(license.keyMasked);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

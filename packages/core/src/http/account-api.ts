@@ -10,6 +10,9 @@ import { INSTANCE_ID } from "./api";
 import { defineOperation, type Operation } from "./operations";
 import { LicenseFile } from "./schemas";
 
+/** proxy.ts: a request with no session cookie at all is sent to sign in before the route runs. */
+const SIGNED_OUT = { description: "No session cookie: a redirect (`Location`) to /signin, coming back here after." };
+
 export const STRIPE_WEBHOOK = defineOperation({
   operationId: "stripeWebhook",
   method: "POST",
@@ -51,6 +54,7 @@ export const LICENSE_FILE = defineOperation({
   query: LicenseFileQuery,
   responses: {
     200: { description: "The license file (an attachment).", schema: LicenseFile },
+    307: SIGNED_OUT,
   },
   errors: ["UNAUTHENTICATED", "VALIDATION_FAILED", "FORBIDDEN", "LICENSE_NOT_FOUND", "NOT_FOUND"],
   servedBy: "next",
@@ -73,7 +77,7 @@ export const STAFF_EXPORT = defineOperation({
     unclaimed: z.literal("1").optional().describe("`1`: only licenses no account has claimed."),
     action: z.string().optional().describe("An audit action (audit)."),
   }),
-  responses: { 200: { description: "The CSV (an attachment).", contentType: "text/csv" } },
+  responses: { 200: { description: "The CSV (an attachment).", contentType: "text/csv" }, 307: SIGNED_OUT },
   errors: ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"],
   servedBy: "next",
 });

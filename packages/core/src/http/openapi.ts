@@ -179,12 +179,9 @@ const errorSchema = (codes: readonly string[]): JsonSchema => ({
 function operationObject(schemas: Schemas, operation: Operation) {
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(operation.responses)) {
-    const type = answer.contentType ?? "application/json";
+    const type = answer.contentType ?? (answer.schema ? "application/json" : undefined);
     const schema = answer.schema ? schemas.convert(answer.schema, "output") : { type: "string" };
-    responses[status] = {
-      description: answer.description,
-      ...(status === "204" ? {} : { content: { [type]: { schema } } }),
-    };
+    responses[status] = { description: answer.description, ...(type ? { content: { [type]: { schema } } } : {}) };
   }
   Object.assign(responses, errorResponses(operation));
   const security = [...operation.security.map(requirement), ...(operation.authOptional ? [{}] : [])];
