@@ -9,6 +9,7 @@ const COLUMNS = [
       { href: "/plans", label: "Plans & pricing" },
       { href: "/trial", label: "Start a 30-day trial" },
       { href: "/#how-licensing-works", label: "How licensing works" },
+      { href: "/docs/api", label: "API reference" },
     ],
   },
   {

@@ -37,6 +37,7 @@ const PAGES: PageCase[] = [
     expectText: "TEST MODE checkout",
   },
   { name: "dev outbox", visitor: "signed-out", path: "/dev/outbox", expectText: "Dev outbox" },
+  { name: "API reference", visitor: "signed-out", path: "/docs/api", expectText: "API reference" },
   { name: "not found", visitor: "signed-out", path: "/no-such-page", expectText: "We couldn’t find that page" },
   { name: "admin overview, no license", visitor: "no-license", path: "/admin", expectText: "Set up a license" },
   {
