@@ -18,7 +18,7 @@ export function ApiToc({ groups, schemas }: { groups: ReturnType<typeof operatio
                   className="flex items-start gap-2 rounded-md px-1.5 py-1 text-slate-700 hover:bg-slate-100 hover:text-slate-900"
                 >
                   <MethodBadge method={method} className="w-12 text-[0.625rem]" />
-                  <span className="min-w-0 font-mono text-xs leading-5 break-all">{path}</span>
+                  <span className="min-w-0 font-mono text-xs leading-5 [overflow-wrap:anywhere]">{path}</span>
                 </a>
               </li>
             ))}

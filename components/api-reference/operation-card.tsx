@@ -3,6 +3,7 @@ import { Card } from "@/components/ui/card";
 import { LockIcon } from "@/components/ui/icons";
 import { FieldsTable } from "./fields-table";
 import { MethodBadge } from "./method-badge";
+import { Prose } from "./prose";
 import {
   anchorOf,
   constraintsOf,
@@ -17,7 +18,7 @@ import {
   typeOf,
 } from "./schema";
 
-const IN_LABEL: Record<string, string> = { path: "Path", query: "Query", header: "Header" };
+const IN_LABEL: Record<string, string> = { path: "path", query: "query", header: "header" };
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -55,7 +56,9 @@ function Success({ status, response, id }: { status: string; response: Response;
     <div className="rounded-xl ring-1 ring-slate-200">
       <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-4 py-2.5">
         <Badge tone={status.startsWith("2") ? "success" : "neutral"}>{status}</Badge>
-        <p className="text-sm text-slate-700">{response.description}</p>
+        <p className="text-sm text-slate-700">
+          <Prose text={response.description} />
+        </p>
         {type ? <code className="ml-auto font-mono text-xs text-slate-600">{type}</code> : null}
       </div>
       {media && type?.includes("json") ? (
@@ -72,7 +75,8 @@ export function OperationCard({ entry }: { entry: OperationEntry }) {
   const id = anchorOf(operation.operationId);
   const parameters: FieldRow[] = operation.parameters.map((p) => ({
     name: p.name,
-    type: `${typeOf(p.schema).type} · ${IN_LABEL[p.in] ?? p.in}`,
+    type: typeOf(p.schema).type,
+    location: IN_LABEL[p.in] ?? p.in,
     required: p.required,
     description: p.description,
     constraints: constraintsOf(p.schema),
@@ -81,17 +85,21 @@ export function OperationCard({ entry }: { entry: OperationEntry }) {
   const body = operation.requestBody?.content["application/json"]?.schema;
   const statuses = Object.entries(operation.responses);
   const successes = statuses.filter(([status]) => !operation.responses[status]?.["x-error-codes"]);
-  const errors = statuses.flatMap(([status, r]) => (r["x-error-codes"] ?? []).map((code) => ({ status, code })));
+  const errors = statuses.flatMap(([status, r]) =>
+    (r["x-error-codes"] ?? []).map((code) => ({ status, meaning: r.description.split(":")[0], code })),
+  );
   return (
     <Card as="article" aria-labelledby={id} className="scroll-mt-24">
       <header>
         <h3 id={id} className="flex flex-wrap items-center gap-x-3 gap-y-1 text-base font-semibold">
           <MethodBadge method={method} />
-          <code className="min-w-0 font-mono text-[0.9375rem] break-all text-slate-900">{path}</code>
+          <code className="min-w-0 font-mono text-[0.9375rem] [overflow-wrap:anywhere] text-slate-900">{path}</code>
         </h3>
         <p className="mt-2 text-sm font-medium text-slate-900">{operation.summary}</p>
         {operation.description ? (
-          <p className="mt-1 text-sm leading-relaxed text-slate-600">{operation.description}</p>
+          <p className="mt-1 text-sm leading-relaxed text-slate-600">
+            <Prose text={operation.description} />
+          </p>
         ) : null}
         <p className="mt-3 flex flex-wrap items-center gap-2 text-sm text-slate-700">
           <LockIcon className="text-slate-500" />
@@ -127,12 +135,12 @@ export function OperationCard({ entry }: { entry: OperationEntry }) {
 
       {errors.length ? (
         <Section title="Error codes">
-          <div className="overflow-x-auto">
+          <div>
             <table className="w-full text-left text-sm">
               <caption className="sr-only">{`${operation.operationId}: error codes`}</caption>
               <thead>
                 <tr className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase">
-                  <th scope="col" className="w-20 py-2 pr-4 font-semibold">
+                  <th scope="col" className="w-44 py-2 pr-4 font-semibold">
                     Status
                   </th>
                   <th scope="col" className="py-2 font-semibold">
@@ -141,11 +149,14 @@ export function OperationCard({ entry }: { entry: OperationEntry }) {
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
-                {errors.map(({ status, code }) => (
+                {errors.map(({ status, meaning, code }) => (
                   <tr key={code}>
-                    <td className="py-1.5 pr-4 font-mono text-slate-700 tabular">{status}</td>
+                    <td className="py-1.5 pr-4 text-slate-700">
+                      <span className="font-mono tabular">{status}</span>
+                      <span className="ml-2 text-xs text-slate-600">{meaning}</span>
+                    </td>
                     <td className="py-1.5">
-                      <code className="font-mono text-[0.8125rem] break-all text-slate-900">{code}</code>
+                      <code className="font-mono text-[0.8125rem] [overflow-wrap:anywhere] text-slate-900">{code}</code>
                     </td>
                   </tr>
                 ))}

@@ -16,6 +16,8 @@ export type FieldRow = {
   description?: string;
   constraints: string[];
   depth: number;
+  /** For a parameter: where it goes (path, query, header). */
+  location?: string;
 };
 
 const REF = "#/components/schemas/";
@@ -54,6 +56,7 @@ export function typeOf(schema: Schema): { type: string; ref?: string } {
     return { ...items, type: `${items.type}[]` };
   }
   if (typeof schema.type === "string") return { type: schema.type };
+  if (Array.isArray(schema.type)) return { type: schema.type.join(" | ") }; // ["string", "null"]
   if (schema.anyOf)
     return {
       type: asSchemas(schema.anyOf)

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { ApiToc } from "@/components/api-reference/api-toc";
 import { FieldsTable } from "@/components/api-reference/fields-table";
 import { OperationCard } from "@/components/api-reference/operation-card";
+import { Prose } from "@/components/api-reference/prose";
 import { fieldsOf, operationsByTag, schemaAnchor, tagAnchor, typeOf } from "@/components/api-reference/schema";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -36,7 +37,8 @@ export default function ApiReferencePage() {
             <Badge tone="brand">OpenAPI {document.openapi}</Badge>
             <Badge>Version {document.info.version}</Badge>
             <span className="text-slate-600">
-              Server: <code className="font-mono text-slate-800 break-all">{document.servers[0]?.url}</code>
+              Server:{" "}
+              <code className="font-mono text-slate-800 [overflow-wrap:anywhere]">{document.servers[0]?.url}</code>
             </span>
             <a
               href={JSON_URL}
@@ -49,7 +51,7 @@ export default function ApiReferencePage() {
         </div>
       </section>
 
-      <div className="container-page grid gap-8 py-8 lg:grid-cols-[16rem_minmax(0,1fr)] lg:py-10">
+      <div className="container-page grid gap-8 py-8 lg:grid-cols-[17rem_minmax(0,1fr)] lg:py-10">
         <aside className="lg:sticky lg:top-20 lg:max-h-[calc(100dvh-6rem)] lg:self-start lg:overflow-y-auto">
           <details className="group rounded-xl bg-white p-4 ring-1 ring-slate-200 lg:hidden">
             <summary className="cursor-pointer text-sm font-semibold text-slate-900">On this page</summary>
@@ -96,7 +98,11 @@ export default function ApiReferencePage() {
                 <h2 id={tagAnchor(group.tag)} className="text-xl font-bold">
                   {group.tag}
                 </h2>
-                {group.description ? <p className="mt-1 text-sm text-slate-600">{group.description}</p> : null}
+                {group.description ? (
+                  <p className="mt-1 text-sm text-slate-600">
+                    <Prose text={group.description} />
+                  </p>
+                ) : null}
               </div>
               {group.operations.map((entry) => (
                 <OperationCard key={entry.operation.operationId} entry={entry} />
@@ -119,7 +125,9 @@ export default function ApiReferencePage() {
                     {name}
                   </h3>
                   {typeof schema.description === "string" ? (
-                    <p className="mt-1 text-sm text-slate-600">{schema.description}</p>
+                    <p className="mt-1 text-sm text-slate-600">
+                      <Prose text={schema.description} />
+                    </p>
                   ) : null}
                   <div className="mt-3">
                     {rows.length ? (
