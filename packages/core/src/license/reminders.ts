@@ -96,6 +96,37 @@ async function dueReminders(now: Date): Promise<Candidate[]> {
   return [...rows];
 }
 
+/**
+ * `license.expired` (an audit entry, and so a webhook event), once per expiry
+ * date: claimed as the `expired_event` row of `reminders` in the same
+ * transaction as the audit, so concurrent runs record it once and a renewed
+ * license that expires again records it again. Trials included.
+ */
+export async function recordExpiries(now: Date = new Date()): Promise<number> {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const due = await getDb().execute<{ id: string; expires_at: string }>(sql`
+    select l.id, l.expires_at from licenses l
+     where l.state = 'active' and l.expires_at <= ${at} and l.expires_at > ${at} - interval '30 days'
+       and not exists (select 1 from reminders r
+                        where r.license_id = l.id and r.kind = 'expired_event' and r.sent_at >= l.expires_at)
+     limit 1000`);
+  let recorded = 0;
+  for (const row of due) {
+    const expiredAt = new Date(row.expires_at).toISOString();
+    await getDb().transaction(async (tx) => {
+      const claimed = await tx.execute(sql`
+        insert into reminders (license_id, kind, sent_at) values (${row.id}, 'expired_event', ${at})
+        on conflict (license_id, kind) do update set sent_at = excluded.sent_at
+          where reminders.sent_at < ${expiredAt}::timestamptz
+        returning kind`);
+      if (!claimed.length) return; // another run recorded it
+      await recordAudit(tx, SYSTEM, { licenseId: row.id, action: "license.expired", detail: { expiredAt } });
+      recorded++;
+    });
+  }
+  return recorded;
+}
+
 /** Claims one reminder: true only for the one run whose row went in (or replaced a stale one). */
 async function claim(candidate: Candidate, now: Date): Promise<boolean> {
   const rows = await getDb().execute(sql`
@@ -202,6 +233,9 @@ function safeMessage(error: unknown): string {
  */
 export async function sendDueReminders(now: Date = new Date()): Promise<ReminderRun> {
   const result: ReminderRun = { sent: 0, byKind: {}, failed: 0, reminders: [] };
+  await recordExpiries(now).catch((error: unknown) => {
+    console.error(`[reminders] recording expiries failed: ${safeMessage(error)}`);
+  });
   const candidates = await dueReminders(now);
   if (!candidates.length) return result;
   const ids = [...new Set(candidates.map((c) => c.license_id))];
