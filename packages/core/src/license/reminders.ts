@@ -6,6 +6,7 @@
  *   trial_ending_3d                      active trial, 3 days or fewer left
  *   expired                              once, within 30 days after expiry
  *   tickets_80_<YYYY-MM> / tickets_100_<YYYY-MM>   this month's tickets at 80% / 100% (only the tightest)
+ *   expired_event                        no mail: the claim of the `license.expired` audit and webhook event
  *
  * Candidates come from one SQL query. Each is claimed by inserting its
  * `reminders` row (primary key license + kind); only the run that claimed it
