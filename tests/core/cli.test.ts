@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@ticketzero/core/db/client";
-import { licenses } from "@ticketzero/core/db/schema";
+import { licenses, users } from "@ticketzero/core/db/schema";
 import { activateLicense } from "@ticketzero/core/license/activations";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import { eq } from "drizzle-orm";
@@ -175,5 +175,54 @@ describe("license CLI", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("license CLI: staff API tokens", () => {
+  it("create for a staff member (shown once), list with the prefix only, revoke; refusals exit 1 or 2", async () => {
+    const staffEmail = testEmail("cli-staff");
+    const staffId = crypto.randomUUID();
+    await getDb().insert(users).values({ id: staffId, email: staffEmail, isStaff: true });
+
+    const created = await runLicenseCli(
+      "api-token-create",
+      "--name",
+      "ops script",
+      "--scope",
+      "read",
+      "--email",
+      staffEmail,
+      "--json",
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { token, apiToken } = JSON.parse(created.stdout);
+    expect(token).toMatch(/^tzs_[A-Za-z0-9_-]{43}$/);
+    expect(apiToken).toMatchObject({ name: "ops script", scope: "read", prefix: token.slice(0, 8) });
+
+    const listed = await runLicenseCli("api-tokens");
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(`${token.slice(0, 8)}…`);
+    expect(listed.stdout).not.toContain(token.slice(8));
+
+    const revoked = await runLicenseCli("api-token-revoke", "--id", apiToken.id);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain("revoked");
+
+    const notStaff = await runLicenseCli(
+      "api-token-create",
+      "--name",
+      "x",
+      "--scope",
+      "read",
+      "--email",
+      testEmail("cli-nobody"),
+    );
+    expect(notStaff.code).toBe(1);
+    expect(notStaff.stderr).toContain("FORBIDDEN");
+    const badScope = await runLicenseCli("api-token-create", "--name", "x", "--scope", "admin", "--email", staffEmail);
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain("VALIDATION_FAILED");
+    const missing = await runLicenseCli("api-token-create", "--scope", "read", "--email", staffEmail);
+    expect(missing.code).toBe(2);
   });
 });

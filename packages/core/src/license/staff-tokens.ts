@@ -13,6 +13,7 @@ import { staffApiTokens, users } from "../db/schema";
 import { type Context, recordAudit } from "./audit";
 import { isStaff } from "./backoffice";
 import { LicenseError } from "./errors";
+import { normaliseEmail } from "./licenses";
 
 export const TOKEN_SCOPES = ["read", "write"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -87,6 +88,18 @@ function viewOf(row: typeof staffApiTokens.$inferSelect): Omit<StaffTokenView, "
     lastUsedIp: row.lastUsedIp,
     revokedAt: row.revokedAt,
   };
+}
+
+/** The staff member a token is created for from the CLI: staff by users.is_staff or STAFF_EMAILS. */
+export async function staffUserByEmail(email: string): Promise<{ id: string; email: string }> {
+  const [row] = await getDb()
+    .select({ id: users.id, email: users.email, isStaff: users.isStaff })
+    .from(users)
+    .where(eq(users.email, normaliseEmail(email)));
+  if (!row || !isStaff(row)) {
+    throw new LicenseError("FORBIDDEN", `${email} is not a staff member who has signed in to the back office.`);
+  }
+  return { id: row.id, email: row.email ?? email };
 }
 
 /** Every token, newest first (revoked ones too, for the record); never a hash. */
