@@ -29,11 +29,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { closeDb, isDatabaseUnavailable } from "@ticketzero/core/db/client";
 import { deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
+import { extendById } from "@ticketzero/core/license/backoffice";
 import { LicenseError } from "@ticketzero/core/license/errors";
 import { maskKey, parseKey } from "@ticketzero/core/license/keys";
 import { statusByKey, statusOfLicense } from "@ticketzero/core/license/license-status";
 import {
-  extendLicense,
   findByKey,
   type LicenseRow,
   listLicenses,
@@ -352,8 +352,8 @@ async function run(command: string, values: Values): Promise<Output> {
       const days = wholeNumber(values, "days", 1);
       if (days === undefined) throw new UsageError("--days is required");
       const row = await findByKey(key);
-      const from = Math.max(row.expiresAt.getTime(), Date.now());
-      const updated = await extendLicense(row.id, new Date(from + days * DAY_MS), CTX);
+      // The back office's extension: locked, changed and audited in one transaction.
+      const updated = await extendById(row.id, days, CTX);
       return {
         json: { license: licenseSummary(updated) },
         text: `${updated.keyMasked} now expires ${day(updated.expiresAt)} (was ${day(row.expiresAt)}).`,

@@ -226,3 +226,20 @@ describe("license CLI: staff API tokens", () => {
     expect(missing.code).toBe(2);
   });
 });
+
+describe("license CLI: state changes follow the back office's rules", () => {
+  it("suspending twice or reinstating a superseded license is a CONFLICT (exit 1) that changes nothing", async () => {
+    const { license, key } = await issueLicense({ plan: "starter", email: testEmail("cli-states") }, { actor: "test" });
+    expect((await runLicenseCli("suspend", "--key", key)).code).toBe(0);
+    const again = await runLicenseCli("suspend", "--key", key);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("CONFLICT");
+    expect((await runLicenseCli("reinstate", "--key", key)).code).toBe(0);
+    await getDb().update(licenses).set({ state: "superseded" }).where(eq(licenses.id, license.id));
+    const back = await runLicenseCli("reinstate", "--key", key);
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain("CONFLICT");
+    const [row] = await getDb().select().from(licenses).where(eq(licenses.id, license.id));
+    expect(row!.state).toBe("superseded");
+  });
+});

@@ -110,6 +110,14 @@ describe("webhook events from the core", () => {
     expect(types).toEqual(["license.created", "activation.created", "activation.refused", "activation.removed"]);
     const refused = (await eventsOf(license.id))[2]!;
     expect(refused.payload).toMatchObject({ data: { instanceId: "wh-b", reason: "ACTIVATION_LIMIT_REACHED" } });
+    // An installation retrying at the limit is one event an hour, not one per retry (each is audited).
+    await activateLicense({ licenseKey: key, instanceId: "wh-a" }, ctx);
+    for (let i = 0; i < 3; i++) {
+      await expect(activateLicense({ licenseKey: key, instanceId: "wh-b" }, ctx)).rejects.toMatchObject({
+        code: "ACTIVATION_LIMIT_REACHED",
+      });
+    }
+    expect((await typesOf(license.id)).filter((t) => t === "activation.refused")).toHaveLength(1);
 
     // A refusal that is not the limit is no "activation.refused" event.
     await revokeById(license.id, ctx);
@@ -143,13 +151,40 @@ describe("webhook events from the core", () => {
     expect(usage[1]!.payload).toMatchObject({ data: { tickets: 10, limit: 10 } });
   });
 
+  it("usage: a customer stopped short of the limit (95%, then refused) is at the limit too — once", async () => {
+    const { license, key } = await issueLicense(
+      { plan: "starter", email: testEmail("wh-usage95"), limits: { maxTicketsPerMonth: 100 } },
+      ctx,
+    );
+    await activateLicense({ licenseKey: key, instanceId: "wh-u95" }, ctx);
+    const report = (tickets: number) => reserveTickets({ licenseKey: key, instanceId: "wh-u95", tickets }, ctx);
+    await report(50);
+    await report(45);
+    for (let i = 0; i < 3; i++) await expect(report(10)).rejects.toMatchObject({ code: "USAGE_LIMIT_EXCEEDED" });
+    // One report larger than the whole month's limit is refused without saying the month is used up.
+    const usage = (await eventsOf(license.id)).filter((e) => e.type.startsWith("usage."));
+    expect(usage.map((e) => e.type)).toEqual(["usage.near_limit", "usage.limit_reached"]);
+    expect(usage[1]!.payload).toMatchObject({ data: { tickets: 95, limit: 100, refused: 10 } });
+
+    const fresh = await issueLicense(
+      { plan: "starter", email: testEmail("wh-usage-big"), limits: { maxTicketsPerMonth: 100 } },
+      ctx,
+    );
+    await activateLicense({ licenseKey: fresh.key, instanceId: "wh-big" }, ctx);
+    await expect(
+      reserveTickets({ licenseKey: fresh.key, instanceId: "wh-big", tickets: 500 }, ctx),
+    ).rejects.toMatchObject({ code: "USAGE_LIMIT_EXCEEDED" });
+    expect((await typesOf(fresh.license.id)).filter((t) => t.startsWith("usage."))).toEqual([]);
+  });
+
   it("plan changes: the old license superseded, the new one upgraded or downgraded", async () => {
     const up = await issueLicense({ plan: "starter", email: testEmail("wh-up") }, ctx);
     const upgraded = await getDb().transaction((tx) =>
       issueUpgrade(tx, up.license, { plan: "professional", email: up.license.email }, ctx, { reason: "upgrade" }),
     );
     expect(await typesOf(up.license.id)).toEqual(["license.created", "license.superseded"]);
-    expect(await typesOf(upgraded.license.id)).toEqual(["license.created", "license.upgraded"]);
+    // A plan change is no new sale: the new license is announced once, as the upgrade.
+    expect(await typesOf(upgraded.license.id)).toEqual(["license.upgraded"]);
     const [event] = (await eventsOf(upgraded.license.id)).slice(-1);
     expect(event!.payload).toMatchObject({ data: { previousLicenseId: up.license.id } });
 
@@ -159,7 +194,7 @@ describe("webhook events from the core", () => {
         reason: "downgrade at renewal",
       }),
     );
-    expect(await typesOf(downgraded.license.id)).toEqual(["license.created", "license.downgraded"]);
+    expect(await typesOf(downgraded.license.id)).toEqual(["license.downgraded"]);
   });
 
   it("license.expired: once per expiry date, however many runs race", async () => {
@@ -171,6 +206,11 @@ describe("webhook events from the core", () => {
     await Promise.all([recordExpiries(after), recordExpiries(after), recordExpiries(after)]);
     await recordExpiries(after);
     expect(await typesOf(license.id)).toEqual(["license.created", "license.expired"]);
+    const [, expired] = await eventsOf(license.id);
+    // The license as installations see it now, not just its stored state.
+    expect(expired!.payload).toMatchObject({
+      data: { license: { state: "active", status: "expired", statusCode: "LICENSE_EXPIRED" } },
+    });
   });
 
   it("a rolled-back change writes no event and wakes no listener; a committed one does, on commit", async () => {

@@ -26,8 +26,8 @@ export default async function StaffApiTokensPage() {
           <Link href="/docs/api#tag-staff-api" className="font-medium text-brand-700 underline underline-offset-2">
             staff API
           </Link>
-          : the same actions as this back office, audited under the token&apos;s name. Revoking a token takes effect at
-          once.
+          : the same actions as this back office, audited under the token&apos;s name and its creator. Revoking a token
+          takes effect at once.
         </p>
       </div>
       <div className="grid gap-6 lg:grid-cols-5">

@@ -97,6 +97,7 @@ const AuditEvent = z.strictObject({
   keyMasked: z.string().nullable(),
   actor: z.string(),
   actorEmail: z.string().nullable(),
+  actorName: z.string().nullable().describe("For a change made with a staff API token: the token's name."),
   action: z.string(),
   detail: z.record(z.string(), z.unknown()),
   ip: z.string().nullable(),
@@ -146,7 +147,7 @@ async function licenseAnswer(row: LicenseRow, status = 200): Promise<ApiResponse
 
 // ------------------------------------------------------------------ plumbing
 
-const AUTH_ERRORS = ["UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE"] as const satisfies readonly ErrorCode[];
+const AUTH_ERRORS = ["UNAUTHENTICATED", "UNAVAILABLE"] as const satisfies readonly ErrorCode[];
 const WRITE_ERRORS = [...AUTH_ERRORS, "FORBIDDEN"] as const satisfies readonly ErrorCode[];
 const BODY_ERRORS = ["INVALID_JSON", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"] as const;
 
@@ -286,12 +287,15 @@ const detailOperation = defineOperation({
   }),
 });
 
-/** suspend / revoke / reinstate: one shape, three core functions. */
+const NoBody = z.strictObject({});
+
+/** suspend / revoke / reinstate: one shape, three core functions (reinstating takes no reason). */
 function stateOperation(
   verb: "suspend" | "revoke" | "reinstate",
   summary: string,
   change: (id: string, ctx: ReturnType<typeof tokenContext>, reason?: string) => Promise<LicenseRow>,
 ) {
+  const body = verb === "reinstate" ? NoBody : Reason;
   return defineOperation({
     operationId: `staff${verb[0]!.toUpperCase()}${verb.slice(1)}License`,
     method: "POST",
@@ -301,12 +305,13 @@ function stateOperation(
     description: "Refused with CONFLICT from a state it cannot change from (e.g. suspending a revoked license).",
     security: ["staffWrite"],
     params: LicenseId,
-    body: Reason,
+    body,
     responses: { 200: { description: "The license after the change.", schema: LicenseAnswer } },
     errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND", "CONFLICT"],
     handler: withToken("write", async (req, caller) => {
       const { id } = parseParams(req, LicenseId);
-      const { reason } = req.body?.length ? parseBody(req, Reason) : { reason: undefined };
+      // An empty body is allowed (nothing to say); one that is sent must be valid.
+      const { reason } = req.body?.length ? (parseBody(req, body) as { reason?: string }) : { reason: undefined };
       return licenseAnswer(await change(id, tokenContext(caller, req.ip), reason));
     }),
   });

@@ -229,7 +229,7 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
       }));
       // One insert for the batch (not recordAudit's one per row), then each one's webhook event.
       await tx.insert(auditEvents).values(entries.map((entry) => ({ ...entry, actor: "system" })));
-      for (const entry of entries) await emitForAudit(tx, entry, now);
+      await emitForAudit(tx, entries, now);
     }
     return culled;
   });

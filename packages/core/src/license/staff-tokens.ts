@@ -27,7 +27,13 @@ const LAST_USED_WRITE_MS = 60_000;
 const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 export const createTokenSchema = z.strictObject({
-  name: z.string().trim().min(1, "Name the token (what uses it).").max(100, "Keep it to 100 characters."),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name the token (what uses it).")
+    .max(100, "Keep it to 100 characters.")
+    // Shown in terminals and confirmations: no control or direction-changing characters.
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, "Use letters, digits, spaces and punctuation only."),
   scope: z.enum(TOKEN_SCOPES, { error: "Choose read or write." }),
 });
 
