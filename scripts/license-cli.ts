@@ -14,6 +14,9 @@
  *   npm run license -- deactivate --key K --instance ID
  *   npm run license -- release-slot --key K --instance ID --reason R
  *   npm run license -- remind
+ *   npm run license -- api-token-create --name N --scope read|write --email STAFF_EMAIL
+ *   npm run license -- api-tokens
+ *   npm run license -- api-token-revoke --id ID
  *   npm run license -- secrets
  *
  * Every command takes --json. Exit codes: 0 ok, 1 license invalid or refused, 2 usage error.
@@ -26,11 +29,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { closeDb, isDatabaseUnavailable } from "@ticketzero/core/db/client";
 import { deactivateInstallation, releaseHeldSlot } from "@ticketzero/core/license/activations";
+import { extendById } from "@ticketzero/core/license/backoffice";
 import { LicenseError } from "@ticketzero/core/license/errors";
 import { maskKey, parseKey } from "@ticketzero/core/license/keys";
 import { statusByKey, statusOfLicense } from "@ticketzero/core/license/license-status";
 import {
-  extendLicense,
   findByKey,
   type LicenseRow,
   listLicenses,
@@ -41,6 +44,12 @@ import {
 import { deactivateWithCode, issueLicenseFile } from "@ticketzero/core/license/offline";
 import { FEATURES, PLAN_IDS, PLANS, type PlanId } from "@ticketzero/core/license/plans";
 import { sendDueReminders } from "@ticketzero/core/license/reminders";
+import {
+  createStaffToken,
+  listStaffTokens,
+  revokeStaffToken,
+  staffUserByEmail,
+} from "@ticketzero/core/license/staff-tokens";
 import { issueForEmail } from "@ticketzero/core/license/teams";
 import { startTrial } from "@ticketzero/core/license/trial";
 import type { LicenseStatusBody, SlotSummary } from "@ticketzero/core/license/types";
@@ -71,6 +80,10 @@ Commands:
                                         file for license K with its license file (docs/AIR-GAPPED.md)
   deactivate-code --code CODE           air-gapped: free the slot of the installation that printed CODE
   remind                                send the expiry, trial and usage reminder mails due now
+  api-token-create --name N --scope read|write --email STAFF_EMAIL
+                                        a staff API token for STAFF_EMAIL's authority (shown once)
+  api-tokens                            the staff API tokens, with their last use
+  api-token-revoke --id ID              revoke a staff API token at once
   secrets                               fresh production secrets as environment lines
 
 Options: --json (machine-readable output), --help
@@ -100,6 +113,9 @@ const OPTIONS = {
   request: { type: "string" },
   out: { type: "string" },
   code: { type: "string" },
+  name: { type: "string" },
+  scope: { type: "string" },
+  id: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -120,6 +136,9 @@ type Values = {
   request?: string;
   out?: string;
   code?: string;
+  name?: string;
+  scope?: string;
+  id?: string;
   json: boolean;
   help: boolean;
 };
@@ -212,7 +231,7 @@ function licenseSummary(row: LicenseRow) {
 
 function need(
   values: Values,
-  name: "key" | "email" | "plan" | "days" | "instance" | "reason" | "request" | "code",
+  name: "key" | "email" | "plan" | "days" | "instance" | "reason" | "request" | "code" | "name" | "scope" | "id",
 ): string {
   const value = values[name];
   if (value === undefined || value.trim() === "") throw new UsageError(`--${name} is required`);
@@ -333,8 +352,8 @@ async function run(command: string, values: Values): Promise<Output> {
       const days = wholeNumber(values, "days", 1);
       if (days === undefined) throw new UsageError("--days is required");
       const row = await findByKey(key);
-      const from = Math.max(row.expiresAt.getTime(), Date.now());
-      const updated = await extendLicense(row.id, new Date(from + days * DAY_MS), CTX);
+      // The back office's extension: locked, changed and audited in one transaction.
+      const updated = await extendById(row.id, days, CTX);
       return {
         json: { license: licenseSummary(updated) },
         text: `${updated.keyMasked} now expires ${day(updated.expiresAt)} (was ${day(row.expiresAt)}).`,
@@ -476,6 +495,45 @@ On the installation: tz-license offline-import ${out}`,
         code: reminders.failed ? 1 : 0,
       };
     }
+    case "api-token-create": {
+      const input = { name: need(values, "name"), scope: need(values, "scope") };
+      const staffUser = await staffUserByEmail(need(values, "email"));
+      const { token, view } = await createStaffToken(input, staffUser, CTX);
+      return {
+        json: { token, apiToken: view },
+        text: `${token}\n\n${view.scope === "write" ? "Read and write" : "Read-only"} token "${view.name}" for ${staffUser.email}. It is shown this once; the portal keeps only its hash.`,
+      };
+    }
+    case "api-tokens": {
+      const tokens = await listStaffTokens();
+      return {
+        json: { apiTokens: tokens },
+        text: tokens.length
+          ? table(
+              ["ID", "NAME", "TOKEN", "SCOPE", "CREATED BY", "LAST USED", "REVOKED"],
+              tokens.map((t) => [
+                t.id,
+                t.name,
+                `${t.prefix}…`,
+                t.scope,
+                t.createdByEmail ?? "-",
+                t.lastUsedAt ? t.lastUsedAt.toISOString() : "never",
+                t.revokedAt ? day(t.revokedAt) : "-",
+              ]),
+            )
+          : "No staff API tokens.",
+      };
+    }
+    case "api-token-revoke": {
+      const id = need(values, "id");
+      const { alreadyRevoked } = await revokeStaffToken(id, CTX);
+      return {
+        json: { id, revoked: true, alreadyRevoked },
+        text: alreadyRevoked
+          ? `Token ${id} was already revoked.`
+          : `Token ${id} is revoked: it is refused from now on.`,
+      };
+    }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : "no command given");
   }
@@ -546,6 +604,9 @@ async function main(): Promise<number> {
     "license-file",
     "deactivate-code",
     "remind",
+    "api-token-create",
+    "api-tokens",
+    "api-token-revoke",
   ];
   if (!command || !commands.includes(command)) {
     return fail("USAGE", command ? `unknown command "${command}"` : "no command given", 2);
@@ -554,7 +615,14 @@ async function main(): Promise<number> {
   let database: Database | null = null;
   try {
     // Argument errors first, without touching the database.
-    if (!["list", "issue", "trial", "remind", "deactivate-code"].includes(command)) keyOption(values);
+    if (command.startsWith("api-token")) {
+      for (const name of command === "api-token-create"
+        ? (["name", "scope", "email"] as const)
+        : command === "api-token-revoke"
+          ? (["id"] as const)
+          : [])
+        need(values, name);
+    } else if (!["list", "issue", "trial", "remind", "deactivate-code"].includes(command)) keyOption(values);
     database = await bootstrapDatabase();
     return print(await run(command, values));
   } catch (error) {

@@ -13,6 +13,8 @@ export type StaffActionResult = {
   /** A newly issued key: shown once. */
   licenseKey?: string;
   licenseId?: string;
+  /** A newly created secret (a staff API token, a webhook signing secret): shown once. */
+  secret?: string;
   /** What the form sent, so a refused form keeps its inputs (React resets forms after an action). */
   values?: Record<string, string>;
 } | null;

@@ -24,14 +24,23 @@ export function formatDetail(detail: Record<string, unknown>): string {
   return maskKeysIn(text) || "—";
 }
 
-function Actor({ item }: { item: AuditItem }) {
+/** Who acted, as people read it: a token's name ("CRM sync", API token by its creator), an email, or the raw actor. */
+function actorLabel(item: AuditItem): { name: string; sub: string | null } {
   const [kind] = item.actor.split(":", 1);
+  if (item.actorName) {
+    return { name: `“${item.actorName}”`, sub: `API token${item.actorEmail ? ` of ${item.actorEmail}` : ""}` };
+  }
+  return item.actorEmail ? { name: item.actorEmail, sub: kind ?? null } : { name: item.actor, sub: null };
+}
+
+function Actor({ item }: { item: AuditItem }) {
+  const { name, sub } = actorLabel(item);
   return (
     <span className="block min-w-0">
       <span className="block truncate font-medium text-slate-800" title={item.actor}>
-        {item.actorEmail ?? item.actor}
+        {name}
       </span>
-      {item.actorEmail ? <span className="block text-xs text-slate-500">{kind}</span> : null}
+      {sub ? <span className="block text-xs text-slate-500">{sub}</span> : null}
     </span>
   );
 }
@@ -76,7 +85,7 @@ export function AuditTable({ items, showLicense = true, caption, now = new Date(
                 {showLicense && item.licenseId ? license(item) : null}
               </p>
               <p className="mt-1 truncate text-xs text-slate-500" title={item.actor}>
-                by {item.actorEmail ?? item.actor}
+                by {actorLabel(item).name}
               </p>
             </div>
             <time

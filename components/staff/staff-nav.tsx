@@ -9,6 +9,7 @@ const TABS = [
   { href: "/staff/customers", label: "Customers" },
   { href: "/staff/licenses/new", label: "Issue license" },
   { href: "/staff/audit", label: "Audit log" },
+  { href: "/staff/api-tokens", label: "API tokens" },
 ] as const;
 
 /** Back-office tabs; the longest matching href is the current one. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@ticketzero/core/db/client";
-import { licenses } from "@ticketzero/core/db/schema";
+import { licenses, users } from "@ticketzero/core/db/schema";
 import { activateLicense } from "@ticketzero/core/license/activations";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import { eq } from "drizzle-orm";
@@ -175,5 +175,71 @@ describe("license CLI", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("license CLI: staff API tokens", () => {
+  it("create for a staff member (shown once), list with the prefix only, revoke; refusals exit 1 or 2", async () => {
+    const staffEmail = testEmail("cli-staff");
+    const staffId = crypto.randomUUID();
+    await getDb().insert(users).values({ id: staffId, email: staffEmail, isStaff: true });
+
+    const created = await runLicenseCli(
+      "api-token-create",
+      "--name",
+      "ops script",
+      "--scope",
+      "read",
+      "--email",
+      staffEmail,
+      "--json",
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { token, apiToken } = JSON.parse(created.stdout);
+    expect(token).toMatch(/^tzs_[A-Za-z0-9_-]{43}$/);
+    expect(apiToken).toMatchObject({ name: "ops script", scope: "read", prefix: token.slice(0, 8) });
+
+    const listed = await runLicenseCli("api-tokens");
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(`${token.slice(0, 8)}…`);
+    expect(listed.stdout).not.toContain(token.slice(8));
+
+    const revoked = await runLicenseCli("api-token-revoke", "--id", apiToken.id);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain("revoked");
+
+    const notStaff = await runLicenseCli(
+      "api-token-create",
+      "--name",
+      "x",
+      "--scope",
+      "read",
+      "--email",
+      testEmail("cli-nobody"),
+    );
+    expect(notStaff.code).toBe(1);
+    expect(notStaff.stderr).toContain("FORBIDDEN");
+    const badScope = await runLicenseCli("api-token-create", "--name", "x", "--scope", "admin", "--email", staffEmail);
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain("VALIDATION_FAILED");
+    const missing = await runLicenseCli("api-token-create", "--scope", "read", "--email", staffEmail);
+    expect(missing.code).toBe(2);
+  });
+});
+
+describe("license CLI: state changes follow the back office's rules", () => {
+  it("suspending twice or reinstating a superseded license is a CONFLICT (exit 1) that changes nothing", async () => {
+    const { license, key } = await issueLicense({ plan: "starter", email: testEmail("cli-states") }, { actor: "test" });
+    expect((await runLicenseCli("suspend", "--key", key)).code).toBe(0);
+    const again = await runLicenseCli("suspend", "--key", key);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("CONFLICT");
+    expect((await runLicenseCli("reinstate", "--key", key)).code).toBe(0);
+    await getDb().update(licenses).set({ state: "superseded" }).where(eq(licenses.id, license.id));
+    const back = await runLicenseCli("reinstate", "--key", key);
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain("CONFLICT");
+    const [row] = await getDb().select().from(licenses).where(eq(licenses.id, license.id));
+    expect(row!.state).toBe("superseded");
   });
 });

@@ -48,13 +48,14 @@ async function issue(
   );
 }
 
+/** The reminder mails claimed for a license (`event:…` rows are webhook events' claims, not mails). */
 async function kindsOf(licenseId: string): Promise<string[]> {
   const rows = await getDb()
     .select({ kind: reminders.kind })
     .from(reminders)
     .where(eq(reminders.licenseId, licenseId))
     .orderBy(asc(reminders.kind));
-  return rows.map((r) => r.kind);
+  return rows.map((r) => r.kind).filter((kind) => !kind.startsWith("event:"));
 }
 
 async function mailsTo(email: string) {

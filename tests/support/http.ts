@@ -37,6 +37,9 @@ export type CallOptions = {
   contentType?: string | null;
   ip?: string;
   headers?: Record<string, string>;
+  /** In-process calls only: the router's path parameters and the query string. */
+  params?: Record<string, string>;
+  query?: Record<string, string>;
 };
 
 /** A parsed JSON body: tests read into it freely and assert what they find. */
@@ -91,8 +94,8 @@ export async function callHandler(handler: ApiHandler, options: CallOptions = {}
     bodyTooLarge: false,
     ip: options.ip ?? randomIp(),
     accountId: null,
-    query: new URLSearchParams(),
-    params: {},
+    query: new URLSearchParams(options.query ?? {}),
+    params: options.params ?? {},
   };
   return handler(req);
 }

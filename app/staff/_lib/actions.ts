@@ -15,6 +15,7 @@ import {
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import { maskKeysIn } from "@ticketzero/core/license/keys";
 import { PLANS } from "@ticketzero/core/license/plans";
+import { createStaffToken, revokeStaffToken } from "@ticketzero/core/license/staff-tokens";
 import { revalidatePath } from "next/cache";
 /**
  * Back-office server actions. Each one checks the session and the staff flag
@@ -266,4 +267,40 @@ export async function staffDeactivationCodeAction(
   form: FormData,
 ): Promise<AirGappedResult> {
   return asStaff("free the slot", (ctx) => deactivationCodeFromForm(form, licenseId, ctx, "staff"));
+}
+
+// ---------------------------------------------------------------- staff API tokens
+
+/** A new staff API token; the clear token comes back in `secret`, this once. */
+export async function createTokenAction(_prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const { token, view } = await createStaffToken(
+      { name: text(form, "name"), scope: text(form, "scope") },
+      who.user,
+      staffContext(who.user, who.ip),
+    );
+    revalidatePath("/staff/api-tokens");
+    return {
+      ok: true,
+      code: "TOKEN_CREATED",
+      message: `Token “${view.name}” created with ${view.scope === "write" ? "read and write" : "read-only"} access.`,
+      secret: token,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    return refused(error, "create the token", form);
+  }
+}
+
+/** Revokes a token at once (the form sends `tokenId`); the list shows the outcome. */
+export async function revokeTokenAction(form: FormData): Promise<void> {
+  const who = await staff();
+  if (!who || !("user" in who)) return;
+  try {
+    await revokeStaffToken(text(form, "tokenId"), staffContext(who.user, who.ip));
+  } catch (error) {
+    if (!isLicenseError(error)) console.error("[staff] revoke token failed:", (error as Error)?.name);
+  }
+  revalidatePath("/staff/api-tokens");
 }

@@ -405,7 +405,9 @@ async function freeByRemovalProof(
   const slots = await slotsOf(tx, license, now);
   await recordAudit(tx, ctx, {
     licenseId: license.id,
-    action: "activation.removed",
+    // Already deactivated (by an admin, staff or the heartbeat) and only its slot held: that removal
+    // was recorded then; the code frees the held slot.
+    action: row.deactivatedAt ? "activation.slot_released" : "activation.removed",
     detail: {
       instanceId: row.instanceId,
       by,

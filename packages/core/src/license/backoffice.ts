@@ -314,8 +314,10 @@ export type AuditItem = {
   licenseId: string | null;
   keyMasked: string | null;
   actor: string;
-  /** The account behind a `staff:<id>` or `user:<id>` actor, when it still exists. */
+  /** The account behind a `staff:<id>` or `user:<id>` actor (an `api-token:<id>`'s creator), when it still exists. */
   actorEmail: string | null;
+  /** An `api-token:<id>` actor's token name. */
+  actorName: string | null;
   action: string;
   detail: Record<string, unknown>;
   ip: string | null;
@@ -579,15 +581,11 @@ export async function setCustomLimits(
 const reason = (text: unknown) => (typeof text === "string" && text.trim() ? text.trim().slice(0, 500) : undefined);
 
 export const suspendById = (id: string, ctx: Context, why?: string) =>
-  changeLicenseState({ id }, "suspended", "license.suspended", ctx, { reason: reason(why) }, ["active"]);
+  changeLicenseState({ id }, "suspended", "license.suspended", ctx, { reason: reason(why) });
 export const revokeById = (id: string, ctx: Context, why?: string) =>
-  changeLicenseState({ id }, "revoked", "license.revoked", ctx, { reason: reason(why) }, [
-    "active",
-    "suspended",
-    "superseded",
-  ]);
+  changeLicenseState({ id }, "revoked", "license.revoked", ctx, { reason: reason(why) });
 export const reinstateById = (id: string, ctx: Context) =>
-  changeLicenseState({ id }, "active", "license.reinstated", ctx, {}, ["suspended", "revoked"]);
+  changeLicenseState({ id }, "active", "license.reinstated", ctx, {});
 
 const daysSchema = z.coerce
   .number({ error: "Enter a number of days." })
@@ -676,7 +674,13 @@ export async function auditLog(query: AuditQuery = {}) {
       licenseId: auditEvents.licenseId,
       keyMasked: licenses.keyMasked,
       actor: auditEvents.actor,
-      actorEmail: users.email,
+      // A change made through the staff API: the token's creator, and the token's name.
+      actorEmail: sql<
+        string | null
+      >`coalesce(${users.email}, (select u.email from staff_api_tokens t join users u on u.id = t.created_by where ${auditEvents.actor} like 'api-token:%' and t.id::text = substr(${auditEvents.actor}, 11)))`,
+      actorName: sql<
+        string | null
+      >`(select t.name from staff_api_tokens t where ${auditEvents.actor} like 'api-token:%' and t.id::text = substr(${auditEvents.actor}, 11))`,
       action: auditEvents.action,
       detail: auditEvents.detail,
       ip: auditEvents.ip,

@@ -183,7 +183,7 @@ export async function issueUpgrade(
   ref: Record<string, unknown>,
 ): Promise<{ license: LicenseRow; key: string }> {
   const now = ctx.now ?? new Date();
-  const { license, key } = await issueLicense(input, ctx, tx);
+  const { license, key } = await issueLicense({ ...input, replaces: previous.id }, ctx, tx);
   if (previous.state === "active") {
     const graceEndsAt = new Date(now.getTime() + config().upgradeGraceDays * DAY_MS);
     await tx

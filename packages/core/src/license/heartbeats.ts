@@ -34,6 +34,7 @@ import { formatDateTime } from "./format";
 import { PLANS, type PlanId } from "./plans";
 import { heartbeatWindowSeconds } from "./slots";
 import { plural } from "./status";
+import { emitForAudit } from "./webhook-events";
 
 export type CulledInstallation = {
   activationId: string;
@@ -212,23 +213,23 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
         r.kind === "air_gapped" && r.license_file_expires_at ? asDate(r.license_file_expires_at) : null,
     }));
     if (culled.length) {
-      await tx.insert(auditEvents).values(
-        culled.map((c) => ({
-          licenseId: c.licenseId,
-          actor: "system",
-          action: "activation.culled",
-          detail: {
-            instanceId: c.instanceId,
-            instanceName: c.instanceName,
-            lastSeenAt: c.lastSeenAt.toISOString(),
-            slotFreesAt: c.slotFreesAt.toISOString(),
-            windowSeconds: c.windowSeconds,
-            ...(c.licenseFileExpiredAt
-              ? { airGapped: true, licenseFileExpiredAt: c.licenseFileExpiredAt.toISOString() }
-              : {}),
-          },
-        })),
-      );
+      const entries = culled.map((c) => ({
+        licenseId: c.licenseId,
+        action: "activation.culled",
+        detail: {
+          instanceId: c.instanceId,
+          instanceName: c.instanceName,
+          lastSeenAt: c.lastSeenAt.toISOString(),
+          slotFreesAt: c.slotFreesAt.toISOString(),
+          windowSeconds: c.windowSeconds,
+          ...(c.licenseFileExpiredAt
+            ? { airGapped: true, licenseFileExpiredAt: c.licenseFileExpiredAt.toISOString() }
+            : {}),
+        },
+      }));
+      // One insert for the batch (not recordAudit's one per row), then each one's webhook event.
+      await tx.insert(auditEvents).values(entries.map((entry) => ({ ...entry, actor: "system" })));
+      await emitForAudit(tx, entries, now);
     }
     return culled;
   });

@@ -60,11 +60,14 @@ export const KEY_FORMAT_MESSAGE =
 /** The all-X examples in messages are not keys. */
 const EXAMPLE_KEY = /^TZ-[A-Z]+-[X-]+$/i;
 
-/** Masks anything that looks like a key inside free text (error messages, logs). */
+/** Masks anything that looks like a key inside free text (error messages, logs): license keys,
+ * staff API tokens (`tzs_…`) and webhook signing secrets (`whsec_…`). */
 export function maskKeysIn(text: string): string {
-  return text.replace(/TZ-[A-Z]{3,5}-[0-9A-Z-]{8,19}/gi, (match) => {
-    if (EXAMPLE_KEY.test(match)) return match;
-    const parsed = parseKey(match);
-    return parsed ? maskKey(parsed.key) : "TZ-****";
-  });
+  return text
+    .replace(/TZ-[A-Z]{3,5}-[0-9A-Z-]{8,19}/gi, (match) => {
+      if (EXAMPLE_KEY.test(match)) return match;
+      const parsed = parseKey(match);
+      return parsed ? maskKey(parsed.key) : "TZ-****";
+    })
+    .replace(/\b(tzs_|whsec_)[A-Za-z0-9_+/=-]{8,}/g, (_match, prefix: string) => `${prefix}****`);
 }

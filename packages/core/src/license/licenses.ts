@@ -35,6 +35,8 @@ export type IssueInput = {
   features?: string[];
   expiresAt?: Date;
   stripeSubscriptionId?: string | null;
+  /** The license this one replaces (a plan change): recorded, and announced as an upgrade, not a sale. */
+  replaces?: string;
 };
 
 /** Issues a license with its own copy of the plan's limits and features. Returns the clear key once. */
@@ -70,7 +72,12 @@ export async function issueLicense(
       await recordAudit(db, ctx, {
         licenseId: license.id,
         action: "license.issued",
-        detail: { plan: plan.id, key: license.keyMasked, expiresAt: license.expiresAt.toISOString() },
+        detail: {
+          plan: plan.id,
+          key: license.keyMasked,
+          expiresAt: license.expiresAt.toISOString(),
+          ...(input.replaces ? { replaces: input.replaces } : {}),
+        },
       });
       return { license, key };
     }
@@ -114,9 +121,20 @@ export type LicenseState = "revoked" | "suspended" | "active";
 export type LicenseLocator = { key: string } | { id: string };
 
 /**
+ * The states each change may start from, for the back office, the CLI and the staff API alike:
+ * suspending twice, or "reinstating" a superseded license (which would give its holder two
+ * working keys), is a CONFLICT that changes nothing.
+ */
+export const ALLOWED_FROM: Record<LicenseState, readonly string[]> = {
+  suspended: ["active"],
+  revoked: ["active", "suspended", "superseded"],
+  active: ["suspended", "revoked"],
+};
+
+/**
  * The one state change (revoke, suspend, reinstate), by key or by id: the row
- * is locked, changed and audited in one transaction. `allowedFrom`, when
- * given, refuses (CONFLICT) a change from any other current state.
+ * is locked, changed and audited in one transaction; a change from a state
+ * ALLOWED_FROM does not list is refused (CONFLICT).
  */
 export async function changeLicenseState(
   locator: LicenseLocator,
@@ -124,11 +142,11 @@ export async function changeLicenseState(
   action: string,
   ctx: Context,
   detail: Record<string, unknown> = {},
-  allowedFrom?: readonly string[],
 ): Promise<LicenseRow> {
+  const allowedFrom = ALLOWED_FROM[state];
   return getDb().transaction(async (tx) => {
     const row = "key" in locator ? await findByKey(locator.key, tx, true) : await findById(locator.id, tx, true);
-    if (allowedFrom && !allowedFrom.includes(row.state)) {
+    if (!allowedFrom.includes(row.state)) {
       throw new LicenseError("CONFLICT", `This license is ${row.state}; it cannot be changed to ${state} from there.`);
     }
     const [updated] = await tx

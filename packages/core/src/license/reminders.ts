@@ -6,6 +6,7 @@
  *   trial_ending_3d                      active trial, 3 days or fewer left
  *   expired                              once, within 30 days after expiry
  *   tickets_80_<YYYY-MM> / tickets_100_<YYYY-MM>   this month's tickets at 80% / 100% (only the tightest)
+ *   event:…                              no mail: once-only webhook events' claims (webhook-events.ts claimOnce)
  *
  * Candidates come from one SQL query. Each is claimed by inserting its
  * `reminders` row (primary key license + kind); only the run that claimed it
@@ -30,6 +31,7 @@ import { formatDate, formatNumber, formatPeriodLong } from "./format";
 import type { LicenseRow } from "./licenses";
 import { PLANS, type PlanId } from "./plans";
 import { daysRemaining, NEAR_LIMIT_RATIO, plural, usagePeriod } from "./status";
+import { claimOnce } from "./webhook-events";
 
 export type SentReminder = { licenseId: string; key: string; email: string; kind: string };
 export type ReminderRun = {
@@ -94,6 +96,42 @@ async function dueReminders(now: Date): Promise<Candidate[]> {
      order by d.license_id, d.kind
   `);
   return [...rows];
+}
+
+/**
+ * `license.expired` (an audit entry, and so a webhook event), once per expiry
+ * date: claimed as the `event:license.expired` row of `reminders` in the same
+ * transaction as the audit, so concurrent runs record it once and a renewed
+ * license that expires again records it again. Trials included.
+ */
+export async function recordExpiries(now: Date = new Date()): Promise<number> {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const due = await getDb().execute<{ id: string; expires_at: string }>(sql`
+    select l.id, l.expires_at from licenses l
+     where l.state = 'active' and l.expires_at <= ${at} and l.expires_at > ${at} - interval '30 days'
+       and not exists (select 1 from reminders r
+                        where r.license_id = l.id and r.kind = 'event:license.expired' and r.sent_at >= l.expires_at)
+     limit 1000`);
+  let recorded = 0;
+  for (const row of due) {
+    await getDb().transaction(async (tx) => {
+      // Locked and read again: a renewal that committed since the query above means no expiry.
+      const [current] = await tx.execute<{ expires_at: string }>(sql`
+        select expires_at from licenses
+         where id = ${row.id} and state = 'active' and expires_at <= ${at}
+         for update`);
+      if (!current) return;
+      const expiredAt = new Date(current.expires_at);
+      if (!(await claimOnce(tx, row.id, "event:license.expired", now, expiredAt))) return; // another run has it
+      await recordAudit(tx, { ...SYSTEM, now }, {
+        licenseId: row.id,
+        action: "license.expired",
+        detail: { expiredAt: expiredAt.toISOString() },
+      });
+      recorded++;
+    });
+  }
+  return recorded;
 }
 
 /** Claims one reminder: true only for the one run whose row went in (or replaced a stale one). */
@@ -202,6 +240,9 @@ function safeMessage(error: unknown): string {
  */
 export async function sendDueReminders(now: Date = new Date()): Promise<ReminderRun> {
   const result: ReminderRun = { sent: 0, byKind: {}, failed: 0, reminders: [] };
+  await recordExpiries(now).catch((error: unknown) => {
+    console.error(`[reminders] recording expiries failed: ${safeMessage(error)}`);
+  });
   const candidates = await dueReminders(now);
   if (!candidates.length) return result;
   const ids = [...new Set(candidates.map((c) => c.license_id))];

@@ -52,7 +52,10 @@ export function effectiveEnd(license: Pick<LicenseFacts, "expiresAt" | "graceEnd
   return license.expiresAt;
 }
 
-export function classify(license: LicenseFacts, now: Date): { status: StatusIndicator; code: StatusCode } {
+export function classify(
+  license: Pick<LicenseFacts, "state" | "plan" | "expiresAt" | "graceEndsAt">,
+  now: Date,
+): { status: StatusIndicator; code: StatusCode } {
   if (license.state === "revoked") return { status: "invalid", code: "LICENSE_REVOKED" };
   if (license.state === "suspended") return { status: "invalid", code: "LICENSE_SUSPENDED" };
   const end = effectiveEnd(license);

@@ -11,11 +11,12 @@ import { type DbOrTx, getDb } from "../db/client";
 import { activations, usageMonths } from "../db/schema";
 import { slotFactsRowOf } from "./activations";
 import { type Context, recordAudit } from "./audit";
-import { LicenseError } from "./errors";
+import { isLicenseError, LicenseError } from "./errors";
 import { formatNumber } from "./format";
 import { assertUsable, findByKey } from "./licenses";
 import { NEAR_LIMIT_RATIO, usagePeriod } from "./status";
 import type { Usage } from "./types";
+import { claimOnce } from "./webhook-events";
 
 /** `instanceId`: the reporting installation (`X-Instance-Id`); checked after the license, like activation. */
 export type ReserveInput = { licenseKey: string; instanceId: string | null; tickets: number; clients?: number };
@@ -24,6 +25,18 @@ export type ReserveResult = { usage: Usage; remaining: number };
 export async function reserveTickets(input: ReserveInput, ctx: Context): Promise<ReserveResult> {
   const now = ctx.now ?? new Date();
   const period = usagePeriod(now);
+  try {
+    return await reserveInTransaction(input, ctx, now, period);
+  } catch (error) {
+    if (isLicenseError(error) && error.code === "USAGE_LIMIT_EXCEEDED") {
+      // The refusal rolled its transaction back; the limit being reached is still news, once.
+      await limitReachedByRefusal(input.licenseKey, period, input.tickets, ctx, now).catch(() => {});
+    }
+    throw error;
+  }
+}
+
+function reserveInTransaction(input: ReserveInput, ctx: Context, now: Date, period: string): Promise<ReserveResult> {
   return getDb().transaction(async (tx) => {
     // The row lock only when clients are reported: they are checked against the sum over installations.
     const license = await findByKey(input.licenseKey, tx, input.clients !== undefined);
@@ -101,7 +114,7 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
         );
       }
       tickets = row.tickets;
-      await auditThresholdsCrossed(tx, ctx, license, period, tickets - input.tickets, tickets);
+      await auditThresholdsReached(tx, ctx, license, period, tickets, now);
     }
     return {
       usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: facts.slots_used },
@@ -111,16 +124,19 @@ export async function reserveTickets(input: ReserveInput, ctx: Context): Promise
 }
 
 /**
- * The report that took a month's count across 80% or 100% of the limit says so, once per month
- * and threshold: the count only rises within a month, so exactly one report crosses each.
+ * `usage.near_limit` / `usage.limit_reached` (audited, and so webhook events), once per month
+ * and threshold: claimed in the report's transaction when its count reaches 80% or 100%, whatever
+ * the limit was when earlier reports were counted. A report refused at the limit claims 100% in
+ * its own write (`limitReachedByRefusal`): the count never passes the limit, so a customer stopped
+ * at 95% is at the limit too.
  */
-async function auditThresholdsCrossed(
+async function auditThresholdsReached(
   tx: DbOrTx,
   ctx: Context,
   license: { id: string; maxTicketsPerMonth: number },
   period: string,
-  before: number,
-  after: number,
+  tickets: number,
+  now: Date,
 ) {
   const limit = license.maxTicketsPerMonth;
   if (limit <= 0) return;
@@ -128,11 +144,29 @@ async function auditThresholdsCrossed(
     [NEAR_LIMIT_RATIO, "usage.near_limit"],
     [1, "usage.limit_reached"],
   ] as const) {
-    const threshold = Math.ceil(limit * ratio);
-    if (before < threshold && after >= threshold) {
-      await recordAudit(tx, ctx, { licenseId: license.id, action, detail: { period, tickets: after, limit } });
+    if (tickets < Math.ceil(limit * ratio)) continue;
+    if (await claimOnce(tx, license.id, `event:${action}:${period}`, now)) {
+      await recordAudit(tx, ctx, { licenseId: license.id, action, detail: { period, tickets, limit } });
     }
   }
+}
+
+async function limitReachedByRefusal(licenseKey: string, period: string, requested: number, ctx: Context, now: Date) {
+  await getDb().transaction(async (tx) => {
+    const license = await findByKey(licenseKey, tx);
+    const [row] = await tx
+      .select({ tickets: usageMonths.tickets })
+      .from(usageMonths)
+      .where(and(eq(usageMonths.licenseId, license.id), eq(usageMonths.period, period)));
+    // A single report larger than the whole month's limit says nothing about this month's usage.
+    if (requested > license.maxTicketsPerMonth) return;
+    if (!(await claimOnce(tx, license.id, `event:usage.limit_reached:${period}`, now))) return;
+    await recordAudit(tx, ctx, {
+      licenseId: license.id,
+      action: "usage.limit_reached",
+      detail: { period, tickets: row?.tickets ?? 0, limit: license.maxTicketsPerMonth, refused: requested },
+    });
+  });
 }
 
 export async function usageHistory(licenseId: string, months = 6) {

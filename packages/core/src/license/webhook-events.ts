@@ -9,10 +9,13 @@
  * (license/webhooks.ts) once it commits. Refusals (an activation refused at the
  * limit) are audited in their own write, so they are emitted there.
  */
-import { randomBytes } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import type { AuditEntry } from "./audit";
+import { CROCKFORD } from "./keys";
+import type { PlanId } from "./plans";
+import { classify } from "./status";
 
 export const WEBHOOK_EVENT_TYPES = [
   "license.created",
@@ -65,6 +68,19 @@ type Emission = { type: WebhookEventType; licenseId: string | null; data: Record
 const pick = (detail: Record<string, unknown>, ...keys: string[]) =>
   Object.fromEntries(keys.filter((k) => detail[k] !== undefined).map((k) => [k, detail[k]]));
 
+/** The new license of a plan change: an upgrade, or a downgrade that took effect at renewal. */
+function replacementOf(previousLicenseId: string | null, detail: Record<string, unknown>): Emission[] {
+  if (typeof detail.by !== "string") return [];
+  const downgrade = typeof detail.reason === "string" && detail.reason.startsWith("downgrade");
+  return [
+    {
+      type: downgrade ? "license.downgraded" : "license.upgraded",
+      licenseId: detail.by,
+      data: { previousLicenseId },
+    },
+  ];
+}
+
 /** The audit actions that are events, and which. Every other action is internal. */
 function emissionsFor(entry: AuditEntry): Emission[] {
   const licenseId = entry.licenseId ?? null;
@@ -72,6 +88,8 @@ function emissionsFor(entry: AuditEntry): Emission[] {
   const one = (type: WebhookEventType, data: Record<string, unknown> = {}): Emission[] => [{ type, licenseId, data }];
   switch (entry.action) {
     case "license.issued":
+      // A plan change's new license is announced as license.upgraded / license.downgraded, not as a sale.
+      if (detail.replaces) return [];
       return detail.plan === "trial" ? [...one("license.created"), ...one("trial.started")] : one("license.created");
     case "license.renewed":
     case "license.extended": // a subscription's renewal invoice, or staff moving the end date
@@ -85,24 +103,13 @@ function emissionsFor(entry: AuditEntry): Emission[] {
       return one("license.revoked", pick(detail, "reason"));
     case "license.expired":
       return one("license.expired", pick(detail, "expiredAt"));
-    case "license.superseded": {
-      // The new license of a plan change: an upgrade, or a downgrade that took effect at renewal.
-      const downgrade = typeof detail.reason === "string" && detail.reason.startsWith("downgrade");
-      const replacement: Emission[] =
-        typeof detail.by === "string"
-          ? [
-              {
-                type: downgrade ? "license.downgraded" : "license.upgraded",
-                licenseId: detail.by,
-                data: { previousLicenseId: licenseId },
-              },
-            ]
-          : [];
+    case "license.superseded":
       return [
         ...one("license.superseded", { ...pick(detail, "graceEndsAt"), supersededBy: detail.by }),
-        ...replacement,
+        ...replacementOf(licenseId, detail),
       ];
-    }
+    case "license.upgrade_not_superseded": // the old license was not active: it stays as it is
+      return replacementOf(licenseId, detail);
     case "activation.created":
     case "activation.reclaimed":
       // An air-gapped installation's first license file takes its slot here too (renewals do not).
@@ -120,16 +127,37 @@ function emissionsFor(entry: AuditEntry): Emission[] {
         : [];
     case "usage.near_limit":
     case "usage.limit_reached":
-      return one(entry.action, pick(detail, "period", "tickets", "limit"));
+      return one(entry.action, pick(detail, "period", "tickets", "limit", "refused"));
     default:
       return [];
   }
 }
 
-/** `msg_` + 26 random base32 characters: the Standard Webhooks message id. */
+/** `msg_` + 26 Crockford base32 characters (130 random bits): the Standard Webhooks message id. */
 export function newEventId(): string {
-  return `msg_${randomBytes(16).toString("base64url").replace(/[-_]/g, "").slice(0, 22)}`;
+  return `msg_${Array.from({ length: 26 }, () => CROCKFORD[randomInt(32)]).join("")}`;
 }
+
+/**
+ * Claims a once-only event for a license in `reminders` (primary key license + kind): true for
+ * the one caller whose row went in, or replaced one older than `since` (a new cycle). The kinds
+ * are `event:…`, apart from the reminder mails' own.
+ */
+export async function claimOnce(db: DbOrTx, licenseId: string, kind: string, now: Date, since?: Date) {
+  const rows = await db.execute(sql`
+    insert into reminders (license_id, kind, sent_at) values (${licenseId}, ${kind}, ${now.toISOString()}::timestamptz)
+    ${
+      since
+        ? sql`on conflict (license_id, kind) do update set sent_at = excluded.sent_at
+                where reminders.sent_at < ${since.toISOString()}::timestamptz`
+        : sql`on conflict (license_id, kind) do nothing`
+    }
+    returning kind`);
+  return rows.length > 0;
+}
+
+/** An installation retrying at the limit is one event an hour per license, not one per retry. */
+const REFUSED_EVENT_EVERY_MS = 3_600_000;
 
 type LicenseFacts = {
   id: string;
@@ -141,6 +169,8 @@ type LicenseFacts = {
   team_id: string | null;
   issued_at: string;
   expires_at: string;
+  grace_ends_at: string | null;
+  superseded_by: string | null;
   max_activations: number;
   max_clients: number;
   max_tickets_per_month: number;
@@ -148,18 +178,32 @@ type LicenseFacts = {
 
 const iso = (value: string | Date) => new Date(value).toISOString();
 
-/** The license as every event shows it: masked key, never the key. */
-function licenseView(row: LicenseFacts) {
+/** The license as every event shows it, after the change: masked key (never the key) and its status. */
+function licenseView(row: LicenseFacts, now: Date) {
+  const { status, code } = classify(
+    {
+      state: row.state,
+      plan: row.plan as PlanId,
+      expiresAt: new Date(row.expires_at),
+      graceEndsAt: row.grace_ends_at ? new Date(row.grace_ends_at) : null,
+    },
+    now,
+  );
   return {
     id: row.id,
     keyMasked: row.key_masked,
     plan: row.plan,
     state: row.state,
+    /** What an installation is told now: valid, expiring, expired, invalid… (PRODUCT.md), with its code. */
+    status,
+    statusCode: code,
     email: row.email,
     company: row.company,
     teamId: row.team_id,
     issuedAt: iso(row.issued_at),
     expiresAt: iso(row.expires_at),
+    graceEndsAt: row.grace_ends_at ? iso(row.grace_ends_at) : null,
+    supersededBy: row.superseded_by,
     limits: {
       maxActivations: row.max_activations,
       maxClients: row.max_clients,
@@ -169,32 +213,46 @@ function licenseView(row: LicenseFacts) {
 }
 
 /**
- * Writes the events an audit entry stands for, inside `db` (the change's own
+ * Writes the events audit entries stand for, inside `db` (the change's own
  * transaction). Nothing is written when no enabled endpoint subscribes to the
  * type: the outbox holds what will be sent, not a second audit log.
  */
-export async function emitForAudit(db: DbOrTx, entry: AuditEntry, now = new Date()): Promise<void> {
-  const emissions = emissionsFor(entry);
+export async function emitForAudit(db: DbOrTx, entries: AuditEntry | AuditEntry[], now = new Date()): Promise<void> {
+  const emissions = (Array.isArray(entries) ? entries : [entries]).flatMap(emissionsFor);
   if (!emissions.length) return;
-  const types = emissions.map((e) => e.type);
+  const types = [...new Set(emissions.map((e) => e.type))];
   const subscribed = await db.execute<{ type: string }>(sql`
-    select distinct t.type from webhook_endpoints e, unnest(${sql`array[${sql.join(
-      types.map((t) => sql`${t}`),
-      sql`, `,
-    )}]::text[]`}) as t(type)
+    select distinct t.type from webhook_endpoints e,
+           unnest(array[${sql.join(
+             types.map((t) => sql`${t}`),
+             sql`, `,
+           )}]::text[]) as t(type)
      where e.enabled and e.events ? t.type`);
   const wanted = new Set([...subscribed].map((r) => r.type));
   let emitted = 0;
   for (const emission of emissions) {
     if (!wanted.has(emission.type)) continue;
+    if (
+      emission.type === "activation.refused" &&
+      emission.licenseId &&
+      !(await claimOnce(
+        db,
+        emission.licenseId,
+        "event:activation.refused",
+        now,
+        new Date(now.getTime() - REFUSED_EVENT_EVERY_MS),
+      ))
+    ) {
+      continue;
+    }
     const id = newEventId();
     let license: ReturnType<typeof licenseView> | null = null;
     if (emission.licenseId) {
       const [row] = await db.execute<LicenseFacts>(sql`
-        select id, key_masked, plan, state, email, company, team_id, issued_at, expires_at,
-               max_activations, max_clients, max_tickets_per_month
+        select id, key_masked, plan, state, email, company, team_id, issued_at, expires_at, grace_ends_at,
+               superseded_by, max_activations, max_clients, max_tickets_per_month
           from licenses where id = ${emission.licenseId}`);
-      license = row ? licenseView(row) : null;
+      license = row ? licenseView(row, now) : null;
     }
     const payload = {
       type: emission.type,
@@ -203,7 +261,6 @@ export async function emitForAudit(db: DbOrTx, entry: AuditEntry, now = new Date
       timestamp: now.toISOString(),
       data: { license, ...emission.data },
     };
-    const stream = emission.licenseId ?? "-";
     await db.execute(sql`
       with event as (
         insert into webhook_events (id, type, license_id, payload, created_at)
@@ -211,7 +268,7 @@ export async function emitForAudit(db: DbOrTx, entry: AuditEntry, now = new Date
         returning id
       )
       insert into webhook_deliveries (event_id, endpoint_id, stream)
-      select event.id, e.id, ${stream} from event, webhook_endpoints e
+      select event.id, e.id, ${emission.licenseId ?? "-"} from event, webhook_endpoints e
        where e.enabled and e.events ? ${emission.type}
        order by e.id`);
     emitted++;
