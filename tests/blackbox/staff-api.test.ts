@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppServer } from "../support/app-server";
 import { email, expectError } from "./support/api";
 import { Client } from "./support/client";
+import { expectAnswersDocumented } from "./support/openapi";
 import { developmentEnv, startProductionBuild } from "./support/server";
 
 let server: AppServer;
@@ -149,5 +150,11 @@ describe("staff API over HTTP", () => {
 
   it("no token appears in clear in the server's output", () => {
     for (const token of [readToken, writeToken]) expect(server.output()).not.toContain(token.slice(4));
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every answer above (GET /api/openapi.json)", async () => {
+    await expectAnswersDocumented(server);
   });
 });

@@ -103,6 +103,15 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("lists the refusal the router answers for bad path parameters or query with each operation", () => {
+    for (const operation of ALL_OPERATIONS) {
+      if (operation.servedBy === "next") continue; // its route handler reads its own input
+      if (operation.params)
+        expect(operation.errors, operation.operationId).toContain(operation.paramsInvalid ?? "VALIDATION_FAILED");
+      if (operation.query) expect(operation.errors, operation.operationId).toContain("VALIDATION_FAILED");
+    }
+  });
+
   it("covers every route handler under app/ (methods too) and every operation the fast path serves", () => {
     const routes = appRoutes().filter((r) => !r.path.startsWith("/api/auth/")); // next-auth's own endpoints
     expect(routes.length).toBeGreaterThan(5);
@@ -236,6 +245,8 @@ describe("the router", () => {
     const badPage = await runOperation(search, request("page=0"), {});
     expect((badPage.body as { error: { details: { path: string }[] } }).error.details[0]!.path).toBe("query.page");
     expect((await runOperation(search, request("q=x&page=2"), {})).status).toBe(200);
+    const unknownId = await runOperation({ ...detail, paramsInvalid: "LICENSE_NOT_FOUND" }, request(), { id: "x" });
+    expect(unknownId).toMatchObject({ status: 404, body: { error: { code: "LICENSE_NOT_FOUND" } } });
     expect(handled.length).toBe(2); // refused requests never reached the handler
   });
 });

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { EXPORT_KINDS } from "../license/exports";
 import { INSTANCE_ID } from "./api";
-import { defineOperation, type Operation } from "./operations";
+import { defineOperation, type RouteOperation } from "./operations";
 import { LicenseFile } from "./schemas";
 
 /** proxy.ts: a request with no session cookie at all is sent to sign in before the route runs. */
@@ -82,4 +82,4 @@ export const STAFF_EXPORT = defineOperation({
   servedBy: "next",
 });
 
-export const ACCOUNT_OPERATIONS: Operation[] = [STRIPE_WEBHOOK, LICENSE_FILE, STAFF_EXPORT];
+export const ACCOUNT_OPERATIONS: RouteOperation[] = [STRIPE_WEBHOOK, LICENSE_FILE, STAFF_EXPORT];

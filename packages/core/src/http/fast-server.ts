@@ -12,7 +12,7 @@ import { type ApiRequest, type ApiResponse, methodNotAllowed, noSuchEndpoint, re
 import { currentClientIp } from "./client-ip";
 import { pathnameOf } from "./front-door";
 import { ALL_OPERATIONS, STAFF_API_PREFIX } from "./openapi";
-import { matchOperation, type Operation, runOperation } from "./operations";
+import { type AnyOperation, matchOperation, type Operation, runOperation } from "./operations";
 
 /** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
 export function send(res: ServerResponse, response: ApiResponse): void {
@@ -31,15 +31,14 @@ export function send(res: ServerResponse, response: ApiResponse): void {
 }
 
 /**
- * Whether the fast path answers `operation` for this request (`Operation.servedBy`): a request that
- * rides on a browser session goes to Next.js, which knows the signed-in account. The staff API is
- * always answered here: bearer staff tokens only, never a session.
+ * Whether the fast path answers `operation` for this request (`servedBy`): a request that rides on a
+ * browser session goes to Next.js, which knows the signed-in account. The staff API is always
+ * answered here: bearer staff tokens only, never a session.
  */
-function servedHere(operation: Operation, req: IncomingMessage, pathname: string): boolean {
-  if (pathname.startsWith(STAFF_API_PREFIX)) return true;
-  const servedBy = operation.servedBy ?? "fast";
-  if (servedBy === "next") return false;
-  return servedBy === "fast" || !(req.headers.cookie && !req.headers.authorization);
+function servedHere(operation: AnyOperation, req: IncomingMessage, pathname: string): operation is Operation {
+  if (operation.servedBy === "next") return false;
+  if (pathname.startsWith(STAFF_API_PREFIX) || operation.servedBy !== "fast-or-session") return true;
+  return !(req.headers.cookie && !req.headers.authorization);
 }
 
 /** Handles the request and returns true, or returns false to let Next.js have it. */

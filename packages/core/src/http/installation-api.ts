@@ -334,5 +334,5 @@ export const publicKey = PUBLIC_KEY.handler;
 /** Path → method → handler, for tests and tools (the launcher routes with `matchOperation`). */
 export const INSTALLATION_ROUTES: Record<string, Record<string, ApiHandler>> = {};
 for (const { path, method, handler } of INSTALLATION_OPERATIONS) {
-  INSTALLATION_ROUTES[path] = { ...INSTALLATION_ROUTES[path], [method]: handler! };
+  INSTALLATION_ROUTES[path] = { ...INSTALLATION_ROUTES[path], [method]: handler };
 }

@@ -13,7 +13,7 @@ import { config } from "../server/config";
 import { ACCOUNT_OPERATIONS } from "./account-api";
 import { json } from "./api";
 import { INSTALLATION_OPERATIONS } from "./installation-api";
-import { defineOperation, ErrorBody, type Operation, type Security } from "./operations";
+import { type AnyOperation, defineOperation, ErrorBody, type Security } from "./operations";
 import { STAFF_OPERATIONS } from "./staff-api";
 
 export type JsonSchema = { [key: string]: unknown };
@@ -46,14 +46,14 @@ export const OPENAPI_DOCUMENT = defineOperation({
 });
 
 /** Every operation the portal serves, on either side of the launcher. */
-export const ALL_OPERATIONS: Operation[] = [
+export const ALL_OPERATIONS: AnyOperation[] = [
   ...INSTALLATION_OPERATIONS,
   ...ACCOUNT_OPERATIONS,
   ...STAFF_OPERATIONS,
   OPENAPI_DOCUMENT,
 ];
 
-const TAGS: { name: Operation["tag"]; description: string }[] = [
+const TAGS: { name: AnyOperation["tag"]; description: string }[] = [
   { name: "Installations", description: "What an on-prem TicketZero AI installation calls, with its license key." },
   { name: "Account", description: "A customer's account: trials and air-gapped license files." },
   { name: "Back office", description: "Downloads for the vendor's staff, signed in to the back office." },
@@ -148,7 +148,7 @@ function parameters(schemas: Schemas, where: "path" | "query" | "header", object
 }
 
 /** The refusals of `operation`, one response per status, with that status's codes enumerated. */
-function errorResponses(operation: Operation) {
+function errorResponses(operation: AnyOperation) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of operation.errors) {
     const status = ERROR_STATUS[code];
@@ -176,7 +176,7 @@ const errorSchema = (codes: readonly string[]): JsonSchema => ({
   ],
 });
 
-function operationObject(schemas: Schemas, operation: Operation) {
+function operationObject(schemas: Schemas, operation: AnyOperation) {
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(operation.responses)) {
     const type = answer.contentType ?? (answer.schema ? "application/json" : undefined);
@@ -210,7 +210,7 @@ function operationObject(schemas: Schemas, operation: Operation) {
 }
 
 /** Builds the document; `openApiDocument()` is the one every caller uses (built once per process). */
-export function buildOpenApiDocument(operations: readonly Operation[], serverUrl: string) {
+export function buildOpenApiDocument(operations: readonly AnyOperation[], serverUrl: string) {
   const schemas = new Schemas();
   schemas.convert(ErrorBody, "output"); // the shared refusal, referenced by every error response
   const paths: Record<string, Record<string, unknown>> = {};

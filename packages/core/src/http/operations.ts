@@ -7,7 +7,7 @@
  * its operation; `runOperation` validates what the schemas cover and runs it.
  */
 import { z } from "zod";
-import type { ErrorCode } from "../license/errors";
+import { type ErrorCode, LicenseError } from "../license/errors";
 import { type ApiHandler, type ApiRequest, type ApiResponse, errorResponse, validated } from "./api";
 
 /** How a caller proves who it is (OpenAPI security schemes). */
@@ -41,6 +41,11 @@ export type Operation = {
   /** Path parameters (`{id}`), validated. */
   params?: z.ZodObject;
   /**
+   * The refusal for path parameters that fail `params` (default VALIDATION_FAILED): a malformed id
+   * can answer as an unknown one (LICENSE_NOT_FOUND), so the two are indistinguishable.
+   */
+  paramsInvalid?: ErrorCode;
+  /**
    * Query parameters, validated (strict: an unknown one is VALIDATION_FAILED). Values are strings
    * (a repeated key: an array of them), so numbers need `z.coerce`. Without it the query is not read.
    */
@@ -54,19 +59,24 @@ export type Operation = {
   /** The refusals this operation can answer with; their statuses come from ERROR_STATUS. */
   errors: readonly ErrorCode[];
   /**
-   * Which side of the launcher answers it (default "fast"):
-   * - "fast": the fast path, whatever the request carries;
-   * - "fast-or-session": the fast path, except a request riding on a browser session (a cookie and
-   *   no Authorization), which its Next.js route handler answers with this same handler;
-   * - "next": only its Next.js route handler (app/…/route.ts), which needs the session: no `handler`.
+   * Which side of the launcher answers it (default "fast"): the fast path whatever the request
+   * carries; or, "fast-or-session", the fast path except a request riding on a browser session (a
+   * cookie and no Authorization), which its Next.js route handler answers with this same handler.
    */
-  servedBy?: "fast" | "fast-or-session" | "next";
-  /** Required unless `servedBy` is "next". */
-  handler?: ApiHandler;
+  servedBy?: "fast" | "fast-or-session";
+  handler: ApiHandler;
 };
 
+/**
+ * An endpoint only its Next.js route handler (app/…/route.ts) serves, because it needs the
+ * session or is Stripe's: declared for the router (preflight's 405s) and the document, no handler.
+ */
+export type RouteOperation = Omit<Operation, "servedBy" | "handler"> & { servedBy: "next"; handler?: undefined };
+
+export type AnyOperation = Operation | RouteOperation;
+
 /** Identity, for type checking and reading: `defineOperation({...})`. */
-export const defineOperation = <T extends Operation>(operation: T): T => operation;
+export const defineOperation = <T extends AnyOperation>(operation: T): T => operation;
 
 /** Every refusal's body (PRODUCT.md "HTTP contract"); the document narrows `code` per operation and status. */
 export const ErrorBody = z
@@ -82,12 +92,12 @@ export const ErrorBody = z
 // ---------------------------------------------------------------- routing
 
 /** A path template's segments: a literal, or a parameter's name. */
-type Template = { path: string; segments: ({ literal: string } | { param: string })[]; operations: Operation[] };
+type Template = { path: string; segments: ({ literal: string } | { param: string })[]; operations: AnyOperation[] };
 
-const tables = new WeakMap<readonly Operation[], Template[]>();
+const tables = new WeakMap<readonly AnyOperation[], Template[]>();
 
 /** The operations grouped by path template, concrete paths before templated ones (as OpenAPI matches). */
-function tableOf(operations: readonly Operation[]): Template[] {
+function tableOf(operations: readonly AnyOperation[]): Template[] {
   let table = tables.get(operations);
   if (table) return table;
   const byPath = new Map<string, Template>();
@@ -129,7 +139,7 @@ function paramsOf(template: Template, parts: string[]): Record<string, string> |
 }
 
 export type OperationMatch =
-  | { operation: Operation; params: Record<string, string>; allowed?: undefined }
+  | { operation: AnyOperation; params: Record<string, string>; allowed?: undefined }
   /** The path exists, not with this method: 405 with `Allow`. */
   | { operation?: undefined; params?: undefined; allowed: string[] };
 
@@ -138,7 +148,7 @@ export type OperationMatch =
  * that exists with other methods, those methods; or null for a path no operation has.
  */
 export function matchOperation(
-  operations: readonly Operation[],
+  operations: readonly AnyOperation[],
   method: string,
   pathname: string,
 ): OperationMatch | null {
@@ -172,6 +182,15 @@ export function queryValues(query: URLSearchParams): Record<string, string | str
 export const parseQuery = <T extends z.ZodObject>(req: ApiRequest, schema: T): z.infer<T> =>
   validated(schema, queryValues(req.query), "query");
 
+function validParams(operation: Operation, params: Record<string, string>): Record<string, string> {
+  const refusal = operation.paramsInvalid ?? "VALIDATION_FAILED";
+  if (refusal !== "VALIDATION_FAILED" && !operation.params!.safeParse(params).success) {
+    throw new LicenseError(refusal, `Not found: no such ${Object.keys(params).join(", ")}.`);
+  }
+  // A params schema checks strings and outputs strings (ApiRequest.params).
+  return validated(operation.params!, params, "path") as Record<string, string>;
+}
+
 /**
  * Runs a matched operation: its path parameters and query validated by its schemas (400
  * VALIDATION_FAILED before any work, `req.params` filled), then its handler; a refusal is the JSON
@@ -183,9 +202,7 @@ export async function runOperation(
   params: Record<string, string>,
 ): Promise<ApiResponse> {
   try {
-    if (!operation.handler) throw new Error(`${operation.operationId} is served by its Next.js route only`);
-    // A params schema checks strings and outputs strings (ApiRequest.params).
-    req.params = operation.params ? (validated(operation.params, params, "path") as Record<string, string>) : params;
+    req.params = operation.params ? validParams(operation, params) : params;
     if (operation.query) parseQuery(req, operation.query);
     return await operation.handler(req);
   } catch (error) {

@@ -279,6 +279,7 @@ const detailOperation = defineOperation({
   summary: "Get a license",
   security: ["staffRead"],
   params: LicenseId,
+  paramsInvalid: "LICENSE_NOT_FOUND",
   responses: { 200: { description: "The license.", schema: LicenseAnswer } },
   errors: [...AUTH_ERRORS, "LICENSE_NOT_FOUND"],
   handler: withToken("read", async (req) => {
@@ -305,6 +306,7 @@ function stateOperation(
     description: "Refused with CONFLICT from a state it cannot change from (e.g. suspending a revoked license).",
     security: ["staffWrite"],
     params: LicenseId,
+    paramsInvalid: "LICENSE_NOT_FOUND",
     body,
     responses: { 200: { description: "The license after the change.", schema: LicenseAnswer } },
     errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND", "CONFLICT"],
@@ -327,6 +329,7 @@ const extendOperation = defineOperation({
   description: "Adds `days` to its end date, or to now when it has already passed.",
   security: ["staffWrite"],
   params: LicenseId,
+  paramsInvalid: "LICENSE_NOT_FOUND",
   body: ExtendBody,
   responses: { 200: { description: "The license after the change.", schema: LicenseAnswer } },
   errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND"],
@@ -354,6 +357,7 @@ const limitsOperation = defineOperation({
     "Lowering maxActivations below the active installations is allowed: nobody is cut off, new activations are refused, and the answer warns.",
   security: ["staffWrite"],
   params: LicenseId,
+  paramsInvalid: "LICENSE_NOT_FOUND",
   body: LimitsBody,
   responses: {
     200: {
@@ -380,6 +384,7 @@ const activationsOperation = defineOperation({
   description: "Active and deactivated, oldest first.",
   security: ["staffRead"],
   params: LicenseId,
+  paramsInvalid: "LICENSE_NOT_FOUND",
   responses: {
     200: { description: "The installations.", schema: z.strictObject({ activations: z.array(Installation) }) },
   },
@@ -416,6 +421,7 @@ const usageOperation = defineOperation({
   description: "Tickets counted per UTC month, newest first (12 months unless `months` says otherwise).",
   security: ["staffRead"],
   params: LicenseId,
+  paramsInvalid: "LICENSE_NOT_FOUND",
   query: UsageQuery,
   responses: {
     200: {
