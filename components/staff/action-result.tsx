@@ -13,6 +13,9 @@ export type StaffActionResult = {
   /** A newly issued key: shown once. */
   licenseKey?: string;
   licenseId?: string;
+  /** A webhook endpoint's new signing secret: shown once. */
+  secret?: string;
+  endpointId?: string;
   /** What the form sent, so a refused form keeps its inputs (React resets forms after an action). */
   values?: Record<string, string>;
 } | null;

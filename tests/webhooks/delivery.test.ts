@@ -10,7 +10,13 @@
  * file's endpoints (`endpointIds`, filled in as endpoints are created).
  */
 import { getDb } from "@ticketzero/core/db/client";
-import { auditEvents, webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "@ticketzero/core/db/schema";
+import {
+  auditEvents,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookEvents,
+} from "@ticketzero/core/db/schema";
 import { recordAudit } from "@ticketzero/core/license/audit";
 import { reinstateById, suspendById } from "@ticketzero/core/license/backoffice";
 import { isLicenseError } from "@ticketzero/core/license/errors";
@@ -64,8 +70,7 @@ const deliveriesOf = (endpointId: string) =>
     .where(eq(webhookDeliveries.endpointId, endpointId))
     .orderBy(webhookDeliveries.id);
 
-const waitFor = (fn: () => Promise<unknown> | unknown, timeout = 20_000) =>
-  expect.poll(fn, { timeout, interval: 50 });
+const waitFor = (fn: () => Promise<unknown> | unknown, timeout = 20_000) => expect.poll(fn, { timeout, interval: 50 });
 
 beforeAll(async () => {
   process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = "true";
@@ -132,9 +137,7 @@ describe("signed deliveries", () => {
         },
       });
       // A tampered body or another secret does not verify.
-      expect(() =>
-        new Webhook(secret).verify(`${req!.body} `, req!.headers as Record<string, string>),
-      ).toThrow();
+      expect(() => new Webhook(secret).verify(`${req!.body} `, req!.headers as Record<string, string>)).toThrow();
       // No key anywhere in the body: masked only.
       expect(req!.body).not.toContain(key);
       expect(req!.body).not.toContain(key.slice(7, 15));
@@ -240,7 +243,12 @@ describe("failure, disabling, replay", () => {
       const [audit] = await getDb()
         .select()
         .from(auditEvents)
-        .where(and(eq(auditEvents.action, "webhook.endpoint_disabled"), sql`${auditEvents.detail}->>'endpointId' = ${ep.id}`));
+        .where(
+          and(
+            eq(auditEvents.action, "webhook.endpoint_disabled"),
+            sql`${auditEvents.detail}->>'endpointId' = ${ep.id}`,
+          ),
+        );
       expect(audit).toMatchObject({ actor: "system" });
       await waitFor(async () => (await readOutbox({ to: STAFF })).length).toBe(1);
       const [mail] = await readOutbox({ to: STAFF });
@@ -301,7 +309,11 @@ describe("endpoint management", () => {
   it("validates input with stable codes and changes nothing on refusal", async () => {
     const count = async () => (await getDb().select({ id: webhookEndpoints.id }).from(webhookEndpoints)).length;
     const before = await count();
-    const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (isLicenseError(e) ? e.code : String(e)));
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: unknown) => (isLicenseError(e) ? e.code : String(e)),
+      );
     expect(await codeOf(createEndpoint({ url: "", events: ["license.suspended"] }, staff))).toBe("VALIDATION_FAILED");
     expect(await codeOf(createEndpoint({ url: "https://example.com/x", events: [] }, staff))).toBe("VALIDATION_FAILED");
     expect(await codeOf(createEndpoint({ url: "https://example.com/x", events: ["license.nope"] }, staff))).toBe(
@@ -310,9 +322,9 @@ describe("endpoint management", () => {
     expect(await codeOf(createEndpoint({ url: "ftp://example.com/x", events: ["license.suspended"] }, staff))).toBe(
       "WEBHOOK_URL_REFUSED",
     );
-    expect(await codeOf(updateEndpoint("not-a-uuid", { url: "http://127.0.0.1/", events: ["trial.started"] }, staff))).toBe(
-      "NOT_FOUND",
-    );
+    expect(
+      await codeOf(updateEndpoint("not-a-uuid", { url: "http://127.0.0.1/", events: ["trial.started"] }, staff)),
+    ).toBe("NOT_FOUND");
     expect(await count()).toBe(before);
   });
 
@@ -340,7 +352,11 @@ describe("endpoint management", () => {
         .from(auditEvents)
         .where(
           and(
-            inArray(auditEvents.action, ["webhook.endpoint_created", "webhook.endpoint_updated", "webhook.secret_rotated"]),
+            inArray(auditEvents.action, [
+              "webhook.endpoint_created",
+              "webhook.endpoint_updated",
+              "webhook.secret_rotated",
+            ]),
             sql`${auditEvents.detail}->>'endpointId' = ${ep.id}`,
           ),
         );
@@ -350,7 +366,10 @@ describe("endpoint management", () => {
         "webhook.secret_rotated",
       ]);
       // No secret in any audit detail.
-      const all = await getDb().select({ detail: auditEvents.detail }).from(auditEvents).where(sql`${auditEvents.action} like 'webhook.%'`);
+      const all = await getDb()
+        .select({ detail: auditEvents.detail })
+        .from(auditEvents)
+        .where(sql`${auditEvents.action} like 'webhook.%'`);
       expect(JSON.stringify(all)).not.toContain(rotated.secret.slice(6, 20));
       expect(JSON.stringify(all)).not.toContain(secret.slice(6, 20));
     } finally {

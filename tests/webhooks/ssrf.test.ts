@@ -8,8 +8,8 @@ import { getDb } from "@ticketzero/core/db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@ticketzero/core/db/schema";
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import { deliverStream, deliverySettings } from "@ticketzero/core/license/webhook-delivery";
-import { createEndpoint } from "@ticketzero/core/license/webhooks";
 import { newEventId } from "@ticketzero/core/license/webhook-events";
+import { createEndpoint } from "@ticketzero/core/license/webhooks";
 import { readConfig, resetConfig } from "@ticketzero/core/server/config";
 import { isPublicAddress, postOutbound } from "@ticketzero/core/server/outbound-http";
 import { eq } from "drizzle-orm";
@@ -92,9 +92,9 @@ describe("address classification", () => {
     });
     expect(production.webhooks.allowPrivateTargets).toBe(false);
     expect(readConfig({ APP_ENV: "development" }).webhooks.allowPrivateTargets).toBe(false);
-    expect(readConfig({ APP_ENV: "development", WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" }).webhooks.allowPrivateTargets).toBe(
-      true,
-    );
+    expect(
+      readConfig({ APP_ENV: "development", WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" }).webhooks.allowPrivateTargets,
+    ).toBe(true);
     expect(() => readConfig({ APP_ENV: "development", WEBHOOK_ALLOW_PRIVATE_TARGETS: "maybe" })).toThrow(
       /WEBHOOK_ALLOW_PRIVATE_TARGETS/,
     );
@@ -142,7 +142,9 @@ describe("refused at attempt time", () => {
       await getDb()
         .insert(webhookEvents)
         .values({ id, type: "trial.started", payload: { type: "trial.started", id } });
-      await getDb().insert(webhookDeliveries).values({ eventId: id, endpointId: endpoint.id, stream: "-", scheduled: true });
+      await getDb()
+        .insert(webhookDeliveries)
+        .values({ eventId: id, endpointId: endpoint.id, stream: "-", scheduled: true });
       // Policy on (what production runs with): the attempt is refused and logged, with a retry.
       const run = await deliverStream(endpoint.id, "-", deliverySettings({ policy: { allowPrivate: false } }));
       expect(run.failedAttempts).toBe(1);

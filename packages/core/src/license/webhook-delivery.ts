@@ -132,7 +132,13 @@ type Head = {
   body: string;
 };
 
-type EndpointRow = { id: string; url: string; enabled: boolean; secret_ciphertext: string; failing_since: string | null };
+type EndpointRow = {
+  id: string;
+  url: string;
+  enabled: boolean;
+  secret_ciphertext: string;
+  failing_since: string | null;
+};
 
 export type StreamRun = {
   /** When the stream needs another run (its head's next attempt), or null: nothing pending. */

@@ -69,10 +69,7 @@ const LABELS: Record<string, string> = {
   enabled: "Enabled",
 };
 
-const checkbox = z.preprocess(
-  (v) => v === true || v === "true" || v === "on" || v === "yes" || v === "1",
-  z.boolean(),
-);
+const checkbox = z.preprocess((v) => v === true || v === "true" || v === "on" || v === "yes" || v === "1", z.boolean());
 
 const endpointSchema = z.object({
   url: z.string({ error: "Enter the endpoint's URL." }).trim().min(1, "Enter the endpoint's URL.").max(2048),
@@ -375,12 +372,7 @@ export async function endpointDeliveries(
     })
     .from(webhookDeliveries)
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-    .where(
-      and(
-        eq(webhookDeliveries.endpointId, endpointId(id)),
-        before ? lt(webhookDeliveries.id, before) : undefined,
-      ),
-    )
+    .where(and(eq(webhookDeliveries.endpointId, endpointId(id)), before ? lt(webhookDeliveries.id, before) : undefined))
     .orderBy(desc(webhookDeliveries.id))
     .limit(limit + 1);
   const items = rows.slice(0, limit);
@@ -474,7 +466,12 @@ export async function replayDelivery(deliveryId: unknown, ctx: Context): Promise
     await recordAudit(tx, ctx, {
       licenseId: original.licenseId,
       action: "webhook.delivery_replayed",
-      detail: { endpointId: original.endpointId, deliveryId: original.id, eventId: original.eventId, type: original.type },
+      detail: {
+        endpointId: original.endpointId,
+        deliveryId: original.id,
+        eventId: original.eventId,
+        type: original.type,
+      },
     });
     await tx.execute(sql`select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, '')`);
     return { id: row!.id, eventId: original.eventId };

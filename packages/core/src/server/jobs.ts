@@ -203,12 +203,16 @@ function tasks(opts: JobsOptions): TaskList {
       // The scheduling clock may be a test's: wait as long as it says, in real time.
       const wait = Math.max(0, result.next.getTime() - settings.now().getTime());
       const key = streamKey(endpointId, stream);
-      await helpers.addJob(DELIVER_TASK, { endpointId, stream }, {
-        queueName: key,
-        jobKey: key,
-        runAt: new Date(Date.now() + wait),
-        maxAttempts: 10,
-      });
+      await helpers.addJob(
+        DELIVER_TASK,
+        { endpointId, stream },
+        {
+          queueName: key,
+          jobKey: key,
+          runAt: new Date(Date.now() + wait),
+          maxAttempts: 10,
+        },
+      );
     }
   };
 
@@ -413,7 +417,8 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
       }
     });
     void ready.then(() => {
-      if (!stopped) listener = listenForWebhookEvents(withApplicationName(opts.connectionString ?? databaseUrl()), schedule);
+      if (!stopped)
+        listener = listenForWebhookEvents(withApplicationName(opts.connectionString ?? databaseUrl()), schedule);
     });
   }
 
