@@ -163,9 +163,15 @@ export default async function StaffWebhookPage({
                         <p className="text-xs text-slate-600">
                           webhook-id <code className="font-mono">{d.eventId}</code>
                         </p>
-                        <pre className="max-h-64 max-w-[80vw] overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100 sm:max-w-xl">
-                          {pretty(d.payload)}
-                        </pre>
+                        {/* Focusable: a scrolling region must be reachable by keyboard (WCAG 2.1.1). */}
+                        <section
+                          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs keyboard access
+                          tabIndex={0}
+                          aria-label={`Payload of delivery ${d.id}`}
+                          className="max-h-64 max-w-[80vw] overflow-auto rounded-lg bg-slate-900 p-3 sm:max-w-xl"
+                        >
+                          <pre className="text-xs text-slate-100">{pretty(d.payload)}</pre>
+                        </section>
                         <ol className="space-y-1 text-xs text-slate-700">
                           {attempts
                             .filter((a) => a.deliveryId === d.id)
