@@ -219,6 +219,28 @@ describe("signed deliveries", () => {
   });
 });
 
+describe("the listener", () => {
+  it("survives losing its connection: it reconnects, and the next event is delivered in seconds (not the 1-minute sweep)", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { endpoint: ep } = await endpoint(receiver);
+      // What a database restart does to the LISTEN connection.
+      const kill = () =>
+        getDb().execute<{ ok: boolean }>(sql`
+          select pg_terminate_backend(pid) as ok from pg_stat_activity
+           where query = 'LISTEN tz_webhook_events' and pid <> pg_backend_pid()`);
+      await waitFor(async () => (await kill()).length, 10_000).toBeGreaterThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 200));
+      const { license: lic } = await license("wh-relisten");
+      await suspendById(lic.id, staff);
+      await waitFor(() => receiver.received.length, 15_000).toBe(1);
+      await waitFor(async () => (await deliveriesOf(ep.id))[0]?.status).toBe("delivered");
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe("failure, disabling, replay", () => {
   it("after the retry window the endpoint is disabled, pending cancelled, staff mailed; replay re-sends the same webhook-id", async () => {
     const receiver = await startReceiver();
