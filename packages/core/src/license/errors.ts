@@ -3,6 +3,8 @@ export const ERROR_STATUS = {
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   INVALID_FORMAT: 400,
+  // An outbound webhook URL the SSRF policy refuses (docs/VENDOR-API.md §3)
+  WEBHOOK_URL_REFUSED: 400,
   // Air-gapped activation (docs/AIR-GAPPED.md)
   INVALID_REQUEST_FILE: 400,
   REQUEST_EXPIRED: 400,
