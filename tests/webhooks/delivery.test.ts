@@ -81,6 +81,7 @@ beforeAll(async () => {
     reminderMinutes: 0,
     cullMinutes: 0,
     pruneMinutes: 0,
+    expiryMinutes: 0,
     pollInterval: 50,
     // 100 ms × 2^n retries inside a 3-second window.
     webhooks: { endpointIds, retryBaseMs: 100, retryWindowMs: 3_000, timeoutMs: 2_000 },

@@ -16,6 +16,7 @@
  *   send-reminders      every REMINDERS_INTERVAL_MINUTES (60; 0 = off)       license/reminders.ts
  *   cull-installations  every HEARTBEAT_CULL_INTERVAL_MINUTES (5; 0 = off)   license/heartbeats.ts
  *   prune-rate-limits   every 10 minutes: expired rate-limit counters         server/rate-limit.ts
+ *   record-expiries     every 5 minutes: license.expired, once per expiry     license/reminders.ts
  *   send-mail           a notice that failed to send, retried with backoff
  *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
  *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
@@ -37,7 +38,7 @@ import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, typ
 import pg from "pg";
 import { databaseUrl, isDatabaseUnavailable } from "../db/client";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
-import { sendDueReminders } from "../license/reminders";
+import { recordExpiries, sendDueReminders } from "../license/reminders";
 import {
   DELIVER_TASK,
   type DeliverySettings,
@@ -67,6 +68,8 @@ export type JobsOptions = {
   cullMinutes?: number;
   /** Minutes between prunes of expired rate-limit counters; default 10; 0: none. */
   pruneMinutes?: number;
+  /** Minutes between runs recording expired licenses (license.expired events); default 5; 0: none. */
+  expiryMinutes?: number;
   /** Passed to every cull (tests scope it to their licenses). */
   cull?: Omit<CullOptions, "db">;
   /** The tasks' clock (tests inject one so that only their own licenses are due); the real time by default. */
@@ -172,6 +175,15 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const recordExpiredLicenses: Task = async () => {
+    try {
+      const recorded = await recordExpiries(now());
+      if (recorded) console.info(`[licenses] ${recorded} license(s) expired`);
+    } catch (error) {
+      console.error(`[licenses] recording expiries failed: ${safeMessage(error)}`);
+    }
+  };
+
   const sendMailTask: Task = async (payload, helpers) => {
     try {
       await sendMail(payload as Mail);
@@ -222,6 +234,7 @@ function tasks(opts: JobsOptions): TaskList {
     "send-reminders": sendReminders,
     "cull-installations": cullInstallations,
     "prune-rate-limits": pruneCounters,
+    "record-expiries": recordExpiredLicenses,
     "send-mail": sendMailTask,
   };
 }
@@ -234,6 +247,7 @@ function cronItems(opts: JobsOptions) {
     ["send-reminders", reminders],
     ["cull-installations", cull],
     ["prune-rate-limits", opts.pruneMinutes ?? 10],
+    ["record-expiries", opts.expiryMinutes ?? 5],
     ["schedule-webhooks", 1],
   ] as const) {
     if (minutes <= 0) continue;
