@@ -48,6 +48,8 @@ const appEnv = {
   AUTH_SECRET: "e2e-secret-not-for-production-0123456789abcdef",
   RATE_LIMIT_TRIALS_PER_HOUR: "1000",
   STAFF_EMAILS: "staff@e2e.ticketzero.test",
+  // tests/e2e/webhooks.spec.ts delivers to a receiver on localhost.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
 };
 
 export default defineConfig({

@@ -37,12 +37,19 @@ async function supervise(): Promise<void> {
     // Development only: sessions last as long as this process.
     process.env.AUTH_SECRET ||= randomBytes(32).toString("base64url");
   }
+  // Local webhook receivers (http://localhost:…) for `npm run dev` / `npm run demo`; never implied elsewhere.
+  if (dev || demo) process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ||= "true";
   try {
     assertProductionReady();
   } catch (error) {
     // A configuration problem is the operator's to fix: say what, without a stack trace.
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
+  }
+  if (config().webhooks.allowPrivateTargets) {
+    console.warn(
+      "[webhooks] WARNING: WEBHOOK_ALLOW_PRIVATE_TARGETS=true: webhooks may go to http:// and to private, loopback and link-local addresses (SSRF protection off). For development and tests only.",
+    );
   }
 
   const database = await bootstrapDatabase(); // sets DATABASE_URL for the worker when embedded

@@ -15,6 +15,7 @@ export type StaffActionResult = {
   licenseId?: string;
   /** A newly created secret (a staff API token, a webhook signing secret): shown once. */
   secret?: string;
+  endpointId?: string;
   /** What the form sent, so a refused form keeps its inputs (React resets forms after an action). */
   values?: Record<string, string>;
 } | null;

@@ -8,6 +8,7 @@ const TABS = [
   { href: "/staff/licenses", label: "Licenses" },
   { href: "/staff/customers", label: "Customers" },
   { href: "/staff/licenses/new", label: "Issue license" },
+  { href: "/staff/webhooks", label: "Webhooks" },
   { href: "/staff/audit", label: "Audit log" },
   { href: "/staff/api-tokens", label: "API tokens" },
 ] as const;

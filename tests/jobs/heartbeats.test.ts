@@ -291,6 +291,7 @@ describe("the job runner", () => {
       schema,
       reminderMinutes: 60,
       cullMinutes: 5,
+      expiryMinutes: 0,
       cull: { licenseIds: [silent.id] },
       now: () => future,
       pollInterval: 200,

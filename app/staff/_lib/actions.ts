@@ -16,7 +16,16 @@ import { isLicenseError } from "@ticketzero/core/license/errors";
 import { maskKeysIn } from "@ticketzero/core/license/keys";
 import { PLANS } from "@ticketzero/core/license/plans";
 import { createStaffToken, revokeStaffToken } from "@ticketzero/core/license/staff-tokens";
+import {
+  createEndpoint,
+  deleteEndpoint,
+  replayDelivery,
+  rotateSecret,
+  setEndpointEnabled,
+  updateEndpoint,
+} from "@ticketzero/core/license/webhooks";
 import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
 /**
  * Back-office server actions. Each one checks the session and the staff flag
  * again (whatever the layout showed), calls lib/license/backoffice.ts, and
@@ -303,4 +312,109 @@ export async function revokeTokenAction(form: FormData): Promise<void> {
     if (!isLicenseError(error)) console.error("[staff] revoke token failed:", (error as Error)?.name);
   }
   revalidatePath("/staff/api-tokens");
+}
+
+// ---------------------------------------------------------------- webhooks
+
+const endpointInput = (form: FormData) => ({
+  url: text(form, "url"),
+  description: text(form, "description"),
+  events: form.getAll("events").filter((v): v is string => typeof v === "string"),
+  enabled: text(form, "enabled") === "on",
+});
+
+/** A refused endpoint form keeps its inputs (the events as one comma-separated value). */
+function refusedEndpoint(error: unknown, what: string, form: FormData): StaffActionResult {
+  const result = refused(error, what, form);
+  if (result) result.values = { ...result.values, events: endpointInput(form).events.join(",") };
+  return result;
+}
+
+export async function createWebhookAction(_prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const { endpoint, secret } = await createEndpoint(endpointInput(form), staffContext(who.user, who.ip));
+    refresh();
+    return {
+      ok: true,
+      code: "WEBHOOK_CREATED",
+      message: `Endpoint added: ${endpoint.url} (${endpoint.events.length} event${endpoint.events.length === 1 ? "" : "s"}).`,
+      secret,
+      endpointId: endpoint.id,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    return refusedEndpoint(error, "add the endpoint", form);
+  }
+}
+
+export async function updateWebhookAction(endpointId: string, _prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const endpoint = await updateEndpoint(endpointId, endpointInput(form), staffContext(who.user, who.ip));
+    refresh();
+    return { ok: true, code: "WEBHOOK_SAVED", message: `Saved ${endpoint.url}.` } satisfies StaffActionResult;
+  } catch (error) {
+    return refusedEndpoint(error, "save the endpoint", form);
+  }
+}
+
+/** enable / disable / rotate (confirmed) / delete (confirmed) one endpoint. */
+export async function webhookStateAction(endpointId: string, _prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  const op = text(form, "op");
+  const ctx = staffContext(who.user, who.ip);
+  try {
+    if (op === "enable" || op === "disable") {
+      const endpoint = await setEndpointEnabled(endpointId, op === "enable", ctx);
+      refresh();
+      return {
+        ok: true,
+        code: op === "enable" ? "WEBHOOK_ENABLED" : "WEBHOOK_DISABLED",
+        message: endpoint.enabled
+          ? "Enabled: new events are delivered to this endpoint."
+          : "Disabled: nothing is sent; its pending deliveries were cancelled.",
+      } satisfies StaffActionResult;
+    }
+    if (op === "rotate" || op === "delete") {
+      if (text(form, "confirm") !== "yes") return CONFIRM_NEEDED;
+      if (op === "rotate") {
+        const { secret } = await rotateSecret(endpointId, ctx);
+        refresh();
+        return {
+          ok: true,
+          code: "WEBHOOK_SECRET_ROTATED",
+          message: "New signing secret: the old one no longer signs anything.",
+          secret,
+          endpointId,
+        } satisfies StaffActionResult;
+      }
+      await deleteEndpoint(endpointId, ctx);
+      refresh();
+    } else {
+      return { ok: false, code: "VALIDATION_FAILED", message: "Unknown action." } satisfies StaffActionResult;
+    }
+  } catch (error) {
+    return failure(error, `${op} the endpoint`);
+  }
+  redirect("/staff/webhooks?deleted=1");
+}
+
+/** Sends a delivery's event again (the same webhook-id); the form sends `deliveryId`. */
+export async function replayWebhookAction(_prev: StaffActionResult, form: FormData) {
+  const who = await staff();
+  if (!who || !("user" in who)) return who;
+  try {
+    const replay = await replayDelivery(text(form, "deliveryId"), staffContext(who.user, who.ip));
+    refresh();
+    return {
+      ok: true,
+      code: "WEBHOOK_REPLAYED",
+      message: `Queued again as delivery #${replay.id}, with the same webhook-id (${replay.eventId}).`,
+    } satisfies StaffActionResult;
+  } catch (error) {
+    return failure(error, "replay the delivery");
+  }
 }

@@ -539,6 +539,8 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_stream_idx").on(t.endpointId, t.stream, t.id),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
     index("webhook_deliveries_unscheduled_idx").on(t.id).where(sql`not ${t.scheduled}`),
+    // A stream's head (its oldest pending delivery) without reading the delivered history.
+    index("webhook_deliveries_pending_idx").on(t.endpointId, t.stream, t.id).where(sql`${t.status} = 'pending'`),
   ],
 );
 

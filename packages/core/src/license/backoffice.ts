@@ -111,22 +111,23 @@ const FIELD_NAMES: Record<string, string> = {
   plan: "Plan",
 };
 
-function invalid(error: z.ZodError): LicenseError {
+function invalid(error: z.ZodError, labels: Record<string, string>): LicenseError {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     const name = String(issue.path[issue.path.length - 1] ?? "form");
     fields[name] ??= issue.message;
   }
   const first = Object.entries(fields)[0];
-  const label = first ? (FIELD_NAMES[first[0]] ?? first[0]) : "";
+  const label = first ? (labels[first[0]] ?? first[0]) : "";
   return new LicenseError("VALIDATION_FAILED", first ? `${label}: ${first[1]}` : "Check the form.", {
     details: fields,
   });
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+/** Validates a form's input: VALIDATION_FAILED with a message per field (`labels` name them). */
+export function parse<T>(schema: z.ZodType<T>, input: unknown, labels: Record<string, string> = FIELD_NAMES): T {
   const result = schema.safeParse(input);
-  if (!result.success) throw invalid(result.error);
+  if (!result.success) throw invalid(result.error, labels);
   return result.data;
 }
 

@@ -5,6 +5,8 @@ export const ERROR_STATUS = {
   INVALID_FORMAT: 400,
   /** The Stripe webhook's signature (stripe/webhook.ts). */
   INVALID_SIGNATURE: 400,
+  // An outbound webhook URL the SSRF policy refuses (docs/VENDOR-API.md §3)
+  WEBHOOK_URL_REFUSED: 400,
   // Air-gapped activation (docs/AIR-GAPPED.md)
   INVALID_REQUEST_FILE: 400,
   REQUEST_EXPIRED: 400,

@@ -102,7 +102,8 @@ async function dueReminders(now: Date): Promise<Candidate[]> {
  * `license.expired` (an audit entry, and so a webhook event), once per expiry
  * date: claimed as the `event:license.expired` row of `reminders` in the same
  * transaction as the audit, so concurrent runs record it once and a renewed
- * license that expires again records it again. Trials included.
+ * license that expires again records it again. Trials included. The job
+ * runner's `record-expiries` task runs it (server/jobs.ts), apart from the mails.
  */
 export async function recordExpiries(now: Date = new Date()): Promise<number> {
   const at = sql`${now.toISOString()}::timestamptz`;
@@ -123,11 +124,15 @@ export async function recordExpiries(now: Date = new Date()): Promise<number> {
       if (!current) return;
       const expiredAt = new Date(current.expires_at);
       if (!(await claimOnce(tx, row.id, "event:license.expired", now, expiredAt))) return; // another run has it
-      await recordAudit(tx, { ...SYSTEM, now }, {
-        licenseId: row.id,
-        action: "license.expired",
-        detail: { expiredAt: expiredAt.toISOString() },
-      });
+      await recordAudit(
+        tx,
+        { ...SYSTEM, now },
+        {
+          licenseId: row.id,
+          action: "license.expired",
+          detail: { expiredAt: expiredAt.toISOString() },
+        },
+      );
       recorded++;
     });
   }
@@ -240,9 +245,6 @@ function safeMessage(error: unknown): string {
  */
 export async function sendDueReminders(now: Date = new Date()): Promise<ReminderRun> {
   const result: ReminderRun = { sent: 0, byKind: {}, failed: 0, reminders: [] };
-  await recordExpiries(now).catch((error: unknown) => {
-    console.error(`[reminders] recording expiries failed: ${safeMessage(error)}`);
-  });
   const candidates = await dueReminders(now);
   if (!candidates.length) return result;
   const ids = [...new Set(candidates.map((c) => c.license_id))];

@@ -83,6 +83,15 @@ const EnvSchema = z
     RATE_LIMIT_ACTIVATIONS_PER_HOUR: count(60),
     RATE_LIMIT_REQUEST_FILES_PER_HOUR: count(30),
     RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: count(30),
+    WEBHOOK_TIMEOUT_MS: count(10_000).pipe(z.number().min(100, "is at least 100").max(60_000, "is at most 60000")),
+    // Fractions allowed: tests retry within a second.
+    WEBHOOK_RETRY_BASE_SECONDS: z.preprocess(blankIsUnset, z.coerce.number().min(0, "must be ≥ 0").default(30)),
+    WEBHOOK_RETRY_WINDOW_HOURS: z.preprocess(blankIsUnset, z.coerce.number().min(0, "must be ≥ 0").default(72)),
+    // Explicit opt-in only, in every mode: http:// and private/loopback targets (development, tests).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z.preprocess(
+      (value) => (value === "" || value === undefined ? "false" : String(value).trim().toLowerCase()),
+      z.enum(["true", "false"], "is true or false"),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== "production") return;
@@ -150,6 +159,16 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     jobsEnabled: e.JOBS === "on",
     /** Minutes between runs of the heartbeat cull (silent installations deactivated; 0: none). */
     cullIntervalMinutes: e.HEARTBEAT_CULL_INTERVAL_MINUTES,
+    webhooks: {
+      /** An attempt not answered (2xx) within this is a failure. */
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      /** Retry n waits base × 2^n (capped at 12 h, with jitter)… */
+      retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+      /** …for this long from a delivery's first attempt; then it is given up and the endpoint disabled. */
+      retryWindowHours: e.WEBHOOK_RETRY_WINDOW_HOURS,
+      /** http:// and private, loopback and link-local targets (development and tests only; warned at start-up). */
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
+    },
     rateLimits: {
       /** Requests per key per minute, all installation endpoints together. */
       perKeyPerMinute: e.RATE_LIMIT_KEY_PER_MINUTE,

@@ -16,23 +16,45 @@
  *   send-reminders      every REMINDERS_INTERVAL_MINUTES (60; 0 = off)       license/reminders.ts
  *   cull-installations  every HEARTBEAT_CULL_INTERVAL_MINUTES (5; 0 = off)   license/heartbeats.ts
  *   prune-rate-limits   every 10 minutes: expired rate-limit counters         server/rate-limit.ts
+ *   record-expiries     every 5 minutes: license.expired, once per expiry     license/reminders.ts
  *   send-mail           a notice that failed to send, retried with backoff
+ *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
+ *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
  *
- * Small: one job at a time per process, a pool of 3 connections (pg), quiet
- * logs (warnings and errors only). JOBS=off turns it off. stop() finishes the
- * running job (graphile-worker's graceful shutdown) and closes its pool.
+ * Webhooks: each runner also LISTENs on `tz_webhook_events` (its own pg
+ * connection, reconnected with a backoff when the database goes away); a
+ * notification, or the cron, runs the scheduler, which queues one
+ * `deliver-webhooks` job per stream in the transaction that marks the
+ * deliveries. A stream's queue runs one job at a time across all processes.
+ *
+ * Small: up to 3 jobs at a time per process (so one slow webhook endpoint —
+ * 10 s timeout, a job yields after 30 s — cannot hold the reminders or the
+ * cull back for long), a pool of 4 connections (pg), quiet logs (warnings and
+ * errors only). JOBS=off turns it off. stop() finishes the running jobs
+ * (graphile-worker's graceful shutdown) and closes its pool.
  */
 import type { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
+import pg from "pg";
 import { databaseUrl, isDatabaseUnavailable } from "../db/client";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
-import { sendDueReminders } from "../license/reminders";
+import { recordExpiries, sendDueReminders } from "../license/reminders";
+import {
+  DELIVER_TASK,
+  type DeliverySettings,
+  deliverStream,
+  deliverySettings,
+  scheduleDeliveries,
+  streamKey,
+} from "../license/webhook-delivery";
+import { WEBHOOK_NOTIFY_CHANNEL } from "../license/webhook-events";
 import { config } from "./config";
 import { type Mail, sendMail } from "./mail";
 import { pruneRateLimits } from "./rate-limit";
 
 export const JOBS_SCHEMA = "graphile_worker";
-const POOL_SIZE = 3;
+const POOL_SIZE = 4;
+const CONCURRENCY = 3;
 const MAIL_ATTEMPTS = 10;
 const RESTART_DELAY_MS = 10_000;
 
@@ -46,6 +68,8 @@ export type JobsOptions = {
   cullMinutes?: number;
   /** Minutes between prunes of expired rate-limit counters; default 10; 0: none. */
   pruneMinutes?: number;
+  /** Minutes between runs recording expired licenses (license.expired events); default 5; 0: none. */
+  expiryMinutes?: number;
   /** Passed to every cull (tests scope it to their licenses). */
   cull?: Omit<CullOptions, "db">;
   /** The tasks' clock (tests inject one so that only their own licenses are due); the real time by default. */
@@ -53,6 +77,13 @@ export type JobsOptions = {
   /** graphile-worker's events (tests count jobs). */
   events?: WorkerEvents;
   pollInterval?: number;
+  /** Webhook delivery: settings (tests: a tiny retry base, an allowed local receiver) and a scope. */
+  webhooks?: Partial<DeliverySettings> & {
+    /** Only these endpoints' deliveries (tests sharing a database); all when absent. */
+    endpointIds?: string[];
+    /** LISTEN for new events (default true); the cron sweep runs regardless. */
+    listen?: boolean;
+  };
 };
 
 export type JobsHandle = {
@@ -95,6 +126,7 @@ const quietLogger = new Logger(() => (level, message) => {
 /** The tasks; each recurring one logs its failures and returns (the next schedule runs it again). */
 function tasks(opts: JobsOptions): TaskList {
   const now = opts.now ?? (() => new Date());
+  const schema = opts.schema ?? JOBS_SCHEMA;
   const sendReminders: Task = async () => {
     try {
       const result = await sendDueReminders(now());
@@ -143,6 +175,15 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const recordExpiredLicenses: Task = async () => {
+    try {
+      const recorded = await recordExpiries(now());
+      if (recorded) console.info(`[licenses] ${recorded} license(s) expired`);
+    } catch (error) {
+      console.error(`[licenses] recording expiries failed: ${safeMessage(error)}`);
+    }
+  };
+
   const sendMailTask: Task = async (payload, helpers) => {
     try {
       await sendMail(payload as Mail);
@@ -152,10 +193,48 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const scheduleWebhooks: Task = async () => {
+    try {
+      await scheduleDeliveries({ jobsSchema: schema, sweep: true, endpointIds: opts.webhooks?.endpointIds });
+    } catch (error) {
+      console.error(`[webhooks] scheduling failed: ${safeMessage(error)}`);
+    }
+  };
+
+  const deliverWebhooks: Task = async (payload, helpers) => {
+    const { endpointId, stream } = payload as { endpointId: string; stream: string };
+    const settings = deliverySettings({ now, ...opts.webhooks });
+    // Throws when the database is away: graphile-worker retries the job with its backoff.
+    const result = await deliverStream(endpointId, stream, settings);
+    if (result.disabled) console.error(`[webhooks] endpoint ${endpointId} disabled after its retry window`);
+    for (const failed of result.failedMails) {
+      console.error(`[webhooks] staff notice to ${failed.mail.to} not sent: ${safeMessage(failed.error)}`);
+      await helpers.addJob("send-mail", failed.mail, { maxAttempts: MAIL_ATTEMPTS });
+    }
+    if (result.next) {
+      // The scheduling clock may be a test's: wait as long as it says, in real time.
+      const wait = Math.max(0, result.next.getTime() - settings.now().getTime());
+      const key = streamKey(endpointId, stream);
+      await helpers.addJob(
+        DELIVER_TASK,
+        { endpointId, stream },
+        {
+          queueName: key,
+          jobKey: key,
+          runAt: new Date(Date.now() + wait),
+          maxAttempts: 10,
+        },
+      );
+    }
+  };
+
   return {
+    "schedule-webhooks": scheduleWebhooks,
+    [DELIVER_TASK]: deliverWebhooks,
     "send-reminders": sendReminders,
     "cull-installations": cullInstallations,
     "prune-rate-limits": pruneCounters,
+    "record-expiries": recordExpiredLicenses,
     "send-mail": sendMailTask,
   };
 }
@@ -168,6 +247,8 @@ function cronItems(opts: JobsOptions) {
     ["send-reminders", reminders],
     ["cull-installations", cull],
     ["prune-rate-limits", opts.pruneMinutes ?? 10],
+    ["record-expiries", opts.expiryMinutes ?? 5],
+    ["schedule-webhooks", 1],
   ] as const) {
     if (minutes <= 0) continue;
     items.push({
@@ -176,8 +257,9 @@ function cronItems(opts: JobsOptions) {
       identifier: task,
       match: everyMinutes(minutes),
       options: {
-        // A run missed while no app process was up is caught up once at the next start.
-        backfillPeriod: Math.min(minutes, 1_440) * 60_000,
+        // A run missed while no app process was up is caught up once at the next start
+        // (not the webhook sweep: the listener's first pass at start does its work).
+        backfillPeriod: task === "schedule-webhooks" ? 0 : Math.min(minutes, 1_440) * 60_000,
         queueName: task,
         jobKey: `cron:${task}`,
         maxAttempts: 1,
@@ -191,6 +273,90 @@ function cronItems(opts: JobsOptions) {
 export function describeSchedule(opts: JobsOptions = {}): string {
   const parts = cronItems(opts).map((item) => `${item.task} every ${item.minutes} min`);
   return parts.length ? parts.join(", ") : "no recurring tasks";
+}
+
+/**
+ * Runs `work` when poked, never twice at once: pokes during a run make one
+ * more run after it (a burst of events is one scheduling pass or two).
+ */
+function coalesced(work: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const go = async () => {
+    running = true;
+    try {
+      do {
+        again = false;
+        await work();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => {
+    if (running) again = true;
+    else void go();
+  };
+}
+
+/**
+ * LISTENs on the webhook channel on its own connection, calling `onEvent`
+ * for each notification and after each (re)connect (events committed while
+ * it was away are picked up then). A lost connection is retried with a
+ * backoff (1 s doubling to 30 s) until stop().
+ */
+function listenForWebhookEvents(url: string, onEvent: () => void): { stop(): Promise<void> } {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let failures = 0;
+  const retry = () => {
+    if (stopped || timer) return;
+    const delay = Math.min(1_000 * 2 ** failures++, 30_000);
+    timer = setTimeout(() => {
+      timer = null;
+      void connect();
+    }, delay);
+    timer.unref();
+  };
+  const connect = async () => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: url });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = null;
+      c.end().catch(() => {});
+      retry();
+    };
+    c.on("error", onLost);
+    c.on("end", onLost);
+    c.on("notification", () => onEvent());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
+      if (stopped || lost) {
+        await c.end().catch(() => {});
+        return;
+      }
+      client = c;
+      failures = 0;
+      onEvent();
+    } catch {
+      onLost();
+    }
+  };
+  void connect();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const current = client;
+      client = null;
+      await current?.end().catch(() => {});
+    },
+  };
 }
 
 /**
@@ -221,7 +387,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
         connectionString: withApplicationName(opts.connectionString ?? databaseUrl()),
         maxPoolSize: POOL_SIZE,
         schema: opts.schema ?? JOBS_SCHEMA,
-        concurrency: 1,
+        concurrency: CONCURRENCY,
         noHandleSignals: true,
         pollInterval: opts.pollInterval ?? 2_000,
         logger: quietLogger,
@@ -254,11 +420,28 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
   };
   let launching: Promise<void> | null = launch();
 
+  // New webhook events: the scheduler runs on each notification (once the runner's schema exists).
+  let listener: { stop(): Promise<void> } | null = null;
+  if (opts.webhooks?.listen !== false) {
+    const schedule = coalesced(async () => {
+      try {
+        await scheduleDeliveries({ jobsSchema: opts.schema ?? JOBS_SCHEMA, endpointIds: opts.webhooks?.endpointIds });
+      } catch (error) {
+        console.error(`[webhooks] scheduling failed: ${safeMessage(error)}`);
+      }
+    });
+    void ready.then(() => {
+      if (!stopped)
+        listener = listenForWebhookEvents(withApplicationName(opts.connectionString ?? databaseUrl()), schedule);
+    });
+  }
+
   return {
     ready,
     async stop() {
       stopped = true;
       if (retry) clearTimeout(retry);
+      await listener?.stop();
       await launching; // a start under way finishes (and, seeing `stopped`, stops its runner)
       launching = null;
       const current = runner;

@@ -1,0 +1,87 @@
+/**
+ * Outbound webhooks across processes: two real app processes (the launcher
+ * with the production build, jobs on) on one database, each LISTENing and
+ * running the delivery job. N events on several licenses: the receiver gets
+ * each webhook-id exactly once, and each license's events in the order they
+ * were emitted (one job per stream at a time, across processes).
+ */
+import { getDb } from "@ticketzero/core/db/client";
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@ticketzero/core/db/schema";
+import { reinstateById, suspendById } from "@ticketzero/core/license/backoffice";
+import { issueLicense } from "@ticketzero/core/license/licenses";
+import { createEndpoint } from "@ticketzero/core/license/webhooks";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { asc, eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { AppServer } from "../support/app-server";
+import { testEmail } from "../support/http";
+import { type Receiver, startReceiver } from "../webhooks/support/receiver";
+import { developmentEnv, startProductionBuild } from "./support/server";
+
+const ctx = { actor: "blackbox-webhooks" };
+const LICENSES = 6;
+const CHANGES = 4; // suspend, reinstate, suspend, reinstate: 24 events
+let servers: AppServer[] = [];
+let receiver: Receiver;
+let endpointId: string;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  // This process saves the endpoint (the test receiver is local); the servers deliver.
+  process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = "true";
+  resetConfig();
+  endpointId = (await createEndpoint({ url: receiver.url, events: ["license.suspended", "license.reinstated"] }, ctx))
+    .endpoint.id;
+  const env = developmentEnv({
+    JOBS: "on",
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    HEARTBEAT_CULL_INTERVAL_MINUTES: "0",
+  });
+  servers = await Promise.all([startProductionBuild(env), startProductionBuild(env)]);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  if (endpointId) await getDb().delete(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+  await receiver?.close();
+  delete process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS;
+  resetConfig();
+});
+
+it("two app processes deliver each event exactly once, in order per license", async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < LICENSES; i++) {
+    const { license } = await issueLicense({ plan: "starter", email: testEmail(`bb-wh-${i}`) }, ctx);
+    ids.push(license.id);
+  }
+  // Changes interleaved across licenses, some at once.
+  for (let round = 0; round < CHANGES; round++) {
+    await Promise.all(ids.map((id) => (round % 2 === 0 ? suspendById(id, ctx) : reinstateById(id, ctx))));
+  }
+  const total = LICENSES * CHANGES;
+  await expect.poll(() => receiver.received.length, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(total);
+  await new Promise((r) => setTimeout(r, 2_000)); // a duplicate would arrive by now
+  const received = receiver.ids();
+  expect(received).toHaveLength(total);
+  expect(new Set(received).size).toBe(total);
+
+  // Per license, the order received is the order emitted.
+  const events = await getDb()
+    .select({ id: webhookEvents.id, licenseId: webhookEvents.licenseId })
+    .from(webhookEvents)
+    .where(inArray(webhookEvents.licenseId, ids))
+    .orderBy(asc(webhookEvents.seq));
+  expect(events).toHaveLength(total);
+  for (const id of ids) {
+    const emitted = events.filter((e) => e.licenseId === id).map((e) => e.id);
+    expect(received.filter((r) => emitted.includes(r))).toEqual(emitted);
+  }
+  const deliveries = await getDb()
+    .select({ status: webhookDeliveries.status, attempts: webhookDeliveries.attempts })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.endpointId, endpointId));
+  expect(deliveries.every((d) => d.status === "delivered" && d.attempts === 1)).toBe(true);
+  // Both processes were up with their runners (each prints it at start).
+  for (const server of servers) expect(server.output()).toContain("[jobs] job runner started");
+  expect(servers[0]!.output()).toContain("WEBHOOK_ALLOW_PRIVATE_TARGETS=true");
+});
