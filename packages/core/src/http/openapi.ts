@@ -150,7 +150,7 @@ function parameters(schemas: Schemas, where: "path" | "query" | "header", object
 /** The refusals of `operation`, one response per status, with that status's codes enumerated. */
 function errorResponses(operation: AnyOperation) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of operation.errors) {
+  for (const code of new Set(operation.errors)) {
     const status = ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -205,7 +205,7 @@ function operationObject(schemas: Schemas, operation: AnyOperation) {
         }
       : {}),
     responses,
-    "x-error-codes": operation.errors,
+    "x-error-codes": [...new Set(operation.errors)],
   };
 }
 
