@@ -110,6 +110,9 @@ describe("staff API over HTTP", () => {
     await revokeStaffToken(view.id, ctx);
     expectError(await get("/licenses", token), 401, "UNAUTHENTICATED");
     expectError(await get("/licenses"), 401, "UNAUTHENTICATED");
+    // The token is checked before anything else: without one, a bad query or id says nothing about them.
+    expectError(await get("/licenses?limit=5"), 401, "UNAUTHENTICATED");
+    expectError(await get("/licenses/not-a-uuid/usage"), 401, "UNAUTHENTICATED");
     expectError(await get("/licenses", `tzs_${"A".repeat(43)}`), 401, "UNAUTHENTICATED");
     const { key } = await issueLicense({ plan: "starter", email: email("sa-key") }, ctx);
     expectError(await get("/licenses", key), 401, "UNAUTHENTICATED");

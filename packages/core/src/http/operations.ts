@@ -38,6 +38,11 @@ export type Operation = {
    * and a session only adds to what it does). OpenAPI: an empty alternative `{}`.
    */
   authOptional?: boolean;
+  /**
+   * The credential check, run before any parameter is validated: a caller who may not call the
+   * operation gets 401/403 and learns nothing about its parameters (the staff API).
+   */
+  authenticate?: (req: ApiRequest) => Promise<void>;
   /** Path parameters (`{id}`), validated. */
   params?: z.ZodObject;
   /**
@@ -192,7 +197,7 @@ function validParams(operation: Operation, params: Record<string, string>): Reco
 }
 
 /**
- * Runs a matched operation: its path parameters and query validated by its schemas (400
+ * Runs a matched operation: its caller authenticated (`authenticate`), its path parameters and query validated by its schemas (400
  * VALIDATION_FAILED before any work, `req.params` filled), then its handler; a refusal is the JSON
  * error shape. The body is the handler's to parse (`parseBody`), after its credential checks.
  */
@@ -202,6 +207,7 @@ export async function runOperation(
   params: Record<string, string>,
 ): Promise<ApiResponse> {
   try {
+    if (operation.authenticate) await operation.authenticate(req);
     req.params = operation.params ? validParams(operation, params) : params;
     if (operation.query) parseQuery(req, operation.query);
     return await operation.handler(req);

@@ -27,7 +27,7 @@ import { PLAN_IDS } from "../license/plans";
 import { authenticateStaffToken, type StaffTokenCaller, type TokenScope, tokenContext } from "../license/staff-tokens";
 import { usageHistory } from "../license/usage";
 import { type ApiRequest, type ApiResponse, bearerKey, errorResponse, json, parseBody } from "./api";
-import { defineOperation, type Operation } from "./operations";
+import { defineOperation, type Operation, parseQuery } from "./operations";
 
 export const STAFF_API_BASE = "/api/staff/v1";
 
@@ -151,20 +151,6 @@ const AUTH_ERRORS = ["UNAUTHENTICATED", "UNAVAILABLE"] as const satisfies readon
 const WRITE_ERRORS = [...AUTH_ERRORS, "FORBIDDEN"] as const satisfies readonly ErrorCode[];
 const BODY_ERRORS = ["INVALID_JSON", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"] as const;
 
-/** Parses the query with the operation's strict schema: an unknown or malformed parameter is VALIDATION_FAILED. */
-function parseQuery<T extends z.ZodType>(req: ApiRequest, schema: T): z.infer<T> {
-  const result = schema.safeParse(Object.fromEntries(req.query));
-  if (!result.success) {
-    const details = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    throw new LicenseError(
-      "VALIDATION_FAILED",
-      `Invalid query: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")}`,
-      { details },
-    );
-  }
-  return result.data;
-}
-
 function parseParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.infer<T> {
   const result = schema.safeParse(req.params);
   // A malformed id names no license: the same answer as an unknown one.
@@ -172,12 +158,25 @@ function parseParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.infer<T
   return result.data;
 }
 
-/** Authenticates the token for `scope`, then runs the work; every refusal is the JSON error shape. */
+/**
+ * The caller of each request, found by the operation's `authenticate` (which the router runs
+ * before validating anything) and read by its handler; a handler called without the router
+ * (in-process tests) authenticates itself.
+ */
+const callers = new WeakMap<ApiRequest, StaffTokenCaller>();
+
+const staffAuth =
+  (scope: TokenScope) =>
+  async (req: ApiRequest): Promise<void> => {
+    callers.set(req, await authenticateStaffToken(bearerKey(req), scope, req.ip));
+  };
+
+/** Runs the work as the token's caller; every refusal is the JSON error shape. */
 const withToken =
   (scope: TokenScope, work: (req: ApiRequest, caller: StaffTokenCaller) => Promise<ApiResponse>) =>
   async (req: ApiRequest): Promise<ApiResponse> => {
     try {
-      const caller = await authenticateStaffToken(bearerKey(req), scope, req.ip);
+      const caller = callers.get(req) ?? (await authenticateStaffToken(bearerKey(req), scope, req.ip));
       return await work(req, caller);
     } catch (error) {
       return errorResponse(error);
@@ -208,6 +207,7 @@ const searchOperation = defineOperation({
   summary: "Search licenses",
   description: "Newest first, 25 a page. The same search as the back office's Licenses page.",
   security: ["staffRead"],
+  authenticate: staffAuth("read"),
   query: SearchQuery,
   responses: {
     200: {
@@ -255,6 +255,7 @@ const issueOperation = defineOperation({
   description:
     "Issues a license onto the team of the email's owner (invited if new). The key is in this answer only: it is never shown again.",
   security: ["staffWrite"],
+  authenticate: staffAuth("write"),
   body: IssueBody,
   responses: {
     201: {
@@ -278,6 +279,7 @@ const detailOperation = defineOperation({
   tag: "Staff API",
   summary: "Get a license",
   security: ["staffRead"],
+  authenticate: staffAuth("read"),
   params: LicenseId,
   paramsInvalid: "LICENSE_NOT_FOUND",
   responses: { 200: { description: "The license.", schema: LicenseAnswer } },
@@ -305,6 +307,7 @@ function stateOperation(
     summary,
     description: "Refused with CONFLICT from a state it cannot change from (e.g. suspending a revoked license).",
     security: ["staffWrite"],
+    authenticate: staffAuth("write"),
     params: LicenseId,
     paramsInvalid: "LICENSE_NOT_FOUND",
     body,
@@ -328,6 +331,7 @@ const extendOperation = defineOperation({
   summary: "Extend a license",
   description: "Adds `days` to its end date, or to now when it has already passed.",
   security: ["staffWrite"],
+  authenticate: staffAuth("write"),
   params: LicenseId,
   paramsInvalid: "LICENSE_NOT_FOUND",
   body: ExtendBody,
@@ -356,6 +360,7 @@ const limitsOperation = defineOperation({
   description:
     "Lowering maxActivations below the active installations is allowed: nobody is cut off, new activations are refused, and the answer warns.",
   security: ["staffWrite"],
+  authenticate: staffAuth("write"),
   params: LicenseId,
   paramsInvalid: "LICENSE_NOT_FOUND",
   body: LimitsBody,
@@ -383,6 +388,7 @@ const activationsOperation = defineOperation({
   summary: "List a license's installations",
   description: "Active and deactivated, oldest first.",
   security: ["staffRead"],
+  authenticate: staffAuth("read"),
   params: LicenseId,
   paramsInvalid: "LICENSE_NOT_FOUND",
   responses: {
@@ -420,6 +426,7 @@ const usageOperation = defineOperation({
   summary: "Monthly ticket usage",
   description: "Tickets counted per UTC month, newest first (12 months unless `months` says otherwise).",
   security: ["staffRead"],
+  authenticate: staffAuth("read"),
   params: LicenseId,
   paramsInvalid: "LICENSE_NOT_FOUND",
   query: UsageQuery,
@@ -458,6 +465,7 @@ const auditOperation = defineOperation({
   summary: "The audit log",
   description: "Every change and refused activation, newest first; keys masked.",
   security: ["staffRead"],
+  authenticate: staffAuth("read"),
   query: AuditQuery,
   responses: {
     200: {
