@@ -73,13 +73,15 @@ describe("address classification", () => {
       "64:ff9b::7f00:1", // NAT64 of 127.0.0.1
       "2002:7f00:1::1", // 6to4 of 127.0.0.1
       "not-an-ip",
+      "::7f00:1", // IPv4-compatible (deprecated ::/96)
+      "::a00:1",
     ]) {
       expect(isPublicAddress(bad), bad).toBe(false);
     }
   });
 
-  it("the flag defaults to off in every mode, production included", () => {
-    const production = readConfig({
+  it("the flag defaults to off in every mode, and production refuses to start with it", () => {
+    const productionEnv = {
       APP_ENV: "production",
       PUBLIC_URL: "https://licenses.example.com",
       AUTH_SECRET: "x".repeat(40),
@@ -89,8 +91,12 @@ describe("address classification", () => {
       STRIPE_SECRET_KEY: "x",
       STRIPE_WEBHOOK_SECRET: "x",
       SMTP_URL: "smtp://mail.example.com",
-    });
+    };
+    const production = readConfig(productionEnv);
     expect(production.webhooks.allowPrivateTargets).toBe(false);
+    expect(() => readConfig({ ...productionEnv, WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" })).toThrow(
+      /WEBHOOK_ALLOW_PRIVATE_TARGETS is for development only/,
+    );
     expect(readConfig({ APP_ENV: "development" }).webhooks.allowPrivateTargets).toBe(false);
     expect(
       readConfig({ APP_ENV: "development", WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" }).webhooks.allowPrivateTargets,

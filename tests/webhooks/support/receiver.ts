@@ -6,28 +6,34 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Received = { headers: IncomingHttpHeaders; body: string; at: number };
+type Answer = (n: number, body: string) => number | { status: number; text: string };
 
 export type Receiver = {
   url: string;
   received: Received[];
-  /** The status of the next answers (default 200); a function sees how many came before. */
-  respond: (status: number | ((n: number) => number)) => void;
+  /**
+   * The status of the next answers (default 200); a function sees how many came before and the
+   * body, and may also give the answer's text.
+   */
+  respond: (status: number | Answer) => void;
   ids: () => string[];
   close(): Promise<void>;
 };
 
 export async function startReceiver(path = "/hook"): Promise<Receiver> {
   const received: Received[] = [];
-  let status: number | ((n: number) => number) = 200;
+  let status: number | Answer = 200;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const n = received.length;
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
-      const code = typeof status === "function" ? status(n) : status;
+      const body = Buffer.concat(chunks).toString("utf8");
+      received.push({ headers: req.headers, body, at: Date.now() });
+      const answer = typeof status === "function" ? status(n, body) : status;
+      const code = typeof answer === "number" ? answer : answer.status;
       res.writeHead(code, { "content-type": "text/plain" });
-      res.end(code < 300 ? "ok" : `nope ${n}`);
+      res.end(typeof answer === "number" ? (code < 300 ? "ok" : `nope ${n}`) : answer.text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -14,8 +14,9 @@
  *   attempt count, so each attempt is made and recorded once.
  * - A failure holds the stream back (order per license) until the head is
  *   delivered or given up. Given up (the retry window from its first attempt
- *   has passed): the delivery is `failed`, the endpoint disabled, its pending
- *   deliveries cancelled, staff mailed.
+ *   has passed): the delivery is `failed` and the stream goes on; when nothing
+ *   sent to the endpoint has succeeded for a whole window, the endpoint is
+ *   disabled, its pending deliveries cancelled, staff mailed.
  */
 import { sql } from "drizzle-orm";
 import { getDb } from "../db/client";
@@ -45,6 +46,8 @@ export type DeliverySettings = {
   policy: OutboundPolicy;
   /** The scheduling clock (tests); signatures always carry the wall-clock time receivers check. */
   now: () => Date;
+  /** graphile-worker's abort signal: on shutdown the run stops and its attempt in flight is dropped. */
+  signal?: AbortSignal;
 };
 
 export function deliverySettings(overrides: Partial<DeliverySettings> = {}): DeliverySettings {
@@ -60,6 +63,13 @@ export function deliverySettings(overrides: Partial<DeliverySettings> = {}): Del
 }
 
 export const streamKey = (endpointId: string, stream: string) => `webhooks:${endpointId}:${stream}`;
+/**
+ * One queue per endpoint: its streams' jobs run one at a time, so a slow or dead receiver holds
+ * at most one of a process's job slots, whatever its number of licenses.
+ */
+export const endpointQueue = (endpointId: string) => `webhooks:${endpointId}`;
+/** graphile-worker takes lower numbers first: the recurring tasks (priority 0) go before deliveries. */
+export const DELIVERY_PRIORITY = 10;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -85,9 +95,10 @@ export async function scheduleDeliveries(opts: ScheduleOptions): Promise<number>
   const job = (mode: string) => sql`${addJob}(
         ${DELIVER_TASK},
         json_build_object('endpointId', endpoint_id, 'stream', stream),
-        queue_name => 'webhooks:' || endpoint_id || ':' || stream,
+        queue_name => 'webhooks:' || endpoint_id,
         job_key => 'webhooks:' || endpoint_id || ':' || stream,
         max_attempts => ${JOB_ATTEMPTS},
+        priority => ${DELIVERY_PRIORITY},
         job_key_mode => ${mode})`;
   // Marking and queueing in one statement: both commit or neither does.
   const [queued] = await getDb().execute<{ n: number }>(sql`
@@ -97,7 +108,8 @@ export async function scheduleDeliveries(opts: ScheduleOptions): Promise<number>
                      order by id limit 5000 for update skip locked)
       returning endpoint_id, stream, status
     ), streams as (
-      select distinct endpoint_id, stream from marked where status = 'pending'
+      -- A fixed order: two processes scheduling at once take graphile's locks in the same order.
+      select distinct endpoint_id, stream from marked where status = 'pending' order by endpoint_id, stream
     )
     select count(${job("replace")})::int as n from streams`);
   let n = queued?.n ?? 0;
@@ -178,7 +190,9 @@ export async function deliverStream(
     const now = settings.now();
     const due = new Date(head.next_attempt_at);
     if (due > now) return { ...run, next: due };
-    if (i >= RUN_MAX_DELIVERIES || Date.now() - started > RUN_BUDGET_MS) return { ...run, next: now };
+    if (i >= RUN_MAX_DELIVERIES || Date.now() - started > RUN_BUDGET_MS || settings.signal?.aborted) {
+      return { ...run, next: now };
+    }
 
     const result = await postOutbound({
       url: endpoint.url,
@@ -186,12 +200,19 @@ export async function deliverStream(
       body: head.body,
       timeoutMs: settings.timeoutMs,
       policy: settings.policy,
+      signal: settings.signal,
     });
+    // Shutting down mid-attempt: not the receiver's failure. Nothing is recorded; the job runs again.
+    if (result.aborted) return { ...run, next: now };
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const attempts = head.attempts + 1;
     const firstAt = head.first_attempt_at ? new Date(head.first_attempt_at) : now;
     const windowEnds = firstAt.getTime() + settings.retryWindowMs;
     const givenUp = !ok && now.getTime() >= windowEnds;
+    // The endpoint itself is disabled only when nothing it was sent has succeeded for a whole window;
+    // otherwise only this delivery is given up, and its stream goes on.
+    const failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : now;
+    const endpointDead = givenUp && now.getTime() - failingSince.getTime() >= settings.retryWindowMs;
     // The last retry lands at the window's end, not past it.
     const nextAt = new Date(Math.min(now.getTime() + retryDelayMs(attempts, settings.retryBaseMs), windowEnds));
     const error = result.error ?? (ok ? null : `HTTP ${result.statusCode}`);
@@ -219,7 +240,7 @@ export async function deliverStream(
       }
       await tx.execute(sql`update webhook_endpoints set failing_since = ${now.toISOString()}::timestamptz
                             where id = ${endpointId} and failing_since is null`);
-      if (!givenUp) return false;
+      if (!endpointDead) return false;
       const reason = `Deliveries failed for ${Math.round(settings.retryWindowMs / 3_600_000)} h without a success (last: ${error}); disabled automatically.`;
       const disabled = await tx.execute<{ url: string }>(sql`
         update webhook_endpoints
@@ -245,7 +266,10 @@ export async function deliverStream(
       continue;
     }
     run.failedAttempts++;
-    if (!disabledEndpoint) return { ...run, next: givenUp ? null : nextAt };
+    if (!disabledEndpoint) {
+      if (givenUp) continue; // this one is failed for good: the stream's next delivery goes on
+      return { ...run, next: nextAt };
+    }
     run.disabled = true;
     run.failedMails = await mailStaff(disabledMail(endpoint, error, firstAt));
     return run;
@@ -254,11 +278,13 @@ export async function deliverStream(
 
 function disabledMail(endpoint: EndpointRow, error: string | null, since: Date) {
   const link = `${config().publicUrl}/staff/webhooks/${endpoint.id}`;
+  // The origin only: a receiver's path or query often carries its own token.
+  const where = new URL(endpoint.url).origin;
   return (to: string): Mail => ({
     to,
     subject: "Webhook endpoint disabled after repeated failures",
     text: [
-      `The TicketZero License Portal disabled the webhook endpoint ${endpoint.url}.`,
+      `The TicketZero License Portal disabled the webhook endpoint at ${where}.`,
       "",
       `Its deliveries have failed since ${since.toISOString()} without a success for the whole retry window; the last error was: ${error ?? "unknown"}.`,
       "Its pending deliveries were cancelled. Nothing more is sent until staff re-enable it.",

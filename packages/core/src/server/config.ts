@@ -85,9 +85,9 @@ const EnvSchema = z
     RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: count(30),
     WEBHOOK_TIMEOUT_MS: count(10_000).pipe(z.number().min(100, "is at least 100").max(60_000, "is at most 60000")),
     // Fractions allowed: tests retry within a second.
-    WEBHOOK_RETRY_BASE_SECONDS: z.preprocess(blankIsUnset, z.coerce.number().min(0, "must be ≥ 0").default(30)),
+    WEBHOOK_RETRY_BASE_SECONDS: z.preprocess(blankIsUnset, z.coerce.number().positive("must be > 0").default(30)),
     WEBHOOK_RETRY_WINDOW_HOURS: z.preprocess(blankIsUnset, z.coerce.number().min(0, "must be ≥ 0").default(72)),
-    // Explicit opt-in only, in every mode: http:// and private/loopback targets (development, tests).
+    // Explicit opt-in only, and never in production: http:// and private/loopback targets (development, tests).
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z.preprocess(
       (value) => (value === "" || value === undefined ? "false" : String(value).trim().toLowerCase()),
       z.enum(["true", "false"], "is true or false"),
@@ -97,6 +97,13 @@ const EnvSchema = z
     if (env.APP_ENV !== "production") return;
     for (const name of PRODUCTION_REQUIRED) {
       if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production" });
+    }
+    if (env.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_ALLOW_PRIVATE_TARGETS"],
+        message: "is for development only: in production webhooks go to public https:// addresses",
+      });
     }
     if (env.AUTH_SECRET && env.AUTH_SECRET.length < 32) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "needs at least 32 characters" });

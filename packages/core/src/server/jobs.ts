@@ -41,15 +41,18 @@ import { type CullOptions, cullSilentInstallations } from "../license/heartbeats
 import { recordExpiries, sendDueReminders } from "../license/reminders";
 import {
   DELIVER_TASK,
+  DELIVERY_PRIORITY,
   type DeliverySettings,
   deliverStream,
   deliverySettings,
+  endpointQueue,
   scheduleDeliveries,
   streamKey,
 } from "../license/webhook-delivery";
 import { WEBHOOK_NOTIFY_CHANNEL } from "../license/webhook-events";
 import { config } from "./config";
 import { type Mail, sendMail } from "./mail";
+import { printable } from "./outbound-http";
 import { pruneRateLimits } from "./rate-limit";
 
 export const JOBS_SCHEMA = "graphile_worker";
@@ -203,9 +206,15 @@ function tasks(opts: JobsOptions): TaskList {
 
   const deliverWebhooks: Task = async (payload, helpers) => {
     const { endpointId, stream } = payload as { endpointId: string; stream: string };
-    const settings = deliverySettings({ now, ...opts.webhooks });
-    // Throws when the database is away: graphile-worker retries the job with its backoff.
-    const result = await deliverStream(endpointId, stream, settings);
+    const settings = deliverySettings({ now, ...opts.webhooks, signal: helpers.abortSignal });
+    let result: Awaited<ReturnType<typeof deliverStream>>;
+    try {
+      result = await deliverStream(endpointId, stream, settings);
+    } catch (error) {
+      // graphile-worker stores the error's text: a short, clean one (never a query with its payload).
+      // It retries the job with its backoff (the database was away).
+      throw new Error(`webhook stream ${endpointId}/${stream}: ${printable(safeMessage(error)).slice(0, 200)}`);
+    }
     if (result.disabled) console.error(`[webhooks] endpoint ${endpointId} disabled after its retry window`);
     for (const failed of result.failedMails) {
       console.error(`[webhooks] staff notice to ${failed.mail.to} not sent: ${safeMessage(failed.error)}`);
@@ -219,8 +228,9 @@ function tasks(opts: JobsOptions): TaskList {
         DELIVER_TASK,
         { endpointId, stream },
         {
-          queueName: key,
+          queueName: endpointQueue(endpointId),
           jobKey: key,
+          priority: DELIVERY_PRIORITY,
           runAt: new Date(Date.now() + wait),
           maxAttempts: 10,
         },

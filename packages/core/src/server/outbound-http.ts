@@ -29,12 +29,26 @@ export type OutboundPolicy = { allowPrivate: boolean };
 
 const refused = (message: string) => new LicenseError("WEBHOOK_URL_REFUSED", message);
 
+/** The deprecated IPv4-compatible range (`::a.b.c.d`), which ipaddr.js calls unicast: never a webhook target. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
 /** True for a public unicast address (v4, v6, or v6 carrying a v4 that is public). */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   // ::ffff:a.b.c.d is judged as a.b.c.d (ipaddr.process), so a mapped loopback is loopback.
   const parsed = ipaddr.process(address);
+  if (parsed.kind() === "ipv6" && parsed.match(IPV4_COMPATIBLE)) return false;
   return parsed.range() === "unicast";
+}
+
+/**
+ * Text from the far side as PostgreSQL can store it and a page can show it: no NUL or other
+ * control characters (a NUL is refused by PostgreSQL's text type and would leave the attempt
+ * unrecorded, the delivery stuck and re-sent).
+ */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "\uFFFD");
 }
 
 /** The URL's shape: scheme, no credentials, a host. Throws WEBHOOK_URL_REFUSED. */
@@ -98,32 +112,50 @@ export type OutboundResult = {
   error: string | null;
   /** The policy refused the target (no request was made). */
   refused: boolean;
+  /** The attempt was abandoned by `signal` (shutdown): not the receiver's failure, not to be recorded. */
+  aborted: boolean;
 };
 
 export type PostOptions = {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** The whole attempt: resolving the name, connecting, sending and reading the answer. */
   timeoutMs: number;
   policy: OutboundPolicy;
+  /** Aborts the attempt (the app is shutting down): the result says `aborted`. */
+  signal?: AbortSignal;
 };
 
 /** POSTs `body` to `url` under the policy; never throws. */
 export async function postOutbound(options: PostOptions): Promise<OutboundResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
+  const timedOut = `no answer within ${options.timeoutMs} ms`;
   let target: ResolvedTarget;
+  let lookupTimer: NodeJS.Timeout | undefined;
   try {
-    target = await resolveTarget(options.url, options.policy);
+    // The deadline covers the name lookup too: a slow name server is a slow receiver.
+    target = await Promise.race([
+      resolveTarget(options.url, options.policy),
+      new Promise<never>((_resolve, reject) => {
+        lookupTimer = setTimeout(() => reject(new Error(timedOut)), options.timeoutMs);
+      }),
+    ]);
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
     return {
       statusCode: null,
       durationMs: elapsed(),
       responseExcerpt: null,
-      error: error instanceof Error ? error.message : String(error),
-      refused: true,
+      error: printable(message),
+      refused: message !== timedOut,
+      aborted: false,
     };
+  } finally {
+    clearTimeout(lookupTimer);
   }
+  const remainingMs = Math.max(1, options.timeoutMs - elapsed());
   // The connection goes to the checked address, whatever the name resolves to by now.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
     if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
@@ -132,13 +164,15 @@ export async function postOutbound(options: PostOptions): Promise<OutboundResult
   const client = target.url.protocol === "https:" ? https : http;
   return new Promise<OutboundResult>((resolve) => {
     let settled = false;
-    const finish = (result: Omit<OutboundResult, "durationMs" | "refused">) => {
+    const finish = (result: Omit<OutboundResult, "durationMs" | "refused" | "aborted">, aborted = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      options.signal?.removeEventListener("abort", onAbort);
       request.destroy();
-      resolve({ ...result, durationMs: elapsed(), refused: false });
+      resolve({ ...result, durationMs: elapsed(), refused: false, aborted });
     };
+    const onAbort = () => finish({ statusCode: null, responseExcerpt: null, error: "aborted: shutting down" }, true);
     const request = client.request(
       target.url,
       {
@@ -153,7 +187,7 @@ export async function postOutbound(options: PostOptions): Promise<OutboundResult
         const done = () =>
           finish({
             statusCode: response.statusCode ?? null,
-            responseExcerpt: Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8"),
+            responseExcerpt: printable(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString("utf8")),
             error: null,
           });
         response.on("data", (chunk: Buffer) => {
@@ -166,11 +200,13 @@ export async function postOutbound(options: PostOptions): Promise<OutboundResult
       },
     );
     const deadline = setTimeout(
-      () => finish({ statusCode: null, responseExcerpt: null, error: `no answer within ${options.timeoutMs} ms` }),
-      options.timeoutMs,
+      () => finish({ statusCode: null, responseExcerpt: null, error: timedOut }),
+      remainingMs,
     );
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     request.on("error", (error: NodeJS.ErrnoException) =>
-      finish({ statusCode: null, responseExcerpt: null, error: error.code ?? error.message }),
+      finish({ statusCode: null, responseExcerpt: null, error: printable(error.code ?? error.message) }),
     );
     request.end(options.body);
   });
