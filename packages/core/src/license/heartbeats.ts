@@ -229,7 +229,8 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
       }));
       // One insert for the batch (not recordAudit's one per row), then each one's webhook event.
       await tx.insert(auditEvents).values(entries.map((entry) => ({ ...entry, actor: "system" })));
-      await emitForAudit(tx, entries, now);
+      // No license locks here: this batch holds activation rows, which activations lock after their license.
+      await emitForAudit(tx, entries, now, false);
     }
     return culled;
   });

@@ -217,7 +217,13 @@ function licenseView(row: LicenseFacts, now: Date) {
  * transaction). Nothing is written when no enabled endpoint subscribes to the
  * type: the outbox holds what will be sent, not a second audit log.
  */
-export async function emitForAudit(db: DbOrTx, entries: AuditEntry | AuditEntry[], now = new Date()): Promise<void> {
+export async function emitForAudit(
+  db: DbOrTx,
+  entries: AuditEntry | AuditEntry[],
+  now = new Date(),
+  /** Lock each license (FOR SHARE) while writing its event; off for the cull, which holds activation locks. */
+  lockLicenses = true,
+): Promise<void> {
   const emissions = (Array.isArray(entries) ? entries : [entries]).flatMap(emissionsFor);
   if (!emissions.length) return;
   const types = [...new Set(emissions.map((e) => e.type))];
@@ -248,10 +254,13 @@ export async function emitForAudit(db: DbOrTx, entries: AuditEntry | AuditEntry[
     const id = newEventId();
     let license: ReturnType<typeof licenseView> | null = null;
     if (emission.licenseId) {
+      // FOR SHARE waits for a change to this license that is still open (it holds the row), so the
+      // event is numbered, and shows the license, after every change that committed before it.
       const [row] = await db.execute<LicenseFacts>(sql`
         select id, key_masked, plan, state, email, company, team_id, issued_at, expires_at, grace_ends_at,
                superseded_by, max_activations, max_clients, max_tickets_per_month
-          from licenses where id = ${emission.licenseId}`);
+          from licenses where id = ${emission.licenseId}
+           ${lockLicenses ? sql`for share` : sql``}`);
       license = row ? licenseView(row, now) : null;
     }
     const payload = {
