@@ -18,10 +18,12 @@ import { recordExpiries } from "@ticketzero/core/license/reminders";
 import { reserveTickets } from "@ticketzero/core/license/usage";
 import { encryptKey } from "@ticketzero/core/license/vault";
 import {
+  newEventId,
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_NOTIFY_CHANNEL,
   WEBHOOK_PAYLOAD_VERSION,
 } from "@ticketzero/core/license/webhook-events";
+import { pruneWebhookHistory } from "@ticketzero/core/license/webhooks";
 import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -250,5 +252,32 @@ describe("webhook events from the core", () => {
     } finally {
       await getDb().update(webhookEndpoints).set({ enabled: true }).where(eq(webhookEndpoints.id, endpointId));
     }
+  });
+});
+
+describe("the delivery log's retention", () => {
+  it("prunes events past WEBHOOK_RETENTION_DAYS with their deliveries, but never one still pending", async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const ids = { done: newEventId(), pending: newEventId() };
+    for (const [id, status] of [
+      [ids.done, "delivered"],
+      [ids.pending, "pending"],
+    ] as const) {
+      await getDb().execute(sql`
+        with e as (insert into webhook_events (id, type, payload, created_at)
+                   values (${id}, 'license.created', '{}'::jsonb, ${old}::timestamptz) returning id)
+        insert into webhook_deliveries (event_id, endpoint_id, stream, status, scheduled, created_at)
+        select e.id, ${endpointId}, '-', ${status}, true, ${old}::timestamptz from e`);
+    }
+    await pruneWebhookHistory(new Date(), 30);
+    const left = await getDb().execute<{ id: string }>(
+      sql`select id from webhook_events where id in (${ids.done}, ${ids.pending})`,
+    );
+    expect(left.map((r) => r.id)).toEqual([ids.pending]);
+    const deliveries = await getDb().execute<{ n: number }>(
+      sql`select count(*)::int as n from webhook_deliveries where event_id = ${ids.done}`,
+    );
+    expect(deliveries[0]!.n).toBe(0);
+    await getDb().execute(sql`delete from webhook_events where id = ${ids.pending}`);
   });
 });

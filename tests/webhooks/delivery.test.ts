@@ -18,7 +18,7 @@ import {
   webhookEvents,
 } from "@ticketzero/core/db/schema";
 import { recordAudit } from "@ticketzero/core/license/audit";
-import { reinstateById, suspendById } from "@ticketzero/core/license/backoffice";
+import { reinstateById, revokeById, suspendById } from "@ticketzero/core/license/backoffice";
 import { isLicenseError } from "@ticketzero/core/license/errors";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import {
@@ -402,7 +402,7 @@ describe("endpoint management", () => {
     expect(await count()).toBe(before);
   });
 
-  it("update, rotate (shown once, old secret stops verifying), all audited", async () => {
+  it("update, rotate (shown once; the old secret also signs for a day, then stops), all audited", async () => {
     const receiver = await startReceiver();
     try {
       const { endpoint: ep, secret } = await endpoint(receiver);
@@ -419,8 +419,22 @@ describe("endpoint management", () => {
       await waitFor(() => receiver.received.length).toBe(1);
       const [req] = receiver.received;
       const headers = req!.headers as Record<string, string>;
+      // During the grace both verify: a receiver still on the old secret keeps working.
+      expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
       expect(() => new Webhook(rotated.secret).verify(req!.body, headers)).not.toThrow();
-      expect(() => new Webhook(secret).verify(req!.body, headers)).toThrow();
+      expect(() => new Webhook(secret).verify(req!.body, headers)).not.toThrow();
+      // After it, only the new one.
+      await getDb()
+        .update(webhookEndpoints)
+        .set({ previousSecretExpiresAt: new Date(Date.now() - 1000) })
+        .where(eq(webhookEndpoints.id, ep.id));
+      await revokeById(lic.id, staff);
+      await waitFor(() => receiver.received.length).toBe(2);
+      const later = receiver.received[1]!;
+      const laterHeaders = later.headers as Record<string, string>;
+      expect(laterHeaders["webhook-signature"]!.split(" ")).toHaveLength(1);
+      expect(() => new Webhook(rotated.secret).verify(later.body, laterHeaders)).not.toThrow();
+      expect(() => new Webhook(secret).verify(later.body, laterHeaders)).toThrow();
       const actions = await getDb()
         .select({ action: auditEvents.action })
         .from(auditEvents)

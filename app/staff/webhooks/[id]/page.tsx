@@ -88,8 +88,8 @@ export default async function StaffWebhookPage({
               action={stateAction}
               op="rotate"
               title="Rotate secret"
-              description="A new signing secret, shown once. The old one stops signing at once."
-              confirmText="I understand: the receiver must switch to the new secret."
+              description="A new signing secret, shown once. For 24 hours deliveries carry signatures from both, so the receiver can switch without failures; then only the new one signs."
+              confirmText="I understand: the receiver must switch to the new secret within 24 hours."
               button="Rotate secret"
             />
             <ConfirmedEndpointChange

@@ -485,6 +485,12 @@ export const webhookEndpoints = pgTable("webhook_endpoints", {
   disabledReason: text("disabled_reason"),
   /** The first failed attempt since the last success; null while healthy. */
   failingSince: tz("failing_since"),
+  /**
+   * After a rotation the old secret also signs, until this time (Standard Webhooks allows several
+   * signatures), so the receiver can be updated without failing deliveries meanwhile.
+   */
+  previousSecretCiphertext: text("previous_secret_ciphertext"),
+  previousSecretExpiresAt: tz("previous_secret_expires_at"),
 });
 
 /**
@@ -541,6 +547,9 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_unscheduled_idx").on(t.id).where(sql`not ${t.scheduled}`),
     // A stream's head (its oldest pending delivery) without reading the delivered history.
     index("webhook_deliveries_pending_idx").on(t.endpointId, t.stream, t.id).where(sql`${t.status} = 'pending'`),
+    // The endpoint list's "last delivery", and pruning an event's deliveries (the cascade).
+    index("webhook_deliveries_last_attempt_idx").on(t.endpointId, t.lastAttemptAt),
+    index("webhook_deliveries_event_idx").on(t.eventId),
   ],
 );
 

@@ -27,7 +27,7 @@ import { sendMail } from "../server/mail";
 import { type OutboundPolicy, postOutbound } from "../server/outbound-http";
 import { recordAudit } from "./audit";
 import { staffEmails } from "./backoffice";
-import { cancelPending, openSecret, outboundPolicy, webhookHeaders } from "./webhooks";
+import { cancelPending, outboundPolicy, signingSecrets, webhookHeaders } from "./webhooks";
 
 export const DELIVER_TASK = "deliver-webhooks";
 /** Graphile retries a job that threw (the database was away) this many times; the sweep covers the rest. */
@@ -149,6 +149,8 @@ type EndpointRow = {
   url: string;
   enabled: boolean;
   secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: string | null;
   failing_since: string | null;
 };
 
@@ -174,7 +176,8 @@ export async function deliverStream(
   const started = Date.now();
   for (let i = 0; ; i++) {
     const [endpoint] = await db.execute<EndpointRow>(sql`
-      select id, url, enabled, secret_ciphertext, failing_since from webhook_endpoints where id = ${endpointId}`);
+      select id, url, enabled, secret_ciphertext, previous_secret_ciphertext, previous_secret_expires_at, failing_since
+        from webhook_endpoints where id = ${endpointId}`);
     if (!endpoint) return run; // deleted: its deliveries went with it
     if (!endpoint.enabled) {
       await cancelPending(db, endpointId); // a disabled endpoint is sent nothing
@@ -196,7 +199,7 @@ export async function deliverStream(
 
     const result = await postOutbound({
       url: endpoint.url,
-      headers: webhookHeaders(openSecret(endpoint.secret_ciphertext), head.event_id, head.body, new Date()),
+      headers: webhookHeaders(signingSecrets(endpoint, new Date()), head.event_id, head.body, new Date()),
       body: head.body,
       timeoutMs: settings.timeoutMs,
       policy: settings.policy,

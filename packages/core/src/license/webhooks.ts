@@ -42,16 +42,42 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 
-/** The headers of one attempt; `body` is the payload exactly as stored. */
-export function webhookHeaders(secret: string, id: string, body: string, at: Date): Record<string, string> {
+/**
+ * The headers of one attempt; `body` is the payload exactly as stored. Several secrets (the new
+ * and, for a while after a rotation, the old) give several space-separated signatures: a receiver
+ * accepts the request when any one verifies.
+ */
+export function webhookHeaders(secrets: string | string[], id: string, body: string, at: Date): Record<string, string> {
   const timestamp = Math.floor(at.getTime() / 1000);
   return {
     "content-type": "application/json",
     "user-agent": WEBHOOK_USER_AGENT,
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
-    "webhook-signature": signWebhook(secret, id, timestamp, body),
+    "webhook-signature": (Array.isArray(secrets) ? secrets : [secrets])
+      .map((secret) => signWebhook(secret, id, timestamp, body))
+      .join(" "),
   };
+}
+
+/** How long the old secret still signs after a rotation, so receivers can switch without failures. */
+export const SECRET_ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/** The secrets that sign now: the current one, and the previous one during its grace. */
+export function signingSecrets(
+  endpoint: {
+    secret_ciphertext: string;
+    previous_secret_ciphertext: string | null;
+    previous_secret_expires_at: string | Date | null;
+  },
+  now: Date,
+): string[] {
+  const secrets = [openSecret(endpoint.secret_ciphertext)];
+  const until = endpoint.previous_secret_expires_at ? new Date(endpoint.previous_secret_expires_at) : null;
+  if (endpoint.previous_secret_ciphertext && until && until > now) {
+    secrets.push(openSecret(endpoint.previous_secret_ciphertext));
+  }
+  return secrets;
 }
 
 /** The endpoint's secret, opened for signing (never logged, never returned but on create/rotate). */
@@ -263,7 +289,13 @@ export async function rotateSecret(id: string, ctx: Context): Promise<{ endpoint
     const before = await lockEndpoint(tx, id);
     const [row] = await tx
       .update(webhookEndpoints)
-      .set({ secretCiphertext: encryptKey(secret), updatedAt: ctx.now ?? new Date() })
+      .set({
+        secretCiphertext: encryptKey(secret),
+        // The old secret keeps signing for a day, beside the new one.
+        previousSecretCiphertext: sql`${webhookEndpoints.secretCiphertext}`,
+        previousSecretExpiresAt: new Date((ctx.now ?? new Date()).getTime() + SECRET_ROTATION_GRACE_MS),
+        updatedAt: ctx.now ?? new Date(),
+      })
       .where(eq(webhookEndpoints.id, before.id))
       .returning(endpointColumns);
     await recordAudit(tx, ctx, {
@@ -476,4 +508,32 @@ export async function replayDelivery(deliveryId: unknown, ctx: Context): Promise
     await tx.execute(sql`select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, '')`);
     return { id: row!.id, eventId: original.eventId };
   });
+}
+
+// ---------------------------------------------------------------- retention
+
+/**
+ * Deletes events older than `retentionDays` that have nothing pending, with their deliveries and
+ * attempts (the cascade), in bounded batches; what is left waits for the next run.
+ */
+export async function pruneWebhookHistory(
+  now: Date = new Date(),
+  retentionDays = config().webhooks.retentionDays,
+  batchSize = 1_000,
+  maxBatches = 20,
+): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  let pruned = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const rows = await getDb().execute(sql`
+      delete from webhook_events where id in (
+        select e.id from webhook_events e
+         where e.created_at < ${before}::timestamptz
+           and not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.status = 'pending')
+         order by e.created_at limit ${batchSize})
+      returning id`);
+    pruned += rows.length;
+    if (rows.length < batchSize) break;
+  }
+  return pruned;
 }

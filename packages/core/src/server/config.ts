@@ -86,6 +86,7 @@ const EnvSchema = z
     WEBHOOK_TIMEOUT_MS: count(10_000).pipe(z.number().min(100, "is at least 100").max(60_000, "is at most 60000")),
     // Fractions allowed: tests retry within a second.
     WEBHOOK_RETRY_BASE_SECONDS: z.preprocess(blankIsUnset, z.coerce.number().positive("must be > 0").default(30)),
+    WEBHOOK_RETENTION_DAYS: count(30).pipe(z.number().min(1, "is at least 1")),
     WEBHOOK_RETRY_WINDOW_HOURS: z.preprocess(blankIsUnset, z.coerce.number().min(0, "must be ≥ 0").default(72)),
     // Explicit opt-in only, and never in production: http:// and private/loopback targets (development, tests).
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z.preprocess(
@@ -173,6 +174,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
       /** …for this long from a delivery's first attempt; then it is given up and the endpoint disabled. */
       retryWindowHours: e.WEBHOOK_RETRY_WINDOW_HOURS,
+      /** Days the delivery log keeps an event (with its deliveries and attempts) once nothing is pending. */
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
       /** http:// and private, loopback and link-local targets (development and tests only; warned at start-up). */
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true",
     },

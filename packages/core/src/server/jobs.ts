@@ -17,6 +17,7 @@
  *   cull-installations  every HEARTBEAT_CULL_INTERVAL_MINUTES (5; 0 = off)   license/heartbeats.ts
  *   prune-rate-limits   every 10 minutes: expired rate-limit counters         server/rate-limit.ts
  *   record-expiries     every 5 minutes: license.expired, once per expiry     license/reminders.ts
+ *   prune-webhooks      every hour: delivery log older than WEBHOOK_RETENTION_DAYS   license/webhooks.ts
  *   send-mail           a notice that failed to send, retried with backoff
  *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
  *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
@@ -50,6 +51,7 @@ import {
   streamKey,
 } from "../license/webhook-delivery";
 import { WEBHOOK_NOTIFY_CHANNEL } from "../license/webhook-events";
+import { pruneWebhookHistory } from "../license/webhooks";
 import { config } from "./config";
 import { type Mail, sendMail } from "./mail";
 import { printable } from "./outbound-http";
@@ -187,6 +189,14 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const pruneWebhooks: Task = async () => {
+    try {
+      await pruneWebhookHistory();
+    } catch (error) {
+      console.error(`[webhooks] pruning the delivery log failed: ${safeMessage(error)}`);
+    }
+  };
+
   const sendMailTask: Task = async (payload, helpers) => {
     try {
       await sendMail(payload as Mail);
@@ -245,6 +255,7 @@ function tasks(opts: JobsOptions): TaskList {
     "cull-installations": cullInstallations,
     "prune-rate-limits": pruneCounters,
     "record-expiries": recordExpiredLicenses,
+    "prune-webhooks": pruneWebhooks,
     "send-mail": sendMailTask,
   };
 }
@@ -258,6 +269,7 @@ function cronItems(opts: JobsOptions) {
     ["cull-installations", cull],
     ["prune-rate-limits", opts.pruneMinutes ?? 10],
     ["record-expiries", opts.expiryMinutes ?? 5],
+    ["prune-webhooks", opts.pruneMinutes ?? 60],
     ["schedule-webhooks", 1],
   ] as const) {
     if (minutes <= 0) continue;
