@@ -103,6 +103,7 @@ test("every back-office page fits 390 px and passes axe", async ({ page }) => {
     "/staff/customers",
     customerPath!,
     "/staff/audit",
+    "/staff/api-tokens",
   ];
   // Desktop first: the licenses table shows every column inside its card at 1280 px.
   await page.goto("/staff/licenses");
@@ -129,7 +130,15 @@ test("a signed-in customer gets HTTP 403 and the Staff only page on every back-o
   const customer = uniqueEmail("not-staff");
   await signInThroughOutbox(page, customer, "/admin");
   await expect(page.getByRole("link", { name: "Back office" })).toHaveCount(0);
-  for (const path of ["/staff", "/staff/licenses", "/staff/customers", "/staff/audit", "/staff/licenses/new"]) {
+  for (const path of [
+    "/staff",
+    "/staff/licenses",
+    "/staff/customers",
+    "/staff/audit",
+    "/staff/licenses/new",
+    "/staff/api-tokens",
+    "/staff/webhooks",
+  ]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await expect(page.getByRole("heading", { name: "Staff only" })).toBeVisible();
@@ -149,4 +158,50 @@ test("a signed-in customer gets HTTP 403 and the Staff only page on every back-o
   expect(signedOut?.status()).toBe(200);
   const anonymous = await page.request.get("/staff/export/licenses", { maxRedirects: 0 });
   expect([401, 307]).toContain(anonymous.status());
+});
+
+test("staff create an API token (shown once), the staff API takes it, and revoking it refuses it at once", async ({
+  page,
+}) => {
+  await signInThroughOutbox(page, STAFF_EMAIL, "/staff");
+  const owner = uniqueEmail("bo-token");
+  await issueAsStaff(page, { email: owner, company: "Token Test MSP" });
+
+  await page.goto("/staff/api-tokens");
+  const name = `CRM sync ${Date.now().toString(36)}`;
+  await page.getByLabel("Name").fill(name);
+  await page.getByText("Read and write", { exact: true }).click();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByTestId("new-api-token");
+  await expect(shown).toHaveText(/^tzs_[A-Za-z0-9_-]{43}$/);
+  const token = (await shown.textContent())!.trim();
+  await expect(page.getByText("this is the only time the token is shown")).toBeVisible();
+  await shot(page, "staff-api-token-created");
+
+  // The list shows only its first characters; reloading never shows the token again.
+  await page.reload();
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText(`${token.slice(0, 8)}…`);
+  await expect(row).toContainText("Never");
+  expect(await page.content()).not.toContain(token.slice(8));
+
+  // A system using it: search by the owner's email, through the same core as the back office.
+  const api = (path: string) => page.request.get(path, { headers: { Authorization: `Bearer ${token}` } });
+  const found = await api(`/api/staff/v1/licenses?q=${encodeURIComponent(owner)}`);
+  expect(found.status()).toBe(200);
+  expect((await found.json()).items).toHaveLength(1);
+  await page.reload();
+  await expect(page.getByRole("row").filter({ hasText: name })).not.toContainText("Never");
+
+  // Revoke (behind a confirmation): refused on the very next request.
+  await page.getByRole("row").filter({ hasText: name }).getByText("Revoke…").click();
+  await page.getByRole("button", { name: "Revoke token" }).click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText("Revoked");
+  const refused = await api("/api/staff/v1/licenses");
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error.code).toBe("UNAUTHENTICATED");
+
+  // The audit log names the token and its creator.
+  await page.goto("/staff/audit?action=api_token.revoked");
+  await expect(page.getByRole("main")).toContainText("api_token.revoked");
 });

@@ -122,79 +122,69 @@ export default async function StaffWebhookPage({
             description="Events this endpoint subscribes to appear here."
           />
         ) : (
-          <div className="-mx-5 overflow-x-auto px-5 sm:-mx-6 sm:px-6">
-            <DataTable
-              caption="Deliveries to this endpoint"
-              columns={[
-                { label: "Time" },
-                { label: "Event" },
-                { label: "License" },
-                { label: "Status" },
-                { label: "Attempts", align: "right" },
-                { label: "Last code", align: "right" },
-                { label: "Duration", align: "right" },
-                { label: "Details" },
-              ]}
-            >
+          <>
+            <div className="-mx-5 hidden overflow-x-auto px-5 sm:-mx-6 sm:px-6 md:block">
+              <DataTable
+                caption="Deliveries to this endpoint"
+                columns={[
+                  { label: "Time" },
+                  { label: "Event" },
+                  { label: "License" },
+                  { label: "Status" },
+                  { label: "Attempts", align: "right" },
+                  { label: "Last code", align: "right" },
+                  { label: "Duration", align: "right" },
+                  { label: "Details" },
+                ]}
+              >
+                {log.items.map((d) => (
+                  <tr key={d.id} data-testid="webhook-delivery" className="align-top">
+                    <td className="py-3 pr-4 whitespace-nowrap">
+                      <time dateTime={d.createdAt.toISOString()}>{formatDateTime(d.createdAt)}</time>
+                      {d.replayOf ? (
+                        <span className="block text-xs text-slate-500">replay of #{d.replayOf}</span>
+                      ) : null}
+                    </td>
+                    <td className="py-3 pr-4">
+                      <code className="font-mono text-xs">{d.type}</code>
+                    </td>
+                    <td className="py-3 pr-4 font-mono text-xs whitespace-nowrap">{d.keyMasked ?? "—"}</td>
+                    <td className="py-3 pr-4">
+                      <DeliveryStatusBadge status={d.status} attempts={d.attempts} />
+                    </td>
+                    <td className="tabular py-3 pr-4 text-right">{d.attempts}</td>
+                    <td className="tabular py-3 pr-4 text-right">{d.lastStatusCode ?? "—"}</td>
+                    <td className="tabular py-3 pr-4 text-right whitespace-nowrap">
+                      {d.lastDurationMs !== null ? `${d.lastDurationMs} ms` : "—"}
+                    </td>
+                    <td className="min-w-[14rem] py-3">
+                      <DeliveryDetails delivery={d} attempts={attempts} canReplay={endpoint.enabled} />
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
+            </div>
+            <ul className="divide-y divide-slate-200 md:hidden" aria-label="Deliveries to this endpoint">
               {log.items.map((d) => (
-                <tr key={d.id} data-testid="webhook-delivery" className="align-top">
-                  <td className="py-3 pr-4 whitespace-nowrap">
-                    <time dateTime={d.createdAt.toISOString()}>{formatDateTime(d.createdAt)}</time>
-                    {d.replayOf ? <span className="block text-xs text-slate-500">replay of #{d.replayOf}</span> : null}
-                  </td>
-                  <td className="py-3 pr-4">
-                    <code className="font-mono text-xs">{d.type}</code>
-                  </td>
-                  <td className="py-3 pr-4 font-mono text-xs whitespace-nowrap">{d.keyMasked ?? "—"}</td>
-                  <td className="py-3 pr-4">
+                <li key={d.id} data-testid="webhook-delivery-card" className="space-y-2 py-4">
+                  <div className="flex flex-wrap items-center justify-between gap-2">
+                    <code className="font-mono text-xs text-slate-900">{d.type}</code>
                     <DeliveryStatusBadge status={d.status} attempts={d.attempts} />
-                  </td>
-                  <td className="tabular py-3 pr-4 text-right">{d.attempts}</td>
-                  <td className="tabular py-3 pr-4 text-right">{d.lastStatusCode ?? "—"}</td>
-                  <td className="tabular py-3 pr-4 text-right whitespace-nowrap">
-                    {d.lastDurationMs !== null ? `${d.lastDurationMs} ms` : "—"}
-                  </td>
-                  <td className="min-w-[14rem] py-3">
-                    <details>
-                      <summary className="cursor-pointer text-sm font-medium text-brand-700">
-                        Payload and attempts
-                      </summary>
-                      <div className="mt-2 space-y-3">
-                        <p className="text-xs text-slate-600">
-                          webhook-id <code className="font-mono">{d.eventId}</code>
-                        </p>
-                        {/* Focusable: a scrolling region must be reachable by keyboard (WCAG 2.1.1). */}
-                        <section
-                          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs keyboard access
-                          tabIndex={0}
-                          aria-label={`Payload of delivery ${d.id}`}
-                          className="max-h-64 max-w-[80vw] overflow-auto rounded-lg bg-slate-900 p-3 sm:max-w-xl"
-                        >
-                          <pre className="text-xs text-slate-100">{pretty(d.payload)}</pre>
-                        </section>
-                        <ol className="space-y-1 text-xs text-slate-700">
-                          {attempts
-                            .filter((a) => a.deliveryId === d.id)
-                            .map((a, i) => (
-                              <li key={a.id}>
-                                #{i + 1} · <time dateTime={a.at.toISOString()}>{formatDateTime(a.at)}</time> ·{" "}
-                                {a.statusCode ?? a.error ?? "no answer"} · {a.durationMs} ms
-                                {a.responseExcerpt ? (
-                                  <code className="mt-0.5 block max-w-xl truncate font-mono text-slate-500">
-                                    {a.responseExcerpt}
-                                  </code>
-                                ) : null}
-                              </li>
-                            ))}
-                        </ol>
-                        {endpoint.enabled ? <ReplayButton action={replayWebhookAction} deliveryId={d.id} /> : null}
-                      </div>
-                    </details>
-                  </td>
-                </tr>
+                  </div>
+                  <p className="text-xs text-slate-600">
+                    <time dateTime={d.createdAt.toISOString()}>{formatDateTime(d.createdAt)}</time>
+                    {d.replayOf ? ` · replay of #${d.replayOf}` : ""} ·{" "}
+                    <span className="font-mono">{d.keyMasked ?? "—"}</span>
+                  </p>
+                  <p className="tabular text-xs text-slate-600">
+                    {d.attempts} attempt{d.attempts === 1 ? "" : "s"} · last code {d.lastStatusCode ?? "—"}
+                    {d.lastDurationMs !== null ? ` · ${d.lastDurationMs} ms` : ""}
+                  </p>
+                  <DeliveryDetails delivery={d} attempts={attempts} canReplay={endpoint.enabled} />
+                </li>
               ))}
-            </DataTable>
-          </div>
+            </ul>
+          </>
         )}
         {before || log.nextBefore ? (
           <div className="mt-4 flex gap-3">
@@ -212,5 +202,53 @@ export default async function StaffWebhookPage({
         ) : null}
       </Card>
     </div>
+  );
+}
+
+/** A delivery's webhook-id, payload, attempts and the replay button (in the table and on phones' cards). */
+type DeliveryItem = Awaited<ReturnType<typeof endpointDeliveries>>["items"][number];
+type AttemptItem = Awaited<ReturnType<typeof deliveryAttempts>>[number];
+
+function DeliveryDetails({
+  delivery: d,
+  attempts,
+  canReplay,
+}: {
+  delivery: DeliveryItem;
+  attempts: AttemptItem[];
+  canReplay: boolean;
+}) {
+  return (
+    <details>
+      <summary className="cursor-pointer text-sm font-medium text-brand-700">Payload and attempts</summary>
+      <div className="mt-2 space-y-3">
+        <p className="text-xs text-slate-600">
+          webhook-id <code className="font-mono">{d.eventId}</code>
+        </p>
+        {/* Focusable: a scrolling region must be reachable by keyboard (WCAG 2.1.1). */}
+        <section
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs keyboard access
+          tabIndex={0}
+          aria-label={`Payload of delivery ${d.id}`}
+          className="max-h-64 max-w-[80vw] overflow-auto rounded-lg bg-slate-900 p-3 sm:max-w-xl"
+        >
+          <pre className="text-xs text-slate-100">{pretty(d.payload)}</pre>
+        </section>
+        <ol className="space-y-1 text-xs text-slate-700">
+          {attempts
+            .filter((a) => a.deliveryId === d.id)
+            .map((a, i) => (
+              <li key={a.id}>
+                #{i + 1} · <time dateTime={a.at.toISOString()}>{formatDateTime(a.at)}</time> ·{" "}
+                {a.statusCode ?? a.error ?? "no answer"} · {a.durationMs} ms
+                {a.responseExcerpt ? (
+                  <code className="mt-0.5 block max-w-xl truncate font-mono text-slate-500">{a.responseExcerpt}</code>
+                ) : null}
+              </li>
+            ))}
+        </ol>
+        {canReplay ? <ReplayButton action={replayWebhookAction} deliveryId={d.id} /> : null}
+      </div>
+    </details>
   );
 }
