@@ -9,10 +9,12 @@ import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { ApiRequest } from "@ticketzero/core/http/api";
 import { LICENSE_STATUS } from "@ticketzero/core/http/installation-api";
-import { ALL_OPERATIONS, openApiDocument, STAFF_API_PREFIX } from "@ticketzero/core/http/openapi";
+import { ALL_OPERATIONS, buildOpenApiDocument, openApiDocument, STAFF_API_PREFIX } from "@ticketzero/core/http/openapi";
 import { defineOperation, matchOperation, type Operation, runOperation } from "@ticketzero/core/http/operations";
 import { LicenseStatus } from "@ticketzero/core/http/schemas";
 import { ERROR_STATUS } from "@ticketzero/core/license/errors";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
@@ -55,6 +57,49 @@ describe("the OpenAPI document", () => {
     const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
     expect(doc.info.version).toBe(pkg.version);
     expect(doc.servers[0].url).toMatch(/^https?:\/\//);
+  });
+
+  it("has schemas that are themselves valid JSON Schema 2020-12, and no parameter twice", () => {
+    // The OpenAPI validator resolves $refs; this checks what the schemas say (a misspelt type, a
+    // `required` that is not a list).
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    const schemas: { where: string; schema: object }[] = [];
+    const collect = (node: unknown, where: string) => {
+      if (!node || typeof node !== "object") return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "schema" && value && typeof value === "object")
+          schemas.push({ where: `${where}/schema`, schema: value });
+        else collect(value, `${where}/${key}`);
+      }
+    };
+    collect(doc.paths, "#/paths");
+    collect(doc.components.responses, "#/components/responses");
+    for (const [name, schema] of Object.entries(doc.components.schemas))
+      schemas.push({ where: name, schema: schema as object });
+    expect(schemas.length).toBeGreaterThan(50);
+    for (const { where, schema } of schemas) {
+      // Local $refs point into the document: check the schema's own shape with them stripped.
+      const shape = JSON.parse(JSON.stringify(schema).replace(/"\$ref":"[^"]*"/g, '"type":"object"'));
+      expect(ajv.validateSchema(shape), `${where}: ${ajv.errorsText(ajv.errors)}`).toBe(true);
+    }
+    for (const { path: p, method, op } of operations()) {
+      const keys = (op.parameters ?? []).map(
+        (param: { name: string; in: string }) => `${param.in}:${param.name.toLowerCase()}`,
+      );
+      expect(new Set(keys).size, `${method.toUpperCase()} ${p} repeats a parameter`).toBe(keys.length);
+    }
+  });
+
+  it("documents Retry-After where the answer carries it, and the session cookie by protocol", () => {
+    const activate = doc.paths["/admin/activate-license"].post.responses["409"];
+    expect(activate.headers["Retry-After"]).toBeDefined();
+    expect(doc.components.securitySchemes.session.name).toBe(
+      doc.servers[0].url.startsWith("https:") ? "__Secure-authjs.session-token" : "authjs.session-token",
+    );
+    expect(
+      buildOpenApiDocument(ALL_OPERATIONS, "https://licenses.example.com").components.securitySchemes.session.name,
+    ).toBe("__Secure-authjs.session-token");
   });
 
   it("is generated once per process", () => {

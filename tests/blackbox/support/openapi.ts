@@ -49,6 +49,11 @@ export class ResponseChecker {
       .split(";")[0]!
       .trim();
     if (!template) {
+      // Pages are not the API; but a path beside a documented endpoint (a trailing slash, a typo) is.
+      const nearEndpoint = /^\/(admin\/(activate-license|generate-trial|license\/license-file)|staff\/export)\b/.test(
+        pathname,
+      );
+      if (nearEndpoint && reply.status >= 500) return `${reply.status} on an undocumented path next to an endpoint`;
       if (!pathname.startsWith("/api/") || NOT_THE_API.test(pathname)) return null;
       return reply.status === 404
         ? this.check(reply, type, ["components", "responses", "NotFound"])
@@ -62,17 +67,40 @@ export class ResponseChecker {
       return this.check(reply, type, ["components", "responses", "MethodNotAllowed"]);
     }
     if (!operation.responses[String(reply.status)]) return `status ${reply.status} is not documented`;
-    // A redirect's body is informational (Next.js sends the target as text); HEAD has none.
-    if (method === "HEAD" || (reply.status >= 300 && reply.status < 400)) return null;
-    return this.check(reply, type, ["paths", template, verb, "responses", String(reply.status)]);
+    const at = ["paths", template, verb, "responses", String(reply.status)];
+    // A redirect's body is informational (Next.js sends the target as text); HEAD has none, but
+    // its headers are GET's: the documented ones must be there, its type a documented one.
+    if (reply.status >= 300 && reply.status < 400) return null;
+    if (method === "HEAD") {
+      const { response } = this.resolve(at);
+      const types = Object.keys(response?.content ?? {});
+      if (types.length && !types.includes(type)) return `HEAD content type ${type || "(none)"}, documented: ${types}`;
+      return this.missingHeaders(reply, response);
+    }
+    return this.check(reply, type, at);
   }
 
-  private check(reply: Reply, type: string, at: string[]): string | null {
+  private resolve(at: string[]): { response: Json; at: string[] } {
     let response = at.reduce((node: Json, key) => node?.[key], this.document);
     if (response?.$ref) {
       at = response.$ref.slice(2).split("/");
       response = at.reduce((node: Json, key) => node?.[key], this.document);
     }
+    return { response, at };
+  }
+
+  /** A header the document says this answer always carries (Retry-After, Allow) and it lacks. */
+  private missingHeaders(reply: Reply, response: Json): string | null {
+    for (const [name, header] of Object.entries((response?.headers ?? {}) as Record<string, Json>)) {
+      if (header.required && reply.headers[name.toLowerCase()] === undefined) return `no ${name} header`;
+    }
+    return null;
+  }
+
+  private check(reply: Reply, type: string, where: string[]): string | null {
+    const { response, at } = this.resolve(where);
+    const missing = this.missingHeaders(reply, response);
+    if (missing) return missing;
     const content = response?.content;
     if (!content) return reply.text === "" ? null : "a body where the document has none";
     if (!content[type]) return `content type ${type || "(none)"}, documented: ${Object.keys(content).join(", ")}`;

@@ -37,7 +37,8 @@ export const STRIPE_WEBHOOK = defineOperation({
   servedBy: "next",
 });
 
-export const LicenseFileQuery = z.strictObject({
+// Not strict: a link carrying more (a mail client's tracking parameters) still downloads.
+export const LicenseFileQuery = z.object({
   license: z.guid().describe("The license's id."),
   instance: INSTANCE_ID.describe("The air-gapped installation's id."),
 });

@@ -192,7 +192,8 @@ export const ACTIVATE = defineOperation({
 });
 
 // Trimmed before the format check: the spec normalises emails (trimmed, lower-cased), so "  A@B.C " is A@B.C.
-const TrialBody = z.strictObject({ email: z.string().trim().max(254).pipe(z.email()) });
+// `format` published for the trimmed input (the pipe's email check is on the output side).
+const TrialBody = z.strictObject({ email: z.string().trim().max(254).meta({ format: "email" }).pipe(z.email()) });
 
 export const GENERATE_TRIAL = defineOperation({
   operationId: "startTrial",
@@ -330,9 +331,3 @@ export const generateTrial = GENERATE_TRIAL.handler;
 export const usage = USAGE.handler;
 export const deactivate = DEACTIVATE.handler;
 export const publicKey = PUBLIC_KEY.handler;
-
-/** Path → method → handler, for tests and tools (the launcher routes with `matchOperation`). */
-export const INSTALLATION_ROUTES: Record<string, Record<string, ApiHandler>> = {};
-for (const { path, method, handler } of INSTALLATION_OPERATIONS) {
-  INSTALLATION_ROUTES[path] = { ...INSTALLATION_ROUTES[path], [method]: handler };
-}

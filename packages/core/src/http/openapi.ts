@@ -71,7 +71,7 @@ const SECURITY_SCHEMES = {
   session: {
     type: "apiKey",
     in: "cookie",
-    name: "authjs.session-token",
+    name: "authjs.session-token", // over HTTPS: __Secure-authjs.session-token (buildOpenApiDocument)
     description:
       "The portal's browser session (`__Secure-authjs.session-token` over HTTPS), from signing in at /signin. A request that rides on it and changes something must come from the portal's own Origin.",
   },
@@ -147,6 +147,9 @@ function parameters(schemas: Schemas, where: "path" | "query" | "header", object
   });
 }
 
+/** The refusals that carry `Retry-After` (the error's `retryAfterSeconds`, see api.ts errorResponse). */
+const RETRY_AFTER_CODES: ReadonlySet<ErrorCode> = new Set(["RATE_LIMITED", "UNAVAILABLE", "ACTIVATION_LIMIT_REACHED"]);
+
 /** The refusals of `operation`, one response per status, with that status's codes enumerated. */
 function errorResponses(operation: AnyOperation) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -159,8 +162,16 @@ function errorResponses(operation: AnyOperation) {
       String(status),
       {
         description: `${STATUS_TEXT[status] ?? "Refused"}: ${codes.join(", ")}.`,
-        ...(status === 429 || status === 503
-          ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } }
+        ...(codes.some((code) => RETRY_AFTER_CODES.has(code))
+          ? {
+              headers: {
+                "Retry-After": {
+                  description: `Seconds to wait (${codes.filter((code) => RETRY_AFTER_CODES.has(code)).join(", ")}).`,
+                  required: codes.every((code) => RETRY_AFTER_CODES.has(code)),
+                  schema: { type: "integer", minimum: 1 },
+                },
+              },
+            }
           : {}),
         content: { "application/json": { schema: errorSchema(codes) } },
         "x-error-codes": codes,
@@ -234,11 +245,18 @@ export function buildOpenApiDocument(operations: readonly AnyOperation[], server
     paths,
     components: {
       schemas: schemas.components,
-      securitySchemes: SECURITY_SCHEMES,
+      securitySchemes: {
+        ...SECURITY_SCHEMES,
+        // next-auth names the cookie by the protocol the portal is served on.
+        session: {
+          ...SECURITY_SCHEMES.session,
+          name: serverUrl.startsWith("https:") ? "__Secure-authjs.session-token" : "authjs.session-token",
+        },
+      },
       responses: {
         MethodNotAllowed: {
           description: "The path exists, not with this method (`Allow` lists its methods).",
-          headers: { Allow: { schema: { type: "string" } } },
+          headers: { Allow: { required: true, schema: { type: "string" } } },
           content: { "application/json": { schema: errorSchema(["METHOD_NOT_ALLOWED"]) } },
         },
         NotFound: {

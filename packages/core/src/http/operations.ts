@@ -173,6 +173,7 @@ export function matchOperation(
 export function queryValues(query: URLSearchParams): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
   for (const [name, value] of query) {
+    if (value === "") continue; // `?page=` is no page, as a form with an empty field means
     const before = values[name];
     values[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
   }
@@ -190,7 +191,8 @@ export const parseQuery = <T extends z.ZodObject>(req: ApiRequest, schema: T): z
 function validParams(operation: Operation, params: Record<string, string>): Record<string, string> {
   const refusal = operation.paramsInvalid ?? "VALIDATION_FAILED";
   if (refusal !== "VALIDATION_FAILED" && !operation.params!.safeParse(params).success) {
-    throw new LicenseError(refusal, `Not found: no such ${Object.keys(params).join(", ")}.`);
+    // The very answer an unknown id gets, message included: the two cannot be told apart.
+    throw new LicenseError(refusal, refusal === "LICENSE_NOT_FOUND" ? "License not found." : "Not found.");
   }
   // A params schema checks strings and outputs strings (ApiRequest.params).
   return validated(operation.params!, params, "path") as Record<string, string>;

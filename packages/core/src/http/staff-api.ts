@@ -195,7 +195,10 @@ const SearchQuery = z.strictObject({
     .describe("Email, company, a whole key, a masked key or its last group, a license id."),
   plan: z.enum(PLAN_IDS).optional(),
   status: z.enum(STATUS_FILTERS).optional(),
-  unclaimed: z.enum(["true", "false"]).optional().describe("Only licenses on no team yet (public trials)."),
+  unclaimed: z
+    .enum(["1", "true", "0", "false"])
+    .optional()
+    .describe("Only licenses on no team yet (public trials): 1 or true, as the Licenses page's link."),
   page: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
@@ -225,7 +228,7 @@ const searchOperation = defineOperation({
   errors: [...AUTH_ERRORS, "VALIDATION_FAILED"],
   handler: withToken("read", async (req) => {
     const query = parseQuery(req, SearchQuery);
-    const result = await searchLicenses({ ...query, unclaimed: query.unclaimed === "true" });
+    const result = await searchLicenses({ ...query, unclaimed: query.unclaimed === "1" || query.unclaimed === "true" });
     return json(200, {
       ...result,
       items: result.items.map((item) => ({ ...item, issuedAt: iso(item.issuedAt), expiresAt: iso(item.expiresAt) })),
