@@ -48,6 +48,12 @@ export type DeliverySettings = {
   now: () => Date;
   /** graphile-worker's abort signal: on shutdown the run stops and its attempt in flight is dropped. */
   signal?: AbortSignal;
+  /**
+   * graphile-worker's schema: the staff mails of a disabled endpoint are queued as `send-mail`
+   * jobs in the transaction that disables it, so they cannot be lost. Without it (a direct call),
+   * they are sent after the commit.
+   */
+  jobsSchema?: string;
 };
 
 export function deliverySettings(overrides: Partial<DeliverySettings> = {}): DeliverySettings {
@@ -252,6 +258,13 @@ export async function deliverStream(
          where id = ${endpointId} and enabled
         returning url`);
       if (!disabled.length) return false;
+      if (settings.jobsSchema) {
+        const addJob = sql.raw(`${ident(settings.jobsSchema)}.add_job`);
+        for (const to of await staffRecipients()) {
+          const mail = disabledMail(endpoint, error, firstAt)(to);
+          await tx.execute(sql`select ${addJob}('send-mail', ${JSON.stringify(mail)}::json, max_attempts => 10)`);
+        }
+      }
       const cancelled = await cancelPending(tx, endpointId);
       await recordAudit(
         tx,
@@ -274,7 +287,7 @@ export async function deliverStream(
       return { ...run, next: nextAt };
     }
     run.disabled = true;
-    run.failedMails = await mailStaff(disabledMail(endpoint, error, firstAt));
+    if (!settings.jobsSchema) run.failedMails = await mailStaff(disabledMail(endpoint, error, firstAt));
     return run;
   }
 }

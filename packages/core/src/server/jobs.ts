@@ -216,7 +216,7 @@ function tasks(opts: JobsOptions): TaskList {
 
   const deliverWebhooks: Task = async (payload, helpers) => {
     const { endpointId, stream } = payload as { endpointId: string; stream: string };
-    const settings = deliverySettings({ now, ...opts.webhooks, signal: helpers.abortSignal });
+    const settings = deliverySettings({ now, ...opts.webhooks, signal: helpers.abortSignal, jobsSchema: schema });
     let result: Awaited<ReturnType<typeof deliverStream>>;
     try {
       result = await deliverStream(endpointId, stream, settings);
