@@ -1,6 +1,7 @@
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 
+/** The webhooks pages (the list and an endpoint's page, which inherits it) while they load. */
 export default function WebhooksLoading() {
   return (
     <div className="space-y-6" aria-busy="true">

@@ -187,6 +187,9 @@ const path = (suffix: string) => `${STAFF_API_BASE}${suffix}`;
 
 // ------------------------------------------------------------------ operations
 
+/** `?page=`: the back office's pages count from 1. */
+const PageNumber = z.coerce.number().int().min(1).max(10_000).optional();
+
 const SearchQuery = z.strictObject({
   q: z
     .string()
@@ -199,7 +202,7 @@ const SearchQuery = z.strictObject({
     .enum(["1", "true", "0", "false"])
     .optional()
     .describe("Only licenses on no team yet (public trials): 1 or true, as the Licenses page's link."),
-  page: z.coerce.number().int().min(1).max(10_000).optional(),
+  page: PageNumber,
 });
 
 const searchOperation = defineOperation({
@@ -457,7 +460,7 @@ const usageOperation = defineOperation({
 const AuditQuery = z.strictObject({
   action: z.string().max(100).optional().describe("One action, e.g. license.suspended."),
   licenseId: z.uuid().optional(),
-  page: z.coerce.number().int().min(1).max(10_000).optional(),
+  page: PageNumber,
   pageSize: z.coerce.number().int().min(1).max(200).optional(),
 });
 const auditOperation = defineOperation({
