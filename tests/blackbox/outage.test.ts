@@ -24,7 +24,10 @@ describe("a database outage under load (production server)", () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy(process.env.DATABASE_URL!);
-    server = await startAppServer({ apiOnly: false, env: serverEnv({ DATABASE_URL: proxy.url, DB_POOL_SIZE: "10" }) });
+    server = await startAppServer({
+      apiOnly: false,
+      env: serverEnv({ DATABASE_URL: proxy.url, DB_POOL_SIZE: "10", JOBS: "off" }),
+    });
     ({ key } = await issueLicense({ plan: "professional", email: testEmail("outage-load") }, { actor: "test" }));
     const activated = await call(server.url, "/admin/activate-license", { key, body: { instanceId: "load-1" } });
     expect(activated.status).toBe(201);

@@ -47,6 +47,9 @@ beforeAll(async () => {
       TRUST_PROXY: "",
       DB_POOL_SIZE: "4",
       REMINDERS_INTERVAL_MINUTES: "0",
+      // No job runner: on the shared test database it would take other files' webhook deliveries to
+      // their local receivers, which production (rightly) refuses.
+      JOBS: "off",
     },
     port,
   );

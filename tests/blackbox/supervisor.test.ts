@@ -12,7 +12,7 @@ import { call, serverEnv, testEmail } from "../support/http";
 describe("the supervisor", () => {
   let server: AppServer;
   beforeAll(async () => {
-    server = await startAppServer({ apiOnly: false, env: serverEnv() });
+    server = await startAppServer({ apiOnly: false, env: serverEnv({ JOBS: "off" }) }); // SIGKILLed: no job of another file's may die with it
   });
   afterAll(async () => {
     await server?.stop();

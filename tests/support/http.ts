@@ -25,7 +25,14 @@ export const GENEROUS_LIMITS: Record<string, string> = {
 };
 
 export function serverEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  return { TRUST_PROXY: "1", DB_POOL_SIZE: "5", ...GENEROUS_LIMITS, ...overrides };
+  // WEBHOOK_ALLOW_PRIVATE_TARGETS: a server with the job runner may deliver to a test's local receiver.
+  return {
+    TRUST_PROXY: "1",
+    DB_POOL_SIZE: "5",
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    ...GENEROUS_LIMITS,
+    ...overrides,
+  };
 }
 
 export type CallOptions = {
