@@ -21,7 +21,7 @@ import {
   statusSql,
   suspendById,
 } from "../license/backoffice";
-import { type ErrorCode, LicenseError } from "../license/errors";
+import type { ErrorCode } from "../license/errors";
 import { findById, installationsOf, type LicenseRow } from "../license/licenses";
 import { PLAN_IDS } from "../license/plans";
 import { authenticateStaffToken, type StaffTokenCaller, type TokenScope, tokenContext } from "../license/staff-tokens";
@@ -151,12 +151,11 @@ const AUTH_ERRORS = ["UNAUTHENTICATED", "UNAVAILABLE"] as const satisfies readon
 const WRITE_ERRORS = [...AUTH_ERRORS, "FORBIDDEN"] as const satisfies readonly ErrorCode[];
 const BODY_ERRORS = ["INVALID_JSON", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"] as const;
 
-function parseParams<T extends z.ZodType>(req: ApiRequest, schema: T): z.infer<T> {
-  const result = schema.safeParse(req.params);
-  // A malformed id names no license: the same answer as an unknown one.
-  if (!result.success) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
-  return result.data;
-}
+/**
+ * The license id of the path. The router has refused a malformed one (paramsInvalid); called
+ * without it, the core's `findById` answers a malformed id as it answers an unknown one.
+ */
+const licenseIdOf = (req: ApiRequest) => req.params.id ?? "";
 
 /**
  * The caller of each request, found by the operation's `authenticate` (which the router runs
@@ -291,7 +290,7 @@ const detailOperation = defineOperation({
   responses: { 200: { description: "The license.", schema: LicenseAnswer } },
   errors: [...AUTH_ERRORS, "LICENSE_NOT_FOUND"],
   handler: withToken("read", async (req) => {
-    const { id } = parseParams(req, LicenseId);
+    const id = licenseIdOf(req);
     return licenseAnswer(await findById(id));
   }),
 });
@@ -320,7 +319,7 @@ function stateOperation(
     responses: { 200: { description: "The license after the change.", schema: LicenseAnswer } },
     errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND", "CONFLICT"],
     handler: withToken("write", async (req, caller) => {
-      const { id } = parseParams(req, LicenseId);
+      const id = licenseIdOf(req);
       // An empty body is allowed (nothing to say); one that is sent must be valid.
       const { reason } = req.body?.length ? (parseBody(req, body) as { reason?: string }) : { reason: undefined };
       return licenseAnswer(await change(id, tokenContext(caller, req.ip), reason));
@@ -344,7 +343,7 @@ const extendOperation = defineOperation({
   responses: { 200: { description: "The license after the change.", schema: LicenseAnswer } },
   errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND"],
   handler: withToken("write", async (req, caller) => {
-    const { id } = parseParams(req, LicenseId);
+    const id = licenseIdOf(req);
     const { days } = parseBody(req, ExtendBody);
     return licenseAnswer(await extendById(id, days, tokenContext(caller, req.ip)));
   }),
@@ -378,7 +377,7 @@ const limitsOperation = defineOperation({
   },
   errors: [...WRITE_ERRORS, ...BODY_ERRORS, "LICENSE_NOT_FOUND"],
   handler: withToken("write", async (req, caller) => {
-    const { id } = parseParams(req, LicenseId);
+    const id = licenseIdOf(req);
     const body = parseBody(req, LimitsBody);
     const { license, warnings } = await setCustomLimits(id, body, tokenContext(caller, req.ip));
     const answer = await licenseAnswer(license);
@@ -402,7 +401,7 @@ const activationsOperation = defineOperation({
   },
   errors: [...AUTH_ERRORS, "LICENSE_NOT_FOUND"],
   handler: withToken("read", async (req) => {
-    const { id } = parseParams(req, LicenseId);
+    const id = licenseIdOf(req);
     await findById(id); // LICENSE_NOT_FOUND for an unknown id, rather than an empty list
     const rows = await installationsOf(id);
     return json(200, {
@@ -447,7 +446,7 @@ const usageOperation = defineOperation({
   },
   errors: [...AUTH_ERRORS, "LICENSE_NOT_FOUND", "VALIDATION_FAILED"],
   handler: withToken("read", async (req) => {
-    const { id } = parseParams(req, LicenseId);
+    const id = licenseIdOf(req);
     const { months = 12 } = parseQuery(req, UsageQuery);
     const license = await findById(id);
     return json(200, {

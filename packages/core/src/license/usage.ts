@@ -114,7 +114,7 @@ function reserveInTransaction(input: ReserveInput, ctx: Context, now: Date, peri
         );
       }
       tickets = row.tickets;
-      await auditThresholdsReached(tx, ctx, license, period, tickets, now);
+      await auditThresholdsReached(tx, ctx, license, period, tickets - input.tickets, tickets, now);
     }
     return {
       usage: { period, ticketsThisMonth: tickets, clients: otherClients + clients, activations: facts.slots_used },
@@ -125,8 +125,9 @@ function reserveInTransaction(input: ReserveInput, ctx: Context, now: Date, peri
 
 /**
  * `usage.near_limit` / `usage.limit_reached` (audited, and so webhook events), once per month
- * and threshold: claimed in the report's transaction when its count reaches 80% or 100%, whatever
- * the limit was when earlier reports were counted. A report refused at the limit claims 100% in
+ * and threshold: by the report whose count crosses 80% or 100% (claimed in its transaction, so a
+ * limit raised and crossed again is not news twice). Only the crossing report does any work: the
+ * reports after it, all day, add nothing to the usage path. A report refused at the limit claims 100% in
  * its own write (`limitReachedByRefusal`): the count never passes the limit, so a customer stopped
  * at 95% is at the limit too.
  */
@@ -135,6 +136,7 @@ async function auditThresholdsReached(
   ctx: Context,
   license: { id: string; maxTicketsPerMonth: number },
   period: string,
+  before: number,
   tickets: number,
   now: Date,
 ) {
@@ -144,7 +146,8 @@ async function auditThresholdsReached(
     [NEAR_LIMIT_RATIO, "usage.near_limit"],
     [1, "usage.limit_reached"],
   ] as const) {
-    if (tickets < Math.ceil(limit * ratio)) continue;
+    const threshold = Math.ceil(limit * ratio);
+    if (before >= threshold || tickets < threshold) continue;
     if (await claimOnce(tx, license.id, `event:${action}:${period}`, now)) {
       await recordAudit(tx, ctx, { licenseId: license.id, action, detail: { period, tickets, limit } });
     }
