@@ -142,8 +142,10 @@ async function serveHttp(): Promise<void> {
   let jobs: { stop(): Promise<void> } | null = null;
   if (!apiOnly && config().jobsEnabled) {
     const { describeSchedule, startJobs } = await import("@ticketzero/core/server/jobs");
-    jobs = startJobs();
+    const runner = startJobs();
+    jobs = runner;
     console.info(`[jobs] job runner started (${describeSchedule()})`);
+    void runner.ready.then(() => console.info("[jobs] job runner ready"));
   }
 
   let stopping = false;

@@ -36,8 +36,16 @@ beforeAll(async () => {
     JOBS: "on",
     WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
     HEARTBEAT_CULL_INTERVAL_MINUTES: "0",
+    // An attempt that gets no answer on a loaded machine is retried in about a second, not 30.
+    WEBHOOK_RETRY_BASE_SECONDS: "1",
   });
   servers = await Promise.all([startProductionBuild(env), startProductionBuild(env)]);
+  // Both runners are up (the queue schema is there) before the first change.
+  const deadline = Date.now() + 60_000;
+  while (!servers.every((s) => s.output().includes("[jobs] job runner ready"))) {
+    if (Date.now() > deadline) throw new Error("the job runners did not start within 60 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 
 afterAll(async () => {
@@ -59,7 +67,13 @@ it("two app processes deliver each event exactly once, in order per license", as
     await Promise.all(ids.map((id) => (round % 2 === 0 ? suspendById(id, ctx) : reinstateById(id, ctx))));
   }
   const total = LICENSES * CHANGES;
-  await expect.poll(() => receiver.received.length, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(total);
+  try {
+    await expect.poll(() => receiver.received.length, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(total);
+  } catch (error) {
+    console.error(`[blackbox] ${receiver.received.length} of ${total} received; deliveries:`, await deliveryReport());
+    for (const server of servers) console.error(server.output().slice(-4000));
+    throw error;
+  }
   await new Promise((r) => setTimeout(r, 2_000)); // a duplicate would arrive by now
   const received = receiver.ids();
   expect(received).toHaveLength(total);
@@ -87,7 +101,14 @@ it("two app processes deliver each event exactly once, in order per license", as
     select a.status_code from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id
      where d.endpoint_id = ${endpointId} and a.status_code is distinct from 200`);
   expect(answered.map((a) => a.status_code)).toEqual(answered.map(() => null));
-  // Both processes were up with their runners (each prints it at start).
-  for (const server of servers) expect(server.output()).toContain("[jobs] job runner started");
   expect(servers[0]!.output()).toContain("WEBHOOK_ALLOW_PRIVATE_TARGETS=true");
-});
+}, 120_000);
+
+/** Where each delivery stands, with its attempts' errors: what a failure needs to be understood. */
+async function deliveryReport() {
+  return getDb().execute(sql`
+    select d.stream, d.status, d.attempts, d.scheduled, d.next_attempt_at,
+           (select json_agg(json_build_object('code', a.status_code, 'error', a.error, 'ms', a.duration_ms) order by a.id)
+              from webhook_attempts a where a.delivery_id = d.id) as tries
+      from webhook_deliveries d where d.endpoint_id = ${endpointId} order by d.id`);
+}
