@@ -137,6 +137,10 @@ async function serveHttp(): Promise<void> {
     );
   });
 
+  // The status cache: installations' check-ins answered from memory, every change dropped by NOTIFY.
+  const { startStatusCache, stopStatusCache } = await import("@ticketzero/core/license/status-cache");
+  startStatusCache();
+
   // The job runner (graphile-worker, on the same database): reminder mails and the heartbeat cull,
   // each recurring run once per schedule however many app processes run. JOBS=off turns it off.
   let jobs: { stop(): Promise<void> } | null = null;
@@ -155,7 +159,7 @@ async function serveHttp(): Promise<void> {
     server.close();
     server.closeAllConnections();
     // The job runner finishes the job it is running, then the pools close.
-    void (jobs?.stop() ?? Promise.resolve())
+    void Promise.all([jobs?.stop(), stopStatusCache()])
       .then(() => import("@ticketzero/core/db/client"))
       .then(({ closeDb }) => closeDb())
       .finally(() => process.exit(0));

@@ -9,7 +9,7 @@ import { activateLicense, deactivateInstallation } from "../license/activations"
 import { publicJwks } from "../license/certificate";
 import { type ErrorCode, LicenseError } from "../license/errors";
 import { parseKey } from "../license/keys";
-import { accountLicense, statusByKey } from "../license/license-status";
+import { accountLicense, forgetStatusOf, statusByKey } from "../license/license-status";
 import { startTrial } from "../license/trial";
 import { reserveTickets } from "../license/usage";
 import { config } from "../server/config";
@@ -172,7 +172,9 @@ export const ACTIVATE = defineOperation({
         },
       );
     });
-    const license = await statusByKey(key, result.activation.instanceId);
+    // This installation's next check-in reads its activation, whichever way this process's cache learns of it.
+    forgetStatusOf(key);
+    const license = await statusByKey(key, result.activation.instanceId, new Date(), { fresh: true });
     const { instanceId: id, instanceName, activatedAt, lastSeenAt } = result.activation;
     return json(
       result.created ? 201 : 200,
@@ -261,6 +263,7 @@ export const USAGE = defineOperation({
         { actor: `installation:${instanceId ?? "unknown"}`, ip: req.ip },
       ),
     );
+    forgetStatusOf(key);
     return json(200, result, NO_STORE);
   }),
 });
@@ -287,6 +290,7 @@ export const DEACTIVATE = defineOperation({
     const result = await withKeyFor(req, key, instanceId, () =>
       deactivateInstallation({ licenseKey: key }, instanceId, { actor: `installation:${instanceId}`, ip: req.ip }),
     );
+    forgetStatusOf(key);
     return json(
       200,
       {

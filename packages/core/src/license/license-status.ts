@@ -1,9 +1,11 @@
 /**
  * The status of a license, as installations and people see it. The hot path
- * (`statusByKey`) is one SQL statement: the license by its indexed key hash,
- * this month's tickets, its slots and clients, this installation's
+ * (`statusByKey`) answers from this process's status cache (status-cache.ts)
+ * when it can; otherwise it is one SQL statement: the license by its indexed
+ * key hash, this month's tickets, its slots and clients, this installation's
  * activation, the key that replaced it, and, at most once a minute per
- * installation, its check-in time.
+ * installation, its check-in time. Both ways build the answer from the same
+ * row, so they cannot answer differently.
  */
 import { sql } from "drizzle-orm";
 import { getDb, getSql } from "../db/client";
@@ -16,6 +18,7 @@ import { factsOf, installationsOf, type LicenseRow } from "./licenses";
 import { isPaidPlanId, PLANS, type PlanId } from "./plans";
 import { type SlotFactsRow, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
+import * as statusCache from "./status-cache";
 import { type AccessibleLicense, licensesOfUser, type Role, roleAtLeast } from "./teams";
 import type { LicenseStatusBody, Replacement } from "./types";
 import { hashKey } from "./vault";
@@ -39,6 +42,7 @@ type StatusRow = SlotFactsRow & {
   activated_at: Date | string | null;
   my_clients: number | null;
   certificate_expires_at: Date | string | null;
+  last_seen_at: Date | string | null;
   replacement_key: string | null;
   replacement_plan: string | null;
   deactivated_by: string | null;
@@ -73,11 +77,20 @@ function replacementOf(license: LicenseFacts, key: string | null, plan: string |
   };
 }
 
+/** A certificate as signed for one installation: reused while nothing it states has changed. */
+export type IssuedCertificate = { token: string; iat: number; exp: number; status: string };
+
 /**
  * Signs the offline certificate for an activated installation of a usable
  * license. It names that installation and never outlives the license nor
  * the installation's recorded `certificate_expires_at` (which deactivation
  * reads to know how long the installation can still run).
+ *
+ * `previous`, the certificate last given to this installation from the
+ * status cache, is given again while it states the same (same expiry, same
+ * status; the rest is the cached license's, dropped with it) and is younger
+ * than the check-in interval: a certificate is signed about once a minute
+ * per installation, not once per request, and its `iat` is at most that old.
  */
 export function withCertificate(
   body: LicenseStatusBody,
@@ -85,14 +98,24 @@ export function withCertificate(
   instanceId: string,
   certificateExpiresAt: Date,
   now: Date,
-) {
-  if (!body.valid || !body.activation) return body;
+  previous?: IssuedCertificate | null,
+): IssuedCertificate | null {
+  if (!body.valid || !body.activation) return null;
   const iat = Math.floor(now.getTime() / 1000);
   const exp = Math.min(
     Math.floor(certificateExpiresAt.getTime() / 1000),
     Math.floor(effectiveEnd(license).getTime() / 1000),
   );
-  if (exp <= iat) return body;
+  if (exp <= iat) return null;
+  if (
+    previous &&
+    previous.exp === exp &&
+    previous.status === body.status &&
+    iat - previous.iat < config().checkInWriteSeconds
+  ) {
+    body.certificate = previous.token;
+    return previous;
+  }
   body.certificate = signCertificate({
     iss: "ticketzero-license-portal",
     sub: license.id,
@@ -105,7 +128,7 @@ export function withCertificate(
     iat,
     exp,
   });
-  return body;
+  return { token: body.certificate, iat, exp, status: body.status };
 }
 
 /**
@@ -127,10 +150,11 @@ const STATUS_QUERY = `
     from l
     where a.license_id = l.id and a.instance_id = $3::text and a.deactivated_at is null and a.kind = 'online'
       and (a.last_seen_at < $4::timestamptz or a.certificate_expires_at is null or a.certificate_expires_at < $7::timestamptz)
-    returning a.certificate_expires_at
+    returning a.certificate_expires_at, a.last_seen_at
   ),
   mine as (
-    select a.activated_at, a.clients, a.certificate_expires_at, a.deactivated_at, a.deactivated_by from activations a, l
+    select a.activated_at, a.clients, a.certificate_expires_at, a.last_seen_at, a.deactivated_at, a.deactivated_by
+    from activations a, l
     -- an air-gapped installation is licensed by its file alone: no online certificate, no check-in
     where a.license_id = l.id and a.instance_id = $3::text and a.kind = 'online'
   )
@@ -142,38 +166,131 @@ const STATUS_QUERY = `
     case when mine.deactivated_at is null then mine.activated_at end as activated_at,
     mine.clients as my_clients, mine.deactivated_by,
     coalesce((select t.certificate_expires_at from touched t), mine.certificate_expires_at) as certificate_expires_at,
+    coalesce((select t.last_seen_at from touched t), mine.last_seen_at) as last_seen_at,
     r.key_masked as replacement_key, r.plan as replacement_plan
   from l
   ${slotFactsJoin("l.id", "$2::timestamptz", "coalesce(l.heartbeat_window_seconds, $6::int)")}
   left join mine on true
   left join licenses r on r.id = l.superseded_by`;
 
+/** An installation's own columns of the status row; the rest are the license's. */
+const INSTALLATION_COLUMNS = [
+  "activated_at",
+  "my_clients",
+  "certificate_expires_at",
+  "last_seen_at",
+  "deactivated_by",
+] as const;
+type InstallationColumns = Pick<StatusRow, (typeof INSTALLATION_COLUMNS)[number]>;
+type LicenseColumns = Omit<StatusRow, (typeof INSTALLATION_COLUMNS)[number]>;
+const NO_INSTALLATION: InstallationColumns = {
+  activated_at: null,
+  my_clients: null,
+  certificate_expires_at: null,
+  last_seen_at: null,
+  deactivated_by: null,
+};
+/** What the cache keeps of an activated installation. */
+type CachedInstallation = { row: InstallationColumns; certificate: IssuedCertificate | null };
+
+function splitRow(row: StatusRow): { license: LicenseColumns; installation: InstallationColumns } {
+  const license: Record<string, unknown> = { ...row };
+  const installation: Record<string, unknown> = {};
+  for (const column of INSTALLATION_COLUMNS) {
+    installation[column] = row[column];
+    delete license[column];
+  }
+  return { license: license as LicenseColumns, installation: installation as InstallationColumns };
+}
+
+/**
+ * The check-in points at `now`: a check-in older than `touchAfter` is written again, and so is a
+ * certificate expiry below `extendBelow` (usage reports and activations write last_seen_at too,
+ * so the expiry is extended on its own clock).
+ */
+function checkInPoints(now: Date) {
+  const { checkInWriteSeconds, certificateTtlSeconds } = config();
+  return {
+    touchAfter: new Date(now.getTime() - checkInWriteSeconds * 1000),
+    extendBelow: new Date(now.getTime() + (certificateTtlSeconds - checkInWriteSeconds) * 1000),
+  };
+}
+
+/** Whether this request writes the installation's check-in: the query's `touched` condition. */
+function checkInDue(row: InstallationColumns, now: Date): boolean {
+  if (!row.activated_at) return false;
+  const { touchAfter, extendBelow } = checkInPoints(now);
+  return (
+    !row.last_seen_at ||
+    asDate(row.last_seen_at) < touchAfter ||
+    !row.certificate_expires_at ||
+    asDate(row.certificate_expires_at) < extendBelow
+  );
+}
+
 /**
  * `GET /api/license-status` with a key. Throws INVALID_FORMAT / LICENSE_NOT_FOUND;
  * an expired or revoked license is a 200 whose body says so. Only an
  * activated installation (`instanceId`) gets a certificate.
+ *
+ * From the status cache when it holds the license (and, with an instance id,
+ * that activated installation) and no check-in is due; `fresh` reads the
+ * database whatever the cache holds (right after this process changed the license).
  */
-export async function statusByKey(rawKey: unknown, instanceId: string | null, now = new Date()) {
+export async function statusByKey(
+  rawKey: unknown,
+  instanceId: string | null,
+  now = new Date(),
+  options: { fresh?: boolean } = {},
+) {
   const parsed = parseKey(rawKey);
   if (!parsed) throw new LicenseError("INVALID_FORMAT", "That is not a TicketZero license key.");
-  const { checkInWriteSeconds, certificateTtlSeconds } = config();
-  const touchAfter = new Date(now.getTime() - checkInWriteSeconds * 1000);
+  const keyHash = hashKey(parsed.key);
+  const period = usagePeriod(now);
+  if (!options.fresh) {
+    const cached = statusCache.lookup<LicenseColumns, CachedInstallation>(keyHash, period, now.getTime());
+    const installation = cached && instanceId !== null ? cached.installations.get(instanceId) : undefined;
+    if (cached && (instanceId === null || (installation && !checkInDue(installation.row, now)))) {
+      return answer({ ...cached.license, ...(installation?.row ?? NO_INSTALLATION) }, instanceId, now, installation);
+    }
+  }
+
+  const mark = statusCache.readMark();
+  const { touchAfter, extendBelow } = checkInPoints(now);
   const rows = await getSql().unsafe<StatusRow[]>(
     STATUS_QUERY,
     [
-      hashKey(parsed.key),
+      keyHash,
       now.toISOString(),
       instanceId,
       touchAfter.toISOString(),
-      usagePeriod(now),
-      certificateTtlSeconds,
-      // Usage reports and activations write last_seen_at too: the expiry is extended on its own clock.
-      new Date(now.getTime() + (certificateTtlSeconds - checkInWriteSeconds) * 1000).toISOString(),
+      period,
+      config().certificateTtlSeconds,
+      extendBelow.toISOString(),
     ],
     { prepare: true },
   );
   const row = rows[0];
   if (!row) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
+  const { license, installation: columns } = splitRow(row);
+  // A held slot that frees changes the facts by the clock alone: the entry ends then.
+  const entry = statusCache.store<LicenseColumns, CachedInstallation>(keyHash, mark, {
+    licenseId: row.id,
+    license,
+    period,
+    until: row.next_held_frees_at ? asDate(row.next_held_frees_at).getTime() : Number.POSITIVE_INFINITY,
+  });
+  let installation: CachedInstallation | undefined;
+  // Only activated installations are kept: one that is not yet is about to activate (a write here).
+  if (entry && instanceId !== null && row.activated_at) {
+    installation = { row: columns, certificate: entry.installations.get(instanceId)?.certificate ?? null };
+    entry.installations.set(instanceId, installation);
+  }
+  return answer(row, instanceId, now, installation);
+}
+
+/** The answer to one status row (from the database or the cache), with a certificate where one is due. */
+function answer(row: StatusRow, instanceId: string | null, now: Date, installation?: CachedInstallation) {
   const license = factsFromRow(row);
   const limits = {
     maxActivations: row.max_activations,
@@ -196,7 +313,22 @@ export async function statusByKey(rawKey: unknown, instanceId: string | null, no
     now,
   });
   if (!activation || !instanceId || !row.certificate_expires_at) return body;
-  return withCertificate(body, license, instanceId, asDate(row.certificate_expires_at), now);
+  const issued = withCertificate(
+    body,
+    license,
+    instanceId,
+    asDate(row.certificate_expires_at),
+    now,
+    installation?.certificate,
+  );
+  if (installation) installation.certificate = issued;
+  return body;
+}
+
+/** This process changed the license behind `rawKey` (an installation's own write): its cache entry goes now. */
+export function forgetStatusOf(rawKey: unknown): void {
+  const parsed = parseKey(rawKey);
+  if (parsed) statusCache.forgetKey(hashKey(parsed.key));
 }
 
 /** The status of one stored license (admin panel, CLI), with its installations (active and holding a slot). */

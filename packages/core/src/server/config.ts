@@ -59,6 +59,8 @@ const EnvSchema = z
     // At most 30 days: the swap allowance is counted over 30 days (see license/slots.ts).
     CERTIFICATE_TTL_SECONDS: count(7 * 24 * 3600).pipe(z.number().max(30 * 24 * 3600, "is at most 30 days (2592000)")),
     CHECK_IN_WRITE_SECONDS: count(60),
+    STATUS_CACHE_SECONDS: count(60).pipe(z.number().max(3600, "is at most 3600")),
+    STATUS_CACHE_MAX_LICENSES: count(20_000),
     UPGRADE_GRACE_DAYS: count(14),
     // A license file (air-gapped installations) is renewed by hand: long, but not past a year.
     OFFLINE_LICENSE_MAX_DAYS: count(90).pipe(z.number().min(1, "is at least 1").max(366, "is at most 366 days")),
@@ -158,6 +160,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     certificateTtlSeconds: e.CERTIFICATE_TTL_SECONDS,
     /** How often an installation's last check-in is written, at most. */
     checkInWriteSeconds: e.CHECK_IN_WRITE_SECONDS,
+    /**
+     * The status cache (license/status-cache.ts): how long a license's facts may be answered from
+     * memory at most (0: no cache), and how many licenses it holds. Changes reach it by NOTIFY at once.
+     */
+    statusCache: { seconds: e.STATUS_CACHE_SECONDS, maxLicenses: e.STATUS_CACHE_MAX_LICENSES },
     upgradeGraceDays: e.UPGRADE_GRACE_DAYS,
     /** Longest validity of an air-gapped installation's license file (capped by the license's expiry). */
     offlineLicenseMaxDays: e.OFFLINE_LICENSE_MAX_DAYS,

@@ -36,8 +36,8 @@
  */
 import type { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
-import pg from "pg";
 import { databaseUrl, isDatabaseUnavailable } from "../db/client";
+import { listen } from "../db/listen";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
 import { recordExpiries, sendDueReminders } from "../license/reminders";
 import {
@@ -322,66 +322,6 @@ function coalesced(work: () => Promise<void>): () => void {
 }
 
 /**
- * LISTENs on the webhook channel on its own connection, calling `onEvent`
- * for each notification and after each (re)connect (events committed while
- * it was away are picked up then). A lost connection is retried with a
- * backoff (1 s doubling to 30 s) until stop().
- */
-function listenForWebhookEvents(url: string, onEvent: () => void): { stop(): Promise<void> } {
-  let stopped = false;
-  let client: pg.Client | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let failures = 0;
-  const retry = () => {
-    if (stopped || timer) return;
-    const delay = Math.min(1_000 * 2 ** failures++, 30_000);
-    timer = setTimeout(() => {
-      timer = null;
-      void connect();
-    }, delay);
-    timer.unref();
-  };
-  const connect = async () => {
-    if (stopped) return;
-    const c = new pg.Client({ connectionString: url });
-    let lost = false;
-    const onLost = () => {
-      if (lost) return;
-      lost = true;
-      if (client === c) client = null;
-      c.end().catch(() => {});
-      retry();
-    };
-    c.on("error", onLost);
-    c.on("end", onLost);
-    c.on("notification", () => onEvent());
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
-      if (stopped || lost) {
-        await c.end().catch(() => {});
-        return;
-      }
-      client = c;
-      failures = 0;
-      onEvent();
-    } catch {
-      onLost();
-    }
-  };
-  void connect();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      const current = client;
-      client = null;
-      await current?.end().catch(() => {});
-    },
-  };
-}
-
-/**
  * Starts the job runner and keeps it running: a start that fails (the
  * database is not there yet) or a runner that stops on an error is retried
  * every 10 s until stop().
@@ -454,7 +394,11 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     });
     void ready.then(() => {
       if (!stopped)
-        listener = listenForWebhookEvents(withApplicationName(opts.connectionString ?? databaseUrl()), schedule);
+        // Each notification, and each (re)connect (events committed while it was away), runs a pass.
+        listener = listen(withApplicationName(opts.connectionString ?? databaseUrl()), WEBHOOK_NOTIFY_CHANNEL, {
+          onNotification: schedule,
+          onConnect: schedule,
+        });
     });
   }
 
