@@ -1,18 +1,22 @@
 /**
- * `npm run bench`: the hot path under load, on both backends.
+ * `npm run bench`: the installations' hot path against a bare-Node reference.
  *
- * Builds the app if there is no production build (`.next/BUILD_ID`), then for
- * the embedded database (a fresh temporary DATA_DIR) and for PostgreSQL
- * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) starts
- * the production server, starts a trial and activates an installation over
- * HTTP, and drives with autocannon (50 connections, BENCH_SECONDS each after a
- * 2 s warm-up):
- *   - GET /api/license-status with Authorization + X-Instance-Id (the fast path),
- *   - the same endpoint with only `Cookie: x=1`, which the fast path hands to
- *     Next.js (it answers 401 there quickly): the framework's per-request cost,
- *   - GET /api/public-key on the fast path (no database).
- * Prints req/s, p50, p99 and non-2xx per run, and the fast path / Next.js
- * ratios. Talks to localhost only; every step is bounded in time.
+ * Builds the app if there is no production build (`.next/BUILD_ID`), then:
+ * 1. PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test):
+ *    starts the production server, starts a trial and activates an
+ *    installation over HTTP, and starts the reference (scripts/bench-reference.ts:
+ *    HMAC, one indexed read, an Ed25519 JWS, JSON; same database, same
+ *    secrets). Then BENCH_ROUNDS (3) rounds, each driving the reference and
+ *    then the portal with the same autocannon settings (50 connections,
+ *    BENCH_SECONDS each after a 2 s warm-up) on
+ *    `GET /api/license-status` with the key and X-Instance-Id. Prints each
+ *    run and, per round and as the median, the portal/reference ratio of
+ *    req/s and of p99 against the goal (≥ 1.5× the req/s, p99 no higher).
+ * 2. The embedded default (a fresh temporary DATA_DIR): the portal's figures
+ *    on the same request, and the memory (PSS) of the app process and of its
+ *    PostgreSQL server after the load.
+ * Talks to localhost only; every step is bounded in time. Ratios, not
+ * absolute figures, are what to compare: the client and the servers share the machine.
  */
 import "./support/require-supported-node";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -21,7 +25,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@ticketzero/core/server/free-port";
-import { postJson } from "./support/processes";
+import { launcherMemory, postJson } from "./support/processes";
 
 type Histogram = { average: number; mean: number; p50: number; p99: number; max: number };
 type Result = {
@@ -46,6 +50,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = 50;
 const PG_URL = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
@@ -77,36 +82,23 @@ function ensureBuild() {
   execFileSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", timeout: 15 * 60_000 });
 }
 
-type Server = { url: string; stop(): Promise<void> };
+type Server = { url: string; pid: number; stop(): Promise<void> };
 
-async function startServer(backend: "embedded" | "postgres", dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    APP_ENV: "development", // production mode demands Stripe and SMTP; the hot path is the same
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    PUBLIC_URL: `http://localhost:${port}`,
-    RATE_LIMIT_KEY_PER_MINUTE: "100000000",
-    RATE_LIMIT_TRIALS_PER_HOUR: "100000",
-    RATE_LIMIT_ACTIVATIONS_PER_HOUR: "100000",
-    RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: "100000",
-    TRUST_PROXY: "",
-    DATABASE_URL: backend === "postgres" ? PG_URL : "",
-  };
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/start.ts")], {
+/** Spawns `script` with `env` and waits for `ready` in its output (180 s at most). */
+async function spawnServer(script: string, args: string[], env: Record<string, string>, ready: string): Promise<Server> {
+  const port = Number(env.PORT);
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, script), ...args], {
     cwd: root,
-    env,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 180 s:\n${output}`)), 180_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start in 180 s:\n${output}`)), 180_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(`on http://localhost:${port}`)) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
@@ -117,11 +109,12 @@ async function startServer(backend: "embedded" | "postgres", dataDir: string): P
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
     });
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) {
@@ -139,6 +132,38 @@ async function startServer(backend: "embedded" | "postgres", dataDir: string): P
   };
 }
 
+async function startPortal(databaseUrl: string, dataDir: string): Promise<Server> {
+  const port = await freePort();
+  return spawnServer(
+    "scripts/start.ts",
+    [],
+    {
+      NODE_ENV: "production",
+      APP_ENV: "development", // production mode demands Stripe and SMTP; the hot path is the same
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      PUBLIC_URL: `http://localhost:${port}`,
+      RATE_LIMIT_KEY_PER_MINUTE: "100000000",
+      RATE_LIMIT_TRIALS_PER_HOUR: "100000",
+      RATE_LIMIT_ACTIVATIONS_PER_HOUR: "100000",
+      RATE_LIMIT_ACTIVATION_ATTEMPTS_PER_HOUR: "100000",
+      TRUST_PROXY: "",
+      DATABASE_URL: databaseUrl,
+    },
+    `on http://localhost:${port}`,
+  );
+}
+
+async function startReference(databaseUrl: string, dataDir: string): Promise<Server> {
+  const port = await freePort();
+  return spawnServer(
+    "scripts/bench-reference.ts",
+    [],
+    { PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: databaseUrl, APP_ENV: "development" },
+    `on http://localhost:${port}`,
+  );
+}
+
 /** A license and an activated installation, over HTTP like any installation. */
 async function prepare(server: Server): Promise<{ key: string; instanceId: string }> {
   const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
@@ -151,22 +176,21 @@ async function prepare(server: Server): Promise<{ key: string; instanceId: strin
   return { key, instanceId };
 }
 
-type Scenario = { label: string; path: string; headers: Record<string, string>; expect: number };
-type Row = { backend: string; scenario: string; rps: number; p50: number; p99: number; non2xx: number; errors: number };
+type Row = { label: string; rps: number; p50: number; p99: number; non2xx: number; errors: number };
 
-async function measure(server: Server, backend: string, scenario: Scenario): Promise<Row> {
-  const url = `${server.url}${scenario.path}`;
-  const check = await fetch(url, { headers: scenario.headers, signal: AbortSignal.timeout(30_000) });
-  await check.arrayBuffer();
-  if (check.status !== scenario.expect) {
-    throw new Error(`${scenario.label}: expected ${scenario.expect}, got ${check.status}`);
-  }
-  const options = { url, connections: CONNECTIONS, headers: scenario.headers, timeout: 10 };
+/** One measured run: a check that the answer is a 200 with a certificate, a warm-up, then SECONDS of load. */
+async function measure(server: Server, label: string, key: string, instanceId: string): Promise<Row> {
+  const url = `${server.url}/api/license-status`;
+  const headers = { Authorization: `Bearer ${key}`, "X-Instance-Id": instanceId };
+  const check = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  const body = (await check.json()) as { certificate?: string };
+  if (check.status !== 200 || !body.certificate)
+    throw new Error(`${label}: expected 200 with a certificate, got ${check.status}`);
+  const options = { url, connections: CONNECTIONS, headers, timeout: 10 };
   await autocannon({ ...options, duration: WARMUP_SECONDS });
   const result = await autocannon({ ...options, duration: SECONDS });
   const row: Row = {
-    backend,
-    scenario: scenario.label,
+    label,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -174,96 +198,96 @@ async function measure(server: Server, backend: string, scenario: Scenario): Pro
     errors: result.errors + result.timeouts,
   };
   console.log(
-    `  ${scenario.label}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, non-2xx ${row.non2xx}, errors ${row.errors}`,
+    `  ${label}: ${Math.round(row.rps).toLocaleString("en-US")} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, non-2xx ${row.non2xx}, errors ${row.errors}`,
   );
   return row;
 }
 
-async function benchBackend(backend: "embedded" | "postgres"): Promise<Row[]> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `tz-bench-${backend}-`));
-  const label = backend === "embedded" ? "embedded (PostgreSQL 18)" : "PostgreSQL";
-  console.log(`\n${label}: starting the production server …`);
-  const server = await startServer(backend, dataDir);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function benchPostgres(): Promise<boolean> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-bench-postgres-"));
+  console.log(`\nPostgreSQL (${new URL(PG_URL).host}): the portal's production server and the bare-Node reference …`);
+  const portal = await startPortal(PG_URL, dataDir);
+  let reference: Server | null = null;
   try {
-    const { key, instanceId } = await prepare(server);
-    const scenarios: Scenario[] = [
-      {
-        label: "GET /api/license-status (fast path)",
-        path: "/api/license-status",
-        headers: { Authorization: `Bearer ${key}`, "X-Instance-Id": instanceId },
-        expect: 200,
-      },
-      {
-        label: "same endpoint through Next.js (401 path)",
-        path: "/api/license-status",
-        headers: { Cookie: "x=1" },
-        expect: 401,
-      },
-      { label: "GET /api/public-key (fast path, no DB)", path: "/api/public-key", headers: {}, expect: 200 },
-    ];
-    const rows: Row[] = [];
-    for (const scenario of scenarios) rows.push(await measure(server, label, scenario));
-    return rows;
+    const { key, instanceId } = await prepare(portal);
+    reference = await startReference(PG_URL, dataDir);
+    const rounds: { reference: Row; portal: Row }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      console.log(`round ${round} of ${ROUNDS}:`);
+      const ref = await measure(reference, "reference (bare Node)", key, instanceId);
+      const ours = await measure(portal, "portal GET /api/license-status", key, instanceId);
+      rounds.push({ reference: ref, portal: ours });
+    }
+    const rpsRatios = rounds.map((r) => r.portal.rps / r.reference.rps);
+    const p99Ratios = rounds.map((r) => r.portal.p99 / Math.max(r.reference.p99, 1));
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ");
+    console.log(
+      `\nPortal / reference (${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s of warm-up, ` +
+        `alternated; ${os.cpus().length} CPUs, load average ${load}; client, servers and PostgreSQL share the machine):\n`,
+    );
+    console.log("| round | reference req/s | portal req/s | req/s ratio | reference p99 | portal p99 | p99 ratio |");
+    console.log("|--:|--:|--:|--:|--:|--:|--:|");
+    rounds.forEach((r, i) => {
+      console.log(
+        `| ${i + 1} | ${Math.round(r.reference.rps).toLocaleString("en-US")} | ${Math.round(r.portal.rps).toLocaleString("en-US")} | ` +
+          `${rpsRatios[i]!.toFixed(2)}× | ${r.reference.p99} ms | ${r.portal.p99} ms | ${p99Ratios[i]!.toFixed(2)}× |`,
+      );
+    });
+    const rps = median(rpsRatios);
+    const p99 = median(p99Ratios);
+    const met = rps >= 1.5 && p99 <= 1;
+    console.log(
+      `\nMedian: ${rps.toFixed(2)}× the reference's req/s (goal ≥ 1.50×), ${p99.toFixed(2)}× its p99 (goal ≤ 1.00×): ${met ? "goal met" : "GOAL NOT MET"}.`,
+    );
+    const failed = rounds.some((r) => r.portal.non2xx + r.portal.errors + r.reference.non2xx + r.reference.errors > 0);
+    if (failed) console.log("Some requests failed (non-2xx or errors): see the runs above.");
+    return !failed;
   } finally {
-    await server.stop();
+    await reference?.stop();
+    await portal.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function printTable(rows: Row[]) {
-  const headers = ["backend", "request", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"];
-  const cells = rows.map((r) => [
-    r.backend,
-    r.scenario,
-    Math.round(r.rps).toLocaleString("en-US"),
-    String(r.p50),
-    String(r.p99),
-    r.non2xx.toLocaleString("en-US"),
-    String(r.errors),
-  ]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const numeric = new Set([2, 3, 4, 5, 6]);
-  const line = (c: string[]) =>
-    `| ${c.map((v, i) => (numeric.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(" | ")} |`;
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(", ");
-  console.log(
-    `\nResults (${CONNECTIONS} connections, ${SECONDS} s each after a ${WARMUP_SECONDS} s warm-up; ` +
-      `${os.cpus().length} CPUs, load average ${load}; client and server share the machine):\n`,
-  );
-  console.log(line(headers));
-  console.log(`|${widths.map((w, i) => (numeric.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`);
-  for (const c of cells) console.log(line(c));
-  console.log("\n(The Next.js path answers 401 by design, so its non-2xx count is every request.)");
-  for (const backend of new Set(rows.map((r) => r.backend))) {
-    const of = (prefix: string) => rows.find((r) => r.backend === backend && r.scenario.startsWith(prefix));
-    const fast = of("GET /api/license-status");
-    const viaNext = of("same endpoint");
-    const jwks = of("GET /api/public-key");
-    if (!fast || !viaNext) continue;
-    const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "n/a");
+async function benchEmbedded(): Promise<boolean> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-bench-embedded-"));
+  console.log("\nThe embedded default (PostgreSQL 18 in DATA_DIR): the portal's production server …");
+  const portal = await startPortal("", dataDir);
+  try {
+    const { key, instanceId } = await prepare(portal);
+    const row = await measure(portal, "portal GET /api/license-status (embedded)", key, instanceId);
+    const m = launcherMemory(portal.pid, dataDir);
+    const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
     console.log(
-      `${backend}: fast path (with its DB query) vs Next.js path: ${ratio(fast.rps, viaNext.rps)} the req/s, ` +
-        `p50 ${fast.p50} vs ${viaNext.p50} ms` +
-        (jwks ? `; public key (no DB) vs Next.js path: ${ratio(jwks.rps, viaNext.rps)} the req/s` : ""),
+      `  memory after the load (PSS): supervisor + app process ${mb(m.appKb)}, PostgreSQL ${mb(m.postmasterKb + m.backendsKb)} ` +
+        `(postmaster and ${m.backends.length} processes), total ${mb(m.totalKb)}`,
     );
+    return row.non2xx + row.errors === 0;
+  } finally {
+    await portal.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 async function main() {
   ensureBuild();
-  const rows: Row[] = [];
-  for (const backend of ["embedded", "postgres"] as const) {
+  for (const run of [benchPostgres, benchEmbedded]) {
     try {
-      rows.push(...(await benchBackend(backend)));
+      if (!(await run())) process.exitCode = 1;
     } catch (error) {
-      console.error(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`${run.name}: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;
     }
   }
-  if (rows.length) printTable(rows);
 }
 
 await main();

@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@ticketzero/core/server/free-port";
-import { childrenOf, postJson, pssKb } from "./support/processes";
+import { launcherMemory, postJson, pssKb } from "./support/processes";
 
 type Autocannon = (options: {
   url: string;
@@ -42,23 +42,16 @@ const title = (pid: number) => {
 };
 
 function measure(label: string, appPid: number, dataDir: string): number {
-  const postmaster = (JSON.parse(readFileSync(path.join(dataDir, "postgres.json"), "utf8")) as { pid: number }).pid;
-  const backends = childrenOf(postmaster);
-  // The launcher is a supervisor plus its app process (node:cluster); the postmaster is its child too.
-  const appProcesses = [appPid, ...childrenOf(appPid).filter((pid) => pid !== postmaster)];
-  const app = appProcesses.map(pssKb).reduce((a, b) => a + b, 0);
-  const server = pssKb(postmaster);
-  const helpers = backends.map(pssKb).reduce((a, b) => a + b, 0);
-  const total = app + server + helpers;
+  const m = launcherMemory(appPid, dataDir);
   const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
   const row = (what: string, kb: number) => console.log(`  ${what.padEnd(44)}${mb(kb).padStart(10)}`);
   console.log(`\n${label}:`);
-  row(`supervisor and app process (pids ${appProcesses.join(", ")})`, app);
-  row(`postmaster (pid ${postmaster})`, server);
-  row(`${backends.length} postgres backends and helpers`, helpers);
-  for (const pid of backends) console.log(`      ${mb(pssKb(pid)).padStart(9)}  ${title(pid)}`);
-  row("total", total);
-  return total / 1024;
+  row(`supervisor and app process (pids ${m.appPids.join(", ")})`, m.appKb);
+  row(`postmaster (pid ${m.postmaster})`, m.postmasterKb);
+  row(`${m.backends.length} postgres backends and helpers`, m.backendsKb);
+  for (const pid of m.backends) console.log(`      ${mb(pssKb(pid)).padStart(9)}  ${title(pid)}`);
+  row("total", m.totalKb);
+  return m.totalKb / 1024;
 }
 
 async function main(): Promise<number> {

@@ -34,3 +34,18 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
+
+/**
+ * The launcher's memory on the embedded database, as PSS in kB: its supervisor and app process,
+ * the postmaster (its pid in DATA_DIR/postgres.json) and the postmaster's backends and helpers.
+ */
+export function launcherMemory(supervisorPid: number, dataDir: string) {
+  const postmaster = (JSON.parse(readFileSync(`${dataDir}/postgres.json`, "utf8")) as { pid: number }).pid;
+  const backends = childrenOf(postmaster);
+  // The launcher is a supervisor plus its app process (node:cluster); the postmaster is its child too.
+  const appPids = [supervisorPid, ...childrenOf(supervisorPid).filter((pid) => pid !== postmaster)];
+  const appKb = appPids.map(pssKb).reduce((a, b) => a + b, 0);
+  const postmasterKb = pssKb(postmaster);
+  const backendsKb = backends.map(pssKb).reduce((a, b) => a + b, 0);
+  return { appPids, appKb, postmaster, postmasterKb, backends, backendsKb, totalKb: appKb + postmasterKb + backendsKb };
+}

@@ -11,8 +11,8 @@ import { databaseUrl, getDb } from "@ticketzero/core/db/client";
 import { activations, licenses } from "@ticketzero/core/db/schema";
 import { activateLicense, deactivateInstallation } from "@ticketzero/core/license/activations";
 import { extendById, setCustomLimits, suspendById } from "@ticketzero/core/license/backoffice";
-import { issueLicense } from "@ticketzero/core/license/licenses";
 import { statusByKey } from "@ticketzero/core/license/license-status";
+import { issueLicense } from "@ticketzero/core/license/licenses";
 import {
   readMark,
   settleStatusCache,
@@ -26,8 +26,8 @@ import { reserveTickets } from "@ticketzero/core/license/usage";
 import { and, eq } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { testEmail } from "../support/http";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 const ctx = { actor: "status-cache-test" };
 let proxy: TcpProxy;
@@ -130,7 +130,10 @@ describe("every change reaches the cache within a second", () => {
     expect(limited.limits).toMatchObject({ maxClients: 7, maxActivations: 9 });
     expect(decodeJwt(limited.certificate!).limits).toMatchObject({ maxTicketsPerMonth: 777 });
     await extendById(id, 30, ctx);
-    await within(1_000, async () => (await statusByKey(key, instanceId)).license?.expiresAt !== before.license?.expiresAt);
+    await within(
+      1_000,
+      async () => (await statusByKey(key, instanceId)).license?.expiresAt !== before.license?.expiresAt,
+    );
   });
 
   it("usage reported by the installation, and a change made by another connection", async () => {
@@ -160,7 +163,9 @@ describe("what was read before a change is never stored after it", () => {
     await suspendById(id, ctx, "race");
     // The suspension's notification arrives; a read that began before it must not be kept.
     await within(1_000, async () => (await statusByKey(key, instanceId)).code === "LICENSE_SUSPENDED");
-    expect(store("some-hash", mark, { licenseId: id, license: {}, period: "2026-01", until: Date.now() + 60_000 })).toBeNull();
+    expect(
+      store("some-hash", mark, { licenseId: id, license: {}, period: "2026-01", until: Date.now() + 60_000 }),
+    ).toBeNull();
   });
 });
 
