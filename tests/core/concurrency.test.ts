@@ -1,8 +1,10 @@
 /**
  * The limits that must hold under concurrency (PRODUCT.md): activations,
  * ticket reservations and one trial per email. Each runs with one pool (the
- * core functions in this process, through getDb()) and with two pools (two
- * real server processes, the requests split between them).
+ * core functions in this process, through getDb()) and with four pools (four
+ * real server processes on one database, the requests dealt round-robin between
+ * them): the limits are PostgreSQL's (row locks, conditional upserts), so they
+ * hold however many app processes run (docs/SCALE-OUT.md).
  */
 
 import { getDb } from "@ticketzero/core/db/client";
@@ -94,18 +96,20 @@ describe("concurrency, one pool (core functions in this process)", () => {
   });
 });
 
-describe("concurrency, two pools (two server processes)", () => {
+const PROCESSES = 4;
+
+describe(`concurrency, ${PROCESSES} pools (${PROCESSES} server processes)`, () => {
   let servers: AppServer[] = [];
   beforeAll(async () => {
-    servers = await Promise.all([startAppServer({ env: serverEnv() }), startAppServer({ env: serverEnv() })]);
+    servers = await Promise.all(Array.from({ length: PROCESSES }, () => startAppServer({ env: serverEnv() })));
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
   });
-  /** The i-th request goes to server i mod 2. */
-  const urlFor = (i: number) => servers[i % 2]!.url;
+  /** The i-th request goes to server i mod PROCESSES. */
+  const urlFor = (i: number) => servers[i % PROCESSES]!.url;
 
-  it("50 parallel activations split over two processes: exactly five 201s", async () => {
+  it("50 parallel activations split over four processes: exactly five 201s", async () => {
     const { license, key } = await issueLicense({ plan: "professional", email: testEmail("conc5") }, ctx);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -117,7 +121,7 @@ describe("concurrency, two pools (two server processes)", () => {
     expect((await footprint(license.id)).activations).toBe(5);
   });
 
-  it("the same instance id 10 times over two processes: one 201, nine 200, one row", async () => {
+  it("the same instance id 10 times over four processes: one 201, nine 200, one row", async () => {
     const { license, key } = await issueLicense({ plan: "professional", email: testEmail("conc6") }, ctx);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -128,7 +132,7 @@ describe("concurrency, two pools (two server processes)", () => {
     expect((await footprint(license.id)).activations).toBe(1);
   });
 
-  it("50 parallel reservations over two processes never pass the monthly limit", async () => {
+  it("50 parallel reservations over four processes never pass the monthly limit", async () => {
     const limit = 100;
     const n = 7;
     const { license, key } = await issueLicense(
@@ -153,7 +157,7 @@ describe("concurrency, two pools (two server processes)", () => {
     }
   });
 
-  it("clients are summed over installations: 10 installations reporting at once over two processes never pass maxClients", async () => {
+  it("clients are summed over installations: 10 installations reporting at once over four processes never pass maxClients", async () => {
     const { license, key } = await issueLicense(
       { plan: "enterprise", email: testEmail("conc-clients"), limits: { maxClients: 20, maxActivations: 10 } },
       ctx,
@@ -172,7 +176,7 @@ describe("concurrency, two pools (two server processes)", () => {
     expect(status.body.usage.clients).toBe(18);
   });
 
-  it("20 parallel trials for one email over two processes: one 201, nineteen TRIAL_ALREADY_USED", async () => {
+  it("20 parallel trials for one email over four processes: one 201, nineteen TRIAL_ALREADY_USED", async () => {
     const email = testEmail("conc8");
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call(urlFor(i), "/admin/generate-trial", { body: { email } })),
