@@ -85,7 +85,12 @@ function ensureBuild() {
 type Server = { url: string; pid: number; stop(): Promise<void> };
 
 /** Spawns `script` with `env` and waits for `ready` in its output (180 s at most). */
-async function spawnServer(script: string, args: string[], env: Record<string, string>, ready: string): Promise<Server> {
+async function spawnServer(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: string,
+): Promise<Server> {
   const port = Number(env.PORT);
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, script), ...args], {
     cwd: root,

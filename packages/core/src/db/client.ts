@@ -23,6 +23,15 @@ export function databaseUrl(): string {
 }
 
 /**
+ * A connection that keeps its session: LISTEN (the status cache, the webhook scheduler), the job
+ * runner and the migrations' advisory lock. DATABASE_SESSION_URL when DATABASE_URL goes through a
+ * pooler in transaction mode (PgBouncer; docs/SCALE-OUT.md), else DATABASE_URL itself.
+ */
+export function sessionDatabaseUrl(): string {
+  return process.env.DATABASE_SESSION_URL || databaseUrl();
+}
+
+/**
  * Seconds before reconnecting after a failed attempt. postgres.js's default
  * grows to 20 s, so after a 10-second blip the app would wait on its own
  * backoff long after the database is back; this caps the wait at one second.

@@ -25,7 +25,7 @@
  * dropped first.
  */
 import { randomBytes } from "node:crypto";
-import { databaseUrl, getSql } from "../db/client";
+import { getSql, sessionDatabaseUrl } from "../db/client";
 import { type Listener, listen } from "../db/listen";
 import { config } from "../server/config";
 
@@ -99,7 +99,7 @@ function pruneDrops() {
  * Starts this process's cache: its listener and its ping. Without it (tools,
  * tests that do not start it) every lookup misses and nothing is stored.
  */
-export function startStatusCache(url = databaseUrl()): void {
+export function startStatusCache(url = sessionDatabaseUrl()): void {
   if (state || config().statusCache.seconds <= 0) return;
   const token = randomBytes(8).toString("hex");
   const ping = `ping:${token}`;

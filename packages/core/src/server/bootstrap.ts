@@ -14,7 +14,8 @@ export async function bootstrapDatabase(): Promise<Database> {
   secrets(); // fail fast on missing or malformed secrets
   const given = config().databaseUrl;
   if (given) {
-    await runMigrationsInChild(given);
+    // The migrations hold a session-level advisory lock: not through a transaction-mode pooler.
+    await runMigrationsInChild(process.env.DATABASE_SESSION_URL || given);
     return { url: given, embedded: false, stop: async () => {} };
   }
   const handle = await ensureEmbeddedDatabase(config().dataDir);

@@ -38,6 +38,7 @@ const EnvSchema = z
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.preprocess(blankIsUnset, z.string().default(".data")),
     DATABASE_URL: optionalUrl,
+    DATABASE_SESSION_URL: optionalUrl,
     DB_POOL_SIZE: count(10),
     AUTH_SECRET: optionalText,
     LICENSE_HMAC_SECRET: optionalText,

@@ -36,7 +36,7 @@
  */
 import type { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
-import { databaseUrl, isDatabaseUnavailable } from "../db/client";
+import { isDatabaseUnavailable, sessionDatabaseUrl } from "../db/client";
 import { listen } from "../db/listen";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
 import { recordExpiries, sendDueReminders } from "../license/reminders";
@@ -346,7 +346,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     if (stopped) return;
     try {
       const started = await run({
-        connectionString: withApplicationName(opts.connectionString ?? databaseUrl()),
+        connectionString: withApplicationName(opts.connectionString ?? sessionDatabaseUrl()),
         maxPoolSize: POOL_SIZE,
         schema: opts.schema ?? JOBS_SCHEMA,
         concurrency: CONCURRENCY,
@@ -395,7 +395,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     void ready.then(() => {
       if (!stopped)
         // Each notification, and each (re)connect (events committed while it was away), runs a pass.
-        listener = listen(withApplicationName(opts.connectionString ?? databaseUrl()), WEBHOOK_NOTIFY_CHANNEL, {
+        listener = listen(withApplicationName(opts.connectionString ?? sessionDatabaseUrl()), WEBHOOK_NOTIFY_CHANNEL, {
           onNotification: schedule,
           onConnect: schedule,
         });
