@@ -22,6 +22,9 @@ export function databaseUrl(): string {
   return url;
 }
 
+/** A quoted SQL identifier (a schema name given in configuration or by a test). */
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
  * A connection that keeps its session: LISTEN (the status cache, the webhook scheduler), the job
  * runner and the migrations' advisory lock. DATABASE_SESSION_URL when DATABASE_URL goes through a

@@ -26,7 +26,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { getSql, sessionDatabaseUrl } from "../db/client";
-import { type Listener, listen } from "../db/listen";
+import { type KeptSession, listen } from "../db/listen";
 import { config } from "../server/config";
 
 export const LICENSE_CHANGED_CHANNEL = "tz_license_changed";
@@ -50,7 +50,7 @@ export type CachedLicense<License, Installation> = {
 type Mark = { seq: number; at: number };
 
 type State = {
-  listener: Listener;
+  listener: KeptSession;
   pinger: NodeJS.Timeout;
   token: string;
   lastEcho: number;

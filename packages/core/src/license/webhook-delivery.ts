@@ -19,7 +19,7 @@
  *   disabled, its pending deliveries cancelled, staff mailed.
  */
 import { sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { getDb, quoteIdent } from "../db/client";
 import { users } from "../db/schema";
 import { config } from "../server/config";
 import type { Mail } from "../server/mail";
@@ -77,8 +77,6 @@ export const endpointQueue = (endpointId: string) => `webhooks:${endpointId}`;
 /** graphile-worker takes lower numbers first: the recurring tasks (priority 0) go before deliveries. */
 export const DELIVERY_PRIORITY = 10;
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 export type ScheduleOptions = {
   /** graphile-worker's schema. */
   jobsSchema: string;
@@ -90,7 +88,7 @@ export type ScheduleOptions = {
 
 /** Queues a job per stream with new deliveries (and, sweeping, per stalled stream); returns how many. */
 export async function scheduleDeliveries(opts: ScheduleOptions): Promise<number> {
-  const addJob = sql.raw(`${ident(opts.jobsSchema)}.add_job`);
+  const addJob = sql.raw(`${quoteIdent(opts.jobsSchema)}.add_job`);
   const scope = opts.endpointIds
     ? sql`and endpoint_id in (${sql.join(
         opts.endpointIds.map((id) => sql`${id}::uuid`),
@@ -259,7 +257,7 @@ export async function deliverStream(
         returning url`);
       if (!disabled.length) return false;
       if (settings.jobsSchema) {
-        const addJob = sql.raw(`${ident(settings.jobsSchema)}.add_job`);
+        const addJob = sql.raw(`${quoteIdent(settings.jobsSchema)}.add_job`);
         for (const to of await staffRecipients()) {
           const mail = disabledMail(endpoint, error, firstAt)(to);
           await tx.execute(sql`select ${addJob}('send-mail', ${JSON.stringify(mail)}::json, max_attempts => 10)`);

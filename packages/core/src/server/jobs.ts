@@ -21,6 +21,7 @@
  *   send-mail           a notice that failed to send, retried with backoff
  *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
  *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
+ *   recover-jobs        every minute: jobs of a process that died, given back  server/job-recovery.ts
  *
  * Webhooks: each runner also LISTENs on `tz_webhook_events` (its own pg
  * connection, reconnected with a backoff when the database goes away); a
@@ -34,7 +35,7 @@
  * errors only). JOBS=off turns it off. stop() finishes the running jobs
  * (graphile-worker's graceful shutdown) and closes its pool.
  */
-import type { EventEmitter } from "node:events";
+import { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import { isDatabaseUnavailable, sessionDatabaseUrl } from "../db/client";
 import { listen } from "../db/listen";
@@ -53,6 +54,7 @@ import {
 import { WEBHOOK_NOTIFY_CHANNEL } from "../license/webhook-events";
 import { pruneWebhookHistory } from "../license/webhooks";
 import { config } from "./config";
+import { keepWorkersPresent, RECOVER_AFTER_SECONDS, recoverStoppedWorkers } from "./job-recovery";
 import { type Mail, sendMail } from "./mail";
 import { printable } from "./outbound-http";
 import { pruneRateLimits } from "./rate-limit";
@@ -81,6 +83,8 @@ export type JobsOptions = {
   now?: () => Date;
   /** graphile-worker's events (tests count jobs). */
   events?: WorkerEvents;
+  /** A job locked this long by a worker whose process is gone is given back (default 120 s). */
+  recoverAfterSeconds?: number;
   pollInterval?: number;
   /** Webhook delivery: settings (tests: a tiny retry base, an allowed local receiver) and a scope. */
   webhooks?: Partial<DeliverySettings> & {
@@ -206,6 +210,13 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const recoverJobs: Task = async () => {
+    const workers = await recoverStoppedWorkers(schema, opts.recoverAfterSeconds ?? RECOVER_AFTER_SECONDS);
+    if (workers.length) {
+      console.error(`[jobs] gave back the jobs of ${workers.length} worker(s) whose app process is gone`);
+    }
+  };
+
   const scheduleWebhooks: Task = async () => {
     try {
       await scheduleDeliveries({ jobsSchema: schema, sweep: true, endpointIds: opts.webhooks?.endpointIds });
@@ -250,6 +261,7 @@ function tasks(opts: JobsOptions): TaskList {
 
   return {
     "schedule-webhooks": scheduleWebhooks,
+    "recover-jobs": recoverJobs,
     [DELIVER_TASK]: deliverWebhooks,
     "send-reminders": sendReminders,
     "cull-installations": cullInstallations,
@@ -271,6 +283,7 @@ function cronItems(opts: JobsOptions) {
     ["record-expiries", opts.expiryMinutes ?? 5],
     ["prune-webhooks", opts.pruneMinutes ?? 60],
     ["schedule-webhooks", 1],
+    ["recover-jobs", 1],
   ] as const) {
     if (minutes <= 0) continue;
     items.push({
@@ -280,8 +293,8 @@ function cronItems(opts: JobsOptions) {
       match: everyMinutes(minutes),
       options: {
         // A run missed while no app process was up is caught up once at the next start
-        // (not the webhook sweep: the listener's first pass at start does its work).
-        backfillPeriod: task === "schedule-webhooks" ? 0 : Math.min(minutes, 1_440) * 60_000,
+        // (not the webhook sweep: the listener's first pass at start does its work; nor recovery).
+        backfillPeriod: task === "schedule-webhooks" || task === "recover-jobs" ? 0 : Math.min(minutes, 1_440) * 60_000,
         queueName: task,
         jobKey: `cron:${task}`,
         maxAttempts: 1,
@@ -335,6 +348,10 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     markReady = resolve;
   });
 
+  // Every worker's presence, proved by a lock on a session of its own (server/job-recovery.ts).
+  const events = (opts.events as unknown as EventEmitter | undefined) ?? new EventEmitter();
+  const presence = keepWorkersPresent(withApplicationName(opts.connectionString ?? sessionDatabaseUrl()), events);
+
   const relaunch = () => {
     retry = setTimeout(() => {
       launching = launch();
@@ -356,7 +373,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
         taskList: tasks(opts),
         crontab: "",
         parsedCronItems: parseCronItems(cronItems(opts).map(({ minutes: _, ...item }) => item)),
-        ...(opts.events ? { events: opts.events as EventEmitter as WorkerEvents } : {}),
+        events: events as WorkerEvents,
       });
       if (stopped) {
         await started.stop();
@@ -413,6 +430,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
       const current = runner;
       runner = null;
       if (current) await current.stop().catch((error: unknown) => console.error(`[jobs] stop: ${safeMessage(error)}`));
+      await presence.stop();
     },
   };
 }
