@@ -159,7 +159,14 @@ async function serveHttp(): Promise<void> {
     server.close();
     server.closeAllConnections();
     // The job runner finishes the job it is running, then the pools close.
-    void Promise.all([jobs?.stop(), stopStatusCache()])
+    const cacheStopped = stopStatusCache().then((done) => {
+      if (done) {
+        console.info(
+          `[status-cache] since start: ${done.hits} answers from memory, ${done.misses} from the database, ${done.drops} licenses dropped by notification, ${done.flushes} full flushes`,
+        );
+      }
+    });
+    void Promise.all([jobs?.stop(), cacheStopped])
       .then(() => import("@ticketzero/core/db/client"))
       .then(({ closeDb }) => closeDb())
       .finally(() => process.exit(0));

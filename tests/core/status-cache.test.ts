@@ -1,17 +1,19 @@
 /**
  * The status cache (license/status-cache.ts) in this process, started as the
- * launcher starts it, on the test database. What must never happen: an answer
- * from memory about a change PostgreSQL committed more than a second ago; a
- * certificate for an installation that is not (or no longer) activated; a
- * certificate that outlives the installation's recorded expiry; a check-in
- * that is never written. Changes are made the way staff, installations and
- * the jobs make them (core functions, another connection), never through the cache.
+ * launcher starts it, on the test database, its listener through a TCP proxy
+ * the test can cut or stall. What must never happen: an answer from memory
+ * about a change PostgreSQL committed more than a second ago (however the
+ * listener fails); a certificate for an installation that is not activated;
+ * a certificate that outlives the installation's recorded expiry; a busy
+ * installation's check-in never written. Changes are made the way staff,
+ * installations and jobs make them (core functions, other connections).
+ * CHECK_IN_WRITE_SECONDS is 2 here, so the write interval passes within a test.
  */
 import { databaseUrl, getDb } from "@ticketzero/core/db/client";
 import { activations, licenses } from "@ticketzero/core/db/schema";
 import { activateLicense, deactivateInstallation } from "@ticketzero/core/license/activations";
 import { extendById, setCustomLimits, suspendById } from "@ticketzero/core/license/backoffice";
-import { statusByKey } from "@ticketzero/core/license/license-status";
+import { forgetStatusOf, statusByKey } from "@ticketzero/core/license/license-status";
 import { issueLicense } from "@ticketzero/core/license/licenses";
 import {
   readMark,
@@ -23,7 +25,8 @@ import {
   store,
 } from "@ticketzero/core/license/status-cache";
 import { reserveTickets } from "@ticketzero/core/license/usage";
-import { and, eq } from "drizzle-orm";
+import { resetConfig } from "@ticketzero/core/server/config";
+import { and, eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEmail } from "../support/http";
@@ -32,7 +35,7 @@ import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 const ctx = { actor: "status-cache-test" };
 let proxy: TcpProxy;
 
-async function activated(plan: "starter" | "professional" = "starter") {
+async function activated(plan: "starter" | "professional" = "professional") {
   const { license, key } = await issueLicense({ plan, email: testEmail("cache") }, ctx);
   const instanceId = `cache-${license.id.slice(0, 8)}`;
   await activateLicense({ licenseKey: key, instanceId }, ctx);
@@ -41,7 +44,7 @@ async function activated(plan: "starter" | "professional" = "starter") {
 }
 
 /** Polls until `check` holds; returns how long it took (ms), or fails past `limit`. */
-async function within(limit: number, check: () => Promise<boolean>): Promise<number> {
+async function within(limit: number, check: () => Promise<boolean> | boolean): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;
@@ -50,50 +53,65 @@ async function within(limit: number, check: () => Promise<boolean>): Promise<num
   }
 }
 
-async function waitLive() {
-  await within(10_000, async () => statusCacheLive());
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hits = () => statusCacheStats().hits;
+const live = () => within(35_000, () => statusCacheLive());
+
+/** A change the cache can only learn from its notification (another connection, not through the cache). */
+const setMaxClients = (id: string, n: number) =>
+  getDb().update(licenses).set({ maxClients: n }).where(eq(licenses.id, id));
 
 beforeAll(async () => {
+  process.env.CHECK_IN_WRITE_SECONDS = "2";
+  resetConfig();
   // The cache listens through a proxy the test can cut; every query goes straight to the database.
   proxy = await startTcpProxy(databaseUrl());
   startStatusCache(proxy.url);
-  await waitLive();
+  await live();
 });
 
 afterAll(async () => {
   await stopStatusCache();
   await proxy?.close();
+  delete process.env.CHECK_IN_WRITE_SECONDS;
+  resetConfig();
 });
 
 describe("answers from memory", () => {
-  it("a second check-in is a hit, with the same certificate; the first one wrote the check-in", async () => {
+  it("a second check-in is answered from memory, with the same certificate", async () => {
     const { key, instanceId } = await activated();
     const first = await statusByKey(key, instanceId);
-    const before = statusCacheStats().hits;
+    const before = hits();
     const second = await statusByKey(key, instanceId);
-    expect(statusCacheStats().hits).toBe(before + 1);
+    expect(hits()).toBe(before + 1);
     expect(second).toEqual(first);
     expect(second.certificate).toBeTruthy();
     expect(second.certificate).toBe(first.certificate);
   });
 
-  it("a check-in past the write interval goes to the database, writes last_seen_at and signs a new certificate", async () => {
+  it("a busy installation's check-in is still written once per interval, with a new certificate, never past the recorded expiry", async () => {
     const { id, key, instanceId } = await activated();
+    const seen = async () =>
+      (
+        await getDb()
+          .select({ lastSeenAt: activations.lastSeenAt, certificateExpiresAt: activations.certificateExpiresAt })
+          .from(activations)
+          .where(and(eq(activations.licenseId, id), eq(activations.instanceId, instanceId)))
+      )[0]!;
     const first = await statusByKey(key, instanceId);
-    const later = new Date(Date.now() + 61_000);
-    const next = await statusByKey(key, instanceId, later);
-    const [row] = await getDb()
-      .select({ lastSeenAt: activations.lastSeenAt, certificateExpiresAt: activations.certificateExpiresAt })
-      .from(activations)
-      .where(and(eq(activations.licenseId, id), eq(activations.instanceId, instanceId)));
-    expect(row!.lastSeenAt.getTime()).toBe(later.getTime());
-    expect(next.certificate).not.toBe(first.certificate);
-    // Never past the recorded expiry, from memory or not.
-    const exp = decodeJwt(next.certificate!).exp!;
-    expect(exp).toBeLessThanOrEqual(Math.floor(row!.certificateExpiresAt!.getTime() / 1000));
-    const again = await statusByKey(key, instanceId, new Date(later.getTime() + 1_000));
-    expect(again.certificate).toBe(next.certificate);
+    const start = (await seen()).lastSeenAt.getTime();
+    const before = hits();
+    const certificates = new Set<string>();
+    for (let t = Date.now(); Date.now() - t < 4_500; await sleep(100)) {
+      const body = await statusByKey(key, instanceId);
+      certificates.add(body.certificate!);
+      const exp = decodeJwt(body.certificate!).exp!;
+      expect(exp).toBeLessThanOrEqual(Math.floor((await seen()).certificateExpiresAt!.getTime() / 1000));
+    }
+    expect(hits() - before).toBeGreaterThan(10); // mostly from memory
+    expect((await seen()).lastSeenAt.getTime() - start).toBeGreaterThanOrEqual(2_000); // written meanwhile
+    expect(certificates.size).toBeGreaterThan(1);
+    expect(certificates.has(first.certificate!)).toBe(true);
   });
 
   it("an installation that is not activated gets no certificate, however warm the license's entry", async () => {
@@ -110,18 +128,15 @@ describe("answers from memory", () => {
 });
 
 describe("every change reaches the cache within a second", () => {
-  it("a suspension: suspended, no certificate", async () => {
+  it("a suspension: LICENSE_SUSPENDED, no certificate", async () => {
     const { id, key, instanceId } = await activated();
     await statusByKey(key, instanceId);
     await suspendById(id, ctx, "cache test");
-    const took = await within(1_000, async () => (await statusByKey(key, instanceId)).code === "LICENSE_SUSPENDED");
-    const body = await statusByKey(key, instanceId);
-    expect(body.valid).toBe(false);
-    expect(body.certificate).toBeUndefined();
-    expect(took).toBeLessThan(1_000);
+    await within(1_000, async () => (await statusByKey(key, instanceId)).code === "LICENSE_SUSPENDED");
+    expect((await statusByKey(key, instanceId)).certificate).toBeUndefined();
   });
 
-  it("new limits and a renewal", async () => {
+  it("new limits (in the certificate too) and a renewal", async () => {
     const { id, key, instanceId } = await activated();
     const before = await statusByKey(key, instanceId);
     await setCustomLimits(id, { maxClients: 7, maxTicketsPerMonth: 777, maxActivations: 9 }, ctx);
@@ -136,13 +151,12 @@ describe("every change reaches the cache within a second", () => {
     );
   });
 
-  it("usage reported by the installation, and a change made by another connection", async () => {
+  it("usage, and a change made by another connection (no code path at all)", async () => {
     const { id, key, instanceId } = await activated();
     await statusByKey(key, instanceId);
     await reserveTickets({ licenseKey: key, instanceId, tickets: 5 }, ctx);
     await within(1_000, async () => (await statusByKey(key, instanceId)).usage?.ticketsThisMonth === 5);
-    // A change the code never sees (psql, a migration, another process): the trigger still tells.
-    await getDb().update(licenses).set({ maxClients: 3 }).where(eq(licenses.id, id));
+    await setMaxClients(id, 3);
     await within(1_000, async () => (await statusByKey(key, instanceId)).limits?.maxClients === 3);
   });
 
@@ -153,6 +167,53 @@ describe("every change reaches the cache within a second", () => {
     await within(1_000, async () => (await statusByKey(key, instanceId)).certificate === undefined);
     expect((await statusByKey(key, instanceId)).activation).toBeNull();
   });
+
+  it("one statement changing over 100 licenses ('*'): everything is dropped", async () => {
+    const { id, key, instanceId } = await activated();
+    await statusByKey(key, instanceId);
+    const others = await getDb().execute<{ id: string }>(sql`
+      insert into licenses (key_hash, key_ciphertext, key_masked, plan, max_clients, max_tickets_per_month,
+                            max_activations, features, email, expires_at)
+      select 'bulk-' || gen_random_uuid(), 'c', 'm', 'starter', 1, 1, 1, '[]', 'bulk@example.test', now() + interval '1 day'
+        from generate_series(1, 101)
+      returning id`);
+    await getDb().execute(sql`
+      update licenses set max_clients = case when id = ${id} then 21 else max_clients end
+       where id = ${id} or id in (${sql.join(
+         others.map((o) => sql`${o.id}::uuid`),
+         sql`, `,
+       )})`);
+    await within(1_000, async () => (await statusByKey(key, instanceId)).limits?.maxClients === 21);
+    expect(statusCacheStats().flushes).toBeGreaterThan(0);
+  });
+});
+
+describe("facts that change by the clock alone", () => {
+  it("a held slot that frees, a swap that leaves its 30-day window, a new month", async () => {
+    const { id, key, instanceId } = await activated();
+    await activateLicense({ licenseKey: key, instanceId: `${instanceId}-b` }, ctx);
+    await getDb()
+      .update(activations)
+      .set({ deactivatedAt: new Date(), deactivatedBy: "staff", slotFreesAt: new Date(Date.now() + 1_500) })
+      .where(and(eq(activations.licenseId, id), eq(activations.instanceId, `${instanceId}-b`)));
+    await getDb().execute(
+      sql`insert into slot_swaps (license_id, instance_id, at) values (${id}, 'old', now() - interval '30 days' + interval '1.5 seconds')`,
+    );
+    await reserveTickets({ licenseKey: key, instanceId, tickets: 4 }, ctx);
+    await settleStatusCache();
+    const before = await statusByKey(key, null);
+    expect(before.slots).toMatchObject({ held: 1 });
+    expect((await statusByKey(key, null)).slots).toEqual(before.slots); // from memory
+    await sleep(2_000);
+    const after = await statusByKey(key, null);
+    expect(after.slots?.held).toBe(0);
+    expect(after.slots?.swapsLeft).toBe(before.slots!.swapsLeft + 1);
+    // The first of next month: last month's tickets are not this month's.
+    const now = new Date();
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 1));
+    expect((await statusByKey(key, null)).usage?.ticketsThisMonth).toBe(4);
+    expect((await statusByKey(key, null, nextMonth)).usage?.ticketsThisMonth).toBe(0);
+  });
 });
 
 describe("what was read before a change is never stored after it", () => {
@@ -161,24 +222,57 @@ describe("what was read before a change is never stored after it", () => {
     await statusByKey(key, instanceId);
     const mark = readMark();
     await suspendById(id, ctx, "race");
-    // The suspension's notification arrives; a read that began before it must not be kept.
     await within(1_000, async () => (await statusByKey(key, instanceId)).code === "LICENSE_SUSPENDED");
-    expect(
-      store("some-hash", mark, { licenseId: id, license: {}, period: "2026-01", until: Date.now() + 60_000 }),
-    ).toBeNull();
+    const stale = { licenseId: id, license: {}, period: "2026-01", until: Date.now() + 60_000 };
+    expect(store("some-hash", mark, stale)).toBeNull();
+    expect(store("some-hash", readMark(), stale)).not.toBeNull();
+  });
+
+  it("this process's own write drops the license at once, before its notification", async () => {
+    const a = await activated();
+    const b = await activated();
+    await statusByKey(a.key, a.instanceId);
+    await statusByKey(b.key, b.instanceId);
+    await settleStatusCache();
+    proxy.stall(); // notifications stop arriving; the cache stays live for under a second
+    try {
+      await setMaxClients(a.id, 31);
+      await setMaxClients(b.id, 32);
+      forgetStatusOf(a.key); // what the installation API does after an installation's own write
+      expect((await statusByKey(b.key, b.instanceId)).limits?.maxClients).not.toBe(32); // still from memory
+      expect((await statusByKey(a.key, a.instanceId)).limits?.maxClients).toBe(31);
+    } finally {
+      proxy.unstall();
+    }
+    await live();
   });
 });
 
-describe("a listener that is cut", () => {
-  it("stops answering from memory within 2.5 s, so a change it missed is read from the database; it starts again empty", async () => {
+describe("a listener that fails", () => {
+  it("stalled (no bytes, no error): the cache stops within a second, so a deactivation it missed gives no certificate", async () => {
+    const { id, key, instanceId } = await activated();
+    await statusByKey(key, instanceId);
+    await settleStatusCache();
+    proxy.stall();
+    try {
+      await deactivateInstallation({ licenseId: id }, instanceId, ctx);
+      const took = await within(1_500, async () => (await statusByKey(key, instanceId)).certificate === undefined);
+      expect(took).toBeLessThan(1_300);
+      expect(statusCacheLive()).toBe(false);
+    } finally {
+      proxy.unstall();
+    }
+    await live();
+  });
+
+  it("cut: it stops at once, and starts again empty, without what it missed", async () => {
     const { id, key, instanceId } = await activated();
     await statusByKey(key, instanceId);
     proxy.pause(); // the listener's connection is cut and cannot come back: its notifications are lost
-    await within(3_000, async () => !statusCacheLive());
-    await getDb().update(licenses).set({ maxClients: 11 }).where(eq(licenses.id, id));
-    expect((await statusByKey(key, instanceId)).limits?.maxClients).toBe(11);
+    await within(1_000, () => !statusCacheLive());
+    await setMaxClients(id, 13); // missed, and not read while the cache is off
     proxy.resume();
-    await within(35_000, async () => statusCacheLive());
-    expect((await statusByKey(key, instanceId)).limits?.maxClients).toBe(11);
+    await live();
+    expect((await statusByKey(key, instanceId)).limits?.maxClients).toBe(13);
   }, 60_000);
 });

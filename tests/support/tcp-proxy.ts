@@ -5,7 +5,17 @@
  */
 import net from "node:net";
 
-export type TcpProxy = { port: number; url: string; pause(): void; resume(): void; close(): Promise<void> };
+export type TcpProxy = {
+  port: number;
+  url: string;
+  pause(): void;
+  resume(): void;
+  /** Stops forwarding bytes on the open connections without closing them (a link that went silent). */
+  stall(): void;
+  /** Forwards them again. */
+  unstall(): void;
+  close(): Promise<void>;
+};
 
 /** Proxies to the host:port of `targetUrl` (a postgres:// URL); `url` is the same URL through the proxy. */
 export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
@@ -14,6 +24,7 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const targetHost = target.hostname || "127.0.0.1";
   let forwarding = true;
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -29,7 +40,12 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on("close", () => upstream.destroy());
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on("close", () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     upstream.on("close", () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -46,6 +62,20 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
     },
     resume() {
       forwarding = true;
+    },
+    stall() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    unstall() {
+      for (const [client, upstream] of pairs) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,7 +4,8 @@
 -- path that changes a license can forget to tell the caches. One notification per license per
 -- statement; a statement touching more than 100 licenses (a bulk load, a staff bulk action)
 -- sends '*' instead, and every cache drops everything. A check-in (only last_seen_at and
--- certificate_expires_at) notifies nobody: the status does not show it.
+-- certificate_expires_at) notifies nobody: the status shows it only in the next slot's estimate
+-- when every slot is taken, and the cache re-reads such a license every few seconds.
 CREATE FUNCTION tz_notify_license_ids(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF ids IS NULL OR cardinality(ids) = 0 THEN

@@ -8,6 +8,9 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { config } from "../server/config";
 import * as schema from "./schema";
+import { databaseUrl } from "./urls";
+
+export { databaseUrl, quoteIdent, sessionDatabaseUrl, withApplicationName } from "./urls";
 
 export type Db = PostgresJsDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -15,24 +18,6 @@ export type DbOrTx = Db | Tx;
 
 let pool: { db: Db; sql: postgres.Sql } | null = null;
 let counterPool: postgres.Sql | null = null;
-
-export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL; // set by bootstrapDatabase() for the embedded default, after config is read
-  if (!url) throw new Error("DATABASE_URL is not set: start through `npm start`/`npm run dev`, which provide it");
-  return url;
-}
-
-/** A quoted SQL identifier (a schema name given in configuration or by a test). */
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * A connection that keeps its session: LISTEN (the status cache, the webhook scheduler), the job
- * runner and the migrations' advisory lock. DATABASE_SESSION_URL when DATABASE_URL goes through a
- * pooler in transaction mode (PgBouncer; docs/SCALE-OUT.md), else DATABASE_URL itself.
- */
-export function sessionDatabaseUrl(): string {
-  return process.env.DATABASE_SESSION_URL || databaseUrl();
-}
 
 /**
  * Seconds before reconnecting after a failed attempt. postgres.js's default

@@ -48,7 +48,8 @@ export function keepSession(url: string, handlers: SessionHandlers): KeptSession
   };
   const connect = async () => {
     if (stopped) return;
-    // Keepalive: a link that dies silently is noticed by the OS, not after the kernel's 2 hours.
+    // Keepalive probes from 10 s: the OS notices a dead link in minutes, not after 2 hours of idle (the status cache,
+    // which pings itself, replaces a silent one sooner).
     const c = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     let lost = false;
     const onLost = () => {

@@ -16,7 +16,7 @@ import { LicenseError } from "./errors";
 import { parseKey } from "./keys";
 import { factsOf, installationsOf, type LicenseRow } from "./licenses";
 import { isPaidPlanId, PLANS, type PlanId } from "./plans";
-import { type SlotFactsRow, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
+import { type SlotFactsRow, SWAP_WINDOW_DAYS, slotFactsJoin, slotFactsOf, slotSummary } from "./slots";
 import { computeStatus, effectiveEnd, type LicenseFacts, notFoundStatus, usagePeriod } from "./status";
 import * as statusCache from "./status-cache";
 import { type AccessibleLicense, licensesOfUser, type Role, roleAtLeast } from "./teams";
@@ -251,9 +251,11 @@ export async function statusByKey(
     const cached = statusCache.lookup<LicenseColumns, CachedInstallation>(keyHash, period, now.getTime());
     const installation = cached && instanceId !== null ? cached.installations.get(instanceId) : undefined;
     if (cached && (instanceId === null || (installation && !checkInDue(installation.row, now)))) {
+      statusCache.countAnswer(true);
       return answer({ ...cached.license, ...(installation?.row ?? NO_INSTALLATION) }, instanceId, now, installation);
     }
   }
+  statusCache.countAnswer(false);
 
   const mark = statusCache.readMark();
   const { touchAfter, extendBelow } = checkInPoints(now);
@@ -273,20 +275,34 @@ export async function statusByKey(
   const row = rows[0];
   if (!row) throw new LicenseError("LICENSE_NOT_FOUND", "License not found.");
   const { license, installation: columns } = splitRow(row);
-  // A held slot that frees changes the facts by the clock alone: the entry ends then.
   const entry = statusCache.store<LicenseColumns, CachedInstallation>(keyHash, mark, {
     licenseId: row.id,
     license,
     period,
-    until: row.next_held_frees_at ? asDate(row.next_held_frees_at).getTime() : Number.POSITIVE_INFINITY,
+    until: cachedUntil(row, now),
   });
   let installation: CachedInstallation | undefined;
   // Only activated installations are kept: one that is not yet is about to activate (a write here).
+  // A certificate is signed afresh here: what was read may already be newer than the one kept.
   if (entry && instanceId !== null && row.activated_at) {
-    installation = { row: columns, certificate: entry.installations.get(instanceId)?.certificate ?? null };
+    installation = { row: columns, certificate: null };
     entry.installations.set(instanceId, installation);
-  }
+  } else if (entry && instanceId !== null) entry.installations.delete(instanceId);
   return answer(row, instanceId, now, installation);
+}
+
+/**
+ * Until when a license's facts hold by the clock alone: a held slot frees, the oldest counted swap
+ * leaves the 30-day window. With every slot taken, the next slot's estimate also moves with other
+ * installations' check-ins, which notify nobody: such an entry is re-read every few seconds.
+ */
+const FULL_SLOTS_REFRESH_MS = 5_000;
+function cachedUntil(row: StatusRow, now: Date): number {
+  const moments = [Number.POSITIVE_INFINITY];
+  if (row.next_held_frees_at) moments.push(asDate(row.next_held_frees_at).getTime());
+  if (row.oldest_swap_at) moments.push(asDate(row.oldest_swap_at).getTime() + SWAP_WINDOW_DAYS * 86_400_000);
+  if (row.slots_used >= row.max_activations) moments.push(now.getTime() + FULL_SLOTS_REFRESH_MS);
+  return Math.min(...moments);
 }
 
 /** The answer to one status row (from the database or the cache), with a certificate where one is due. */

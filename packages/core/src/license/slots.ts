@@ -84,7 +84,7 @@ export const slotFactsJoin = (license: string, now: string, windowSeconds: strin
     from activations a where a.license_id = ${license}
   ) slot_facts
   cross join lateral (
-    select count(*)::int as swaps_used from slot_swaps s
+    select count(*)::int as swaps_used, min(s.at) as oldest_swap_at from slot_swaps s
     where s.license_id = ${license} and not s.override and s.at > ${now} - interval '${SWAP_WINDOW_DAYS} days'
   ) swap_facts`;
 
@@ -96,6 +96,8 @@ export type SlotFactsRow = {
   next_held_frees_at: Date | string | null;
   first_cull_frees_at: Date | string | null;
   swaps_used: number;
+  /** The oldest swap still counted: one fewer is counted when it leaves the window. */
+  oldest_swap_at: Date | string | null;
 };
 
 const asDate = (value: Date | string | null) =>

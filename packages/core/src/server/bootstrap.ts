@@ -5,6 +5,7 @@
  */
 import { ensureEmbeddedDatabase } from "../db/embedded";
 import { runMigrationsInChild } from "../db/migrations-process";
+import { sessionDatabaseUrl } from "../db/urls";
 import { config } from "./config";
 import { secrets } from "./secrets";
 
@@ -15,7 +16,7 @@ export async function bootstrapDatabase(): Promise<Database> {
   const given = config().databaseUrl;
   if (given) {
     // The migrations hold a session-level advisory lock: not through a transaction-mode pooler.
-    await runMigrationsInChild(process.env.DATABASE_SESSION_URL || given);
+    await runMigrationsInChild(sessionDatabaseUrl());
     return { url: given, embedded: false, stop: async () => {} };
   }
   const handle = await ensureEmbeddedDatabase(config().dataDir);

@@ -37,7 +37,7 @@
  */
 import { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
-import { isDatabaseUnavailable, sessionDatabaseUrl } from "../db/client";
+import { isDatabaseUnavailable, sessionDatabaseUrl, withApplicationName } from "../db/client";
 import { listen } from "../db/listen";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
 import { recordExpiries, sendDueReminders } from "../license/reminders";
@@ -102,13 +102,7 @@ export type JobsHandle = {
 };
 
 /** The runner's connections name themselves in pg_stat_activity. */
-function withApplicationName(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has("application_name")) {
-    parsed.searchParams.set("application_name", "ticketzero-license-portal-jobs");
-  }
-  return parsed.toString();
-}
+const jobsUrl = (url: string) => withApplicationName(url, "ticketzero-license-portal-jobs");
 
 /** Error text for logs, with anything shaped like a license key masked. */
 function safeMessage(error: unknown): string {
@@ -350,7 +344,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
 
   // Every worker's presence, proved by a lock on a session of its own (server/job-recovery.ts).
   const events = (opts.events as unknown as EventEmitter | undefined) ?? new EventEmitter();
-  const presence = keepWorkersPresent(withApplicationName(opts.connectionString ?? sessionDatabaseUrl()), events);
+  const presence = keepWorkersPresent(jobsUrl(opts.connectionString ?? sessionDatabaseUrl()), events);
 
   const relaunch = () => {
     retry = setTimeout(() => {
@@ -363,7 +357,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     if (stopped) return;
     try {
       const started = await run({
-        connectionString: withApplicationName(opts.connectionString ?? sessionDatabaseUrl()),
+        connectionString: jobsUrl(opts.connectionString ?? sessionDatabaseUrl()),
         maxPoolSize: POOL_SIZE,
         schema: opts.schema ?? JOBS_SCHEMA,
         concurrency: CONCURRENCY,
@@ -412,7 +406,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     void ready.then(() => {
       if (!stopped)
         // Each notification, and each (re)connect (events committed while it was away), runs a pass.
-        listener = listen(withApplicationName(opts.connectionString ?? sessionDatabaseUrl()), WEBHOOK_NOTIFY_CHANNEL, {
+        listener = listen(jobsUrl(opts.connectionString ?? sessionDatabaseUrl()), WEBHOOK_NOTIFY_CHANNEL, {
           onNotification: schedule,
           onConnect: schedule,
         });
