@@ -10,7 +10,7 @@
  * Run by scripts/bench.ts: PORT, DATABASE_URL, DATA_DIR in the environment.
  */
 import "./support/require-supported-node";
-import { createHmac, sign } from "node:crypto";
+import { createHmac, createSecretKey, sign } from "node:crypto";
 import { createServer } from "node:http";
 import { secrets } from "@ticketzero/core/server/secrets";
 import postgres from "postgres";
@@ -18,6 +18,7 @@ import postgres from "postgres";
 const port = Number(process.env.PORT || 3999);
 const sql = postgres(process.env.DATABASE_URL!, { max: Number(process.env.DB_POOL_SIZE || 10), prepare: true });
 const { hmacSecret, signingKeys } = secrets();
+const hmacKey = createSecretKey(hmacSecret); // prepared once, as the portal does
 const { kid, privateKey } = signingKeys[0]!;
 const header = Buffer.from(JSON.stringify({ alg: "EdDSA", typ: "JWT", kid })).toString("base64url");
 
@@ -42,7 +43,7 @@ const server = createServer(async (req, res) => {
       res.writeHead(404).end();
       return;
     }
-    const keyHash = createHmac("sha256", hmacSecret).update(key).digest("hex");
+    const keyHash = createHmac("sha256", hmacKey).update(key).digest("hex");
     const [row] = await sql<Row[]>`
       select l.id, l.plan, l.state, l.expires_at, l.max_clients, l.max_tickets_per_month, l.max_activations,
              l.features, (a.id is not null and a.deactivated_at is null) as activated

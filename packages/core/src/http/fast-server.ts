@@ -15,13 +15,28 @@ import { ALL_OPERATIONS, STAFF_API_PREFIX } from "./openapi";
 import { type AnyOperation, matchOperation, type Operation, runOperation } from "./operations";
 
 /** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
+/**
+ * JSON text, once per body object: the status cache gives the same frozen answer to an
+ * installation's check-ins for up to a second (license-status.ts), so it is serialised once.
+ */
+const texts = new WeakMap<object, string>();
+function serialized(body: unknown): string {
+  if (body === null || typeof body !== "object" || !Object.isFrozen(body)) return JSON.stringify(body);
+  let text = texts.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    texts.set(body, text);
+  }
+  return text;
+}
+
 export function send(res: ServerResponse, response: ApiResponse): void {
   if (response.body === undefined) {
     res.writeHead(response.status, response.headers);
     res.end();
     return;
   }
-  const payload = JSON.stringify(response.body);
+  const payload = serialized(response.body);
   res.writeHead(response.status, {
     "Content-Type": "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(payload),

@@ -191,7 +191,27 @@ const NO_INSTALLATION: InstallationColumns = {
   deactivated_by: null,
 };
 /** What the cache keeps of an activated installation. */
-type CachedInstallation = { row: InstallationColumns; certificate: IssuedCertificate | null };
+type CachedInstallation = {
+  row: InstallationColumns;
+  certificate: IssuedCertificate | null;
+  /** The last answer from memory, given again for up to ANSWER_REUSE_MS (frozen: callers share it). */
+  answer?: { body: LicenseStatusBody; until: number };
+};
+
+/**
+ * An activated installation's answer from memory is computed at most once a second: the same
+ * facts give the same answer, but for what moves with the clock (days remaining, an expiry
+ * falling due), which may thus be a second late — as late as a change reaching the cache.
+ */
+const ANSWER_REUSE_MS = 1_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
 
 function splitRow(row: StatusRow): { license: LicenseColumns; installation: InstallationColumns } {
   const license: Record<string, unknown> = { ...row };
@@ -252,7 +272,17 @@ export async function statusByKey(
     const installation = cached && instanceId !== null ? cached.installations.get(instanceId) : undefined;
     if (cached && (instanceId === null || (installation && !checkInDue(installation.row, now)))) {
       statusCache.countAnswer(true);
-      return answer({ ...cached.license, ...(installation?.row ?? NO_INSTALLATION) }, instanceId, now, installation);
+      const at = now.getTime();
+      if (installation?.answer && installation.answer.until > at) return installation.answer.body;
+      const body = answer(
+        { ...cached.license, ...(installation?.row ?? NO_INSTALLATION) },
+        instanceId,
+        now,
+        installation,
+      );
+      if (installation)
+        installation.answer = { body: deepFreeze(body), until: Math.min(at + ANSWER_REUSE_MS, cached.until) };
+      return body;
     }
   }
   statusCache.countAnswer(false);

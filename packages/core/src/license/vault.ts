@@ -3,11 +3,33 @@
  * to anyone who only has the database) and an AES-256-GCM ciphertext so the
  * owner can see the key again. Never the clear key.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
 import { secrets } from "../server/secrets";
 
+/**
+ * The HMAC secret as a KeyObject, made once per set of secrets: given a Buffer, Node prepares the
+ * key on every call (12 µs against 1.8 µs here), which was the status path's largest cost.
+ */
+const hmacKeys = new WeakMap<object, KeyObject>();
+function hmacKey(): KeyObject {
+  const current = secrets();
+  let key = hmacKeys.get(current);
+  if (!key) {
+    key = createSecretKey(current.hmacSecret);
+    hmacKeys.set(current, key);
+  }
+  return key;
+}
+
 export function hashKey(normalisedKey: string): string {
-  return createHmac("sha256", secrets().hmacSecret).update(normalisedKey).digest("hex");
+  return createHmac("sha256", hmacKey()).update(normalisedKey).digest("hex");
 }
 
 /** `kid.iv.tag.ciphertext`, each part base64url. */
