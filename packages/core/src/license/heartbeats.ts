@@ -173,6 +173,19 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
           from activations a
           join licenses l on l.id = a.license_id
          where a.deactivated_at is null
+           -- Candidates by index: online ones silent for longer than the shortest window of any license
+           -- (a bound on the per-license test below, so the heartbeat index is read from its old end
+           -- only), and air-gapped ones whose file has expired. One OR over both kept the planner on a
+           -- walk of every active installation.
+           and a.id in (
+             select c.id from activations c
+              where c.deactivated_at is null and c.kind = 'online'
+                and c.last_seen_at < ${at} - make_interval(secs => least(${ttl}::int,
+                      coalesce((select min(w.heartbeat_window_seconds) from licenses w where w.heartbeat_window_seconds > 0), ${ttl}::int)))
+             union all
+             select c.id from activations c
+              where c.deactivated_at is null and c.kind = 'air_gapped' and c.license_file_expires_at < ${at}
+           )
            and l.state = 'active' and l.expires_at > ${at}
            and (
              -- silent for longer than the window
