@@ -183,6 +183,8 @@ export const licenses = pgTable(
       t.expiresAt,
       t.graceEndsAt,
     ),
+    // A license's lineage (the ones it replaced by upgrade): the billing card's payment history.
+    index("licenses_superseded_by_idx").on(t.supersededBy).where(sql`${t.supersededBy} is not null`),
     // The heartbeat cull's shortest window (licenses with their own).
     index("licenses_heartbeat_window_idx").on(t.heartbeatWindowSeconds).where(sql`${t.heartbeatWindowSeconds} > 0`),
     index("licenses_subscription_idx").on(t.stripeSubscriptionId),
