@@ -278,6 +278,17 @@ async function measureTarget(target: Target): Promise<{ rows: Measured[]; licens
       as === "token"
         ? { Authorization: `Bearer ${token}` }
         : { Cookie: `authjs.session-token=${as === "staff" ? staffSession : customerSession}` };
+    // The overview's figures snapshot (from 100,000 licenses on): one view starts its refresh when
+    // it is missing or stale; wait for it, as the job runner (off here) would have kept it fresh.
+    await timed(`${server.url}/staff`, headersFor("staff"), false);
+    for (let i = 0; i < 120; i++) {
+      const [fresh] = await sql<{ n: number }[]>`
+        select count(*)::int as n from figure_snapshots where computed_at > now() - interval '4 minutes'`.catch(() => [
+        { n: 1 },
+      ]);
+      if (fresh!.n > 0 || licenses < 100_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const rows: Measured[] = [];
     const downloads: string[] = [];
     for (const p of probes) {
