@@ -1,4 +1,4 @@
-import { auditLog, expiringSoon, figures } from "@ticketzero/core/license/backoffice";
+import { auditLog, expiringSoon, overviewFigures } from "@ticketzero/core/license/backoffice";
 import { PLAN_IDS, PLANS } from "@ticketzero/core/license/plans";
 import { daysRemaining } from "@ticketzero/core/license/status";
 import type { Metadata } from "next";
@@ -45,14 +45,21 @@ const PLAN_FILL = {
 export default async function StaffOverviewPage() {
   await requireStaff("/staff");
   const now = new Date();
-  const [f, recent, expiring] = await Promise.all([figures(now), auditLog({ pageSize: 8 }), expiringSoon(now, 6)]);
+  const [f, recent, expiring] = await Promise.all([
+    overviewFigures(now),
+    auditLog({ pageSize: 8, withTotal: false }),
+    expiringSoon(now, 6),
+  ]);
 
   return (
     <div className="space-y-8">
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-bold sm:text-3xl">Overview</h1>
-          <p className="mt-1 text-slate-600">Revenue, licenses and usage across every customer. Months are UTC.</p>
+          <p className="mt-1 text-slate-600">
+            Revenue, licenses and usage across every customer. Months are UTC.
+            {f.asOf ? ` Counted at ${f.asOf.toISOString().slice(11, 16)} UTC (refreshed every 5 minutes).` : ""}
+          </p>
         </div>
         <div className="flex flex-wrap gap-2">
           <Button href="/staff/licenses" variant="secondary">

@@ -24,18 +24,23 @@ import {
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 // ---- next-auth (Drizzle adapter's default shape) ----
-export const users = pgTable("users", {
-  id: text("id")
-    .primaryKey()
-    .$defaultFn(() => crypto.randomUUID()),
-  name: text("name"),
-  email: text("email").unique(),
-  emailVerified: tz("email_verified"),
-  image: text("image"),
-  company: text("company"),
-  isStaff: boolean("is_staff").notNull().default(false),
-  createdAt: tz("created_at").notNull().defaultNow(),
-});
+export const users = pgTable(
+  "users",
+  {
+    id: text("id")
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    name: text("name"),
+    email: text("email").unique(),
+    emailVerified: tz("email_verified"),
+    image: text("image"),
+    company: text("company"),
+    isStaff: boolean("is_staff").notNull().default(false),
+    createdAt: tz("created_at").notNull().defaultNow(),
+  },
+  // The back office's customer search by a member's email (trigrams).
+  (t) => [index("users_email_trgm_idx").using("gin", t.email.op("gin_trgm_ops"))],
+);
 
 export const accounts = pgTable(
   "accounts",
@@ -94,8 +99,11 @@ export const teams = pgTable(
     primaryLicenseId: uuid("primary_license_id").references((): AnyPgColumn => licenses.id, { onDelete: "set null" }),
     createdAt: tz("created_at").notNull().defaultNow(),
   },
-  // The back office's customers list, newest first.
-  (t) => [index("teams_created_idx").on(t.createdAt, t.id)],
+  // The back office's customers list, newest first, and its search by name (trigrams).
+  (t) => [
+    index("teams_created_idx").on(t.createdAt, t.id),
+    index("teams_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+  ],
 );
 
 /** owner: everything, including the team and billing; admin: runs the license; viewer: reads. */
@@ -157,9 +165,28 @@ export const licenses = pgTable(
   (t) => [
     uniqueIndex("licenses_key_hash_idx").on(t.keyHash),
     index("licenses_team_idx").on(t.teamId),
-    // The back office lists and exports newest first (a backward index scan).
-    index("licenses_issued_idx").on(t.issuedAt, t.id),
+    // The back office lists and exports newest first (a backward index scan). The columns its
+    // plan, status and unclaimed filters read ride along, so a page's ids, however deep the page,
+    // and the filtered counts come from the index alone (an index-only scan).
+    index("licenses_list_idx").on(t.issuedAt, t.id, t.state, t.plan, t.expiresAt, t.graceEndsAt, t.teamId),
     index("licenses_email_idx").on(t.email),
+    // The back office's search: email and company contain the text (trigrams, pg_trgm), or a key's last group.
+    index("licenses_email_trgm_idx").using("gin", t.email.op("gin_trgm_ops")),
+    index("licenses_company_trgm_idx").using("gin", t.company.op("gin_trgm_ops")),
+    index("licenses_key_suffix_idx").on(sql`right(${t.keyMasked}, 4)`),
+    // The status filters (backoffice.ts statusIs) by the license's end (its grace's end while
+    // superseded), with the columns they read: a filtered count is a range of an index-only scan.
+    index("licenses_status_end_idx").on(
+      sql`(case when ${t.state} = 'superseded' and ${t.graceEndsAt} is not null and ${t.graceEndsAt} < ${t.expiresAt} then ${t.graceEndsAt} else ${t.expiresAt} end)`,
+      t.state,
+      t.plan,
+      t.expiresAt,
+      t.graceEndsAt,
+    ),
+    // A license's lineage (the ones it replaced by upgrade): the billing card's payment history.
+    index("licenses_superseded_by_idx").on(t.supersededBy).where(sql`${t.supersededBy} is not null`),
+    // The heartbeat cull's shortest window (licenses with their own).
+    index("licenses_heartbeat_window_idx").on(t.heartbeatWindowSeconds).where(sql`${t.heartbeatWindowSeconds} > 0`),
     index("licenses_subscription_idx").on(t.stripeSubscriptionId),
     // Reminders and the back office look for licenses by expiry.
     index("licenses_expires_idx").on(t.expiresAt),
@@ -213,6 +240,10 @@ export const activations = pgTable(
     uniqueIndex("activations_license_instance_idx").on(t.licenseId, t.instanceId),
     // The heartbeat job looks for active installations by their last check-in.
     index("activations_heartbeat_idx").on(t.lastSeenAt).where(sql`${t.deactivatedAt} is null`),
+    // ...and for active air-gapped installations whose license file has expired.
+    index("activations_air_gapped_expiry_idx")
+      .on(t.licenseFileExpiresAt)
+      .where(sql`${t.deactivatedAt} is null and ${t.kind} = 'air_gapped'`),
   ],
 );
 
@@ -330,6 +361,10 @@ export const payments = pgTable(
   },
   (t) => [
     index("payments_license_idx").on(t.licenseId, t.createdAt),
+    // A license's payments include its renewals: the license page (either column), the customers'
+    // revenue (the license a payment is for, coalesce(license_id, renew_license_id)).
+    index("payments_renew_license_idx").on(t.renewLicenseId),
+    index("payments_paid_license_idx").on(sql`coalesce(${t.licenseId}, ${t.renewLicenseId})`),
     index("payments_created_idx").on(t.createdAt),
     index("payments_subscription_idx").on(t.stripeSubscriptionId),
     index("payments_invoice_idx").on(t.stripeInvoiceId),
@@ -420,8 +455,20 @@ export const auditEvents = pgTable(
     index("audit_team_idx").on(t.teamId, t.at),
     // The audit page and export, newest first.
     index("audit_at_idx").on(t.at, t.id),
+    // The audit page and export filtered by action.
+    index("audit_action_idx").on(t.action, t.at, t.id),
   ],
 );
+
+/**
+ * The back office overview's figures, counted by the job runner (`refresh-figures`) once the
+ * license table is large: counting them live takes seconds there (license/backoffice.ts).
+ */
+export const figureSnapshots = pgTable("figure_snapshots", {
+  id: text("id").primaryKey(),
+  figures: jsonb("figures").$type<Record<string, unknown>>().notNull(),
+  computedAt: tz("computed_at").notNull(),
+});
 
 /** Dev outbox: mail that would have been sent, shown at /dev/outbox outside production. */
 export const mailOutbox = pgTable("mail_outbox", {

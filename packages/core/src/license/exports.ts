@@ -1,12 +1,16 @@
 /**
  * CSV exports of the back office: licenses (with the list's filters),
  * customers (teams), payments and the audit log. Rows are streamed from a
- * PostgreSQL cursor, 1,000 at a time, into a web ReadableStream: memory stays
- * flat however many rows there are, and a cancelled download closes the cursor.
- * Keys appear masked only.
+ * PostgreSQL cursor (DECLARE … CURSOR, one snapshot for the whole file), 1,000
+ * at a time, into a web ReadableStream: memory stays flat however many rows
+ * there are, and a cancelled download closes the cursor. A declared cursor is
+ * planned for its first rows (cursor_tuple_fraction), so the first rows of a
+ * million come at once rather than after a whole-table sort. Keys appear
+ * masked only.
  */
 import { desc, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import type postgres from "postgres";
 import { getSql } from "../db/client";
 import { auditEvents, licenses, payments, teams } from "../db/schema";
 import { customerWhere, licenseFilter, type SearchInput, statusSql } from "./backoffice";
@@ -105,7 +109,8 @@ async function licensesSpec(filters: SearchInput, now: Date): Promise<ExportSpec
 function customersSpec(q: string | null): ExportSpec {
   const condition = customerWhere((q ?? "").trim().slice(0, 200));
   const where = condition ? sql`where ${condition}` : sql``;
-  // Whole-table aggregates joined once (hash joins), not a subquery per team.
+  // Each team's figures by index (lateral subqueries), in the list's order: the file starts at
+  // once; whole-table aggregates joined once would hold the first row back until all were counted.
   return {
     columns: [
       "Customer ID",
@@ -121,14 +126,14 @@ function customersSpec(q: string | null): ExportSpec {
         coalesce(m.members, 0)::int as members, coalesce(l.licenses, 0)::int as licenses, l.plans,
         coalesce(p.cents, 0)::float8 as revenue_cents
       from ${teams}
-      left join (select team_id, count(*) as members from team_members group by team_id) m on m.team_id = ${teams.id}
+      left join lateral (select count(*) as members from team_members tm where tm.team_id = ${teams.id}) m on true
       left join lateral (select u.email from team_members tm join users u on u.id = tm.user_id
         where tm.team_id = ${teams.id} and tm.role = 'owner' order by tm.created_at, u.email limit 1) o on true
-      left join (select team_id, count(*) as licenses, string_agg(distinct plan, ' ' order by plan) as plans
-        from licenses where team_id is not null group by team_id) l on l.team_id = ${teams.id}
-      left join (select li.team_id, sum(pa.amount_cents) as cents from payments pa
-        join licenses li on li.id = coalesce(pa.license_id, pa.renew_license_id)
-        where li.team_id is not null group by li.team_id) p on p.team_id = ${teams.id}
+      left join lateral (select count(*) as licenses, string_agg(distinct li.plan, ' ' order by li.plan) as plans
+        from licenses li where li.team_id = ${teams.id}) l on true
+      left join lateral (select sum(pa.amount_cents) as cents from licenses li
+        join payments pa on coalesce(pa.license_id, pa.renew_license_id) = li.id
+        where li.team_id = ${teams.id}) p on true
       ${where}
       order by ${desc(teams.createdAt)}, ${desc(teams.id)}`,
     toCells: (r) => [r.id, r.name, r.owner_email, r.members, r.licenses, r.plans, cents(r.revenue_cents), r.created_at],
@@ -226,29 +231,55 @@ const dialect = new PgDialect();
 /** Header row first, then each cursor batch as one chunk; `cancel` (the browser gave up) closes the cursor. */
 function csvStream(spec: ExportSpec | null, columns: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let rows: AsyncIterator<Row[]> | null = null;
+  let connection: postgres.ReservedSql | null = null;
+  let opened = false;
+  /** Ends the cursor's transaction and gives the connection back (once). */
+  const close = async () => {
+    const current = connection;
+    connection = null;
+    if (!current) return;
+    try {
+      await current`rollback`;
+    } catch {
+      // The connection broke: nothing to end.
+    } finally {
+      current.release();
+    }
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       // A byte-order mark so spreadsheets read the file as UTF-8 (names with accents).
       controller.enqueue(encoder.encode(`\uFEFF${csvRow(columns)}`));
-      if (spec) {
-        const { sql: text, params } = dialect.sqlToQuery(spec.query);
-        rows = getSql()
-          .unsafe(text, params as never[])
-          .cursor(EXPORT_BATCH)
-          [Symbol.asyncIterator]() as AsyncIterator<Row[]>;
-      }
     },
     async pull(controller) {
-      const next = rows ? await rows.next() : { done: true as const, value: undefined };
-      if (next.done) {
+      if (!spec || (opened && !connection)) {
         controller.close();
         return;
       }
-      controller.enqueue(encoder.encode(next.value.map((row) => csvRow(spec!.toCells(row))).join("")));
+      try {
+        if (!opened) {
+          opened = true;
+          const { sql: text, params } = dialect.sqlToQuery(spec.query);
+          connection = await getSql().reserve();
+          await connection`begin isolation level repeatable read read only`;
+          // JIT compiles for a whole-table plan's cost; the cursor wants its first rows now.
+          await connection`set local jit = off`;
+          await connection.unsafe(`declare tz_export no scroll cursor for ${text}`, params as never[]);
+        }
+        const rows = (await connection!.unsafe(`fetch ${EXPORT_BATCH} from tz_export`)) as unknown as Row[];
+        if (rows.length === 0) {
+          await close();
+          controller.close();
+          return;
+        }
+        controller.enqueue(encoder.encode(rows.map((row) => csvRow(spec.toCells(row))).join("")));
+      } catch (error) {
+        await close();
+        throw error;
+      }
     },
     async cancel() {
-      await rows?.return?.();
+      await close();
     },
   });
 }

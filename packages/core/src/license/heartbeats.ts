@@ -160,7 +160,17 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
   const at = sql`${now.toISOString()}::timestamptz`;
   const ttl = config().certificateTtlSeconds;
   const scope = licenseIds ? sql`and l.id = any(${`{${licenseIds.join(",")}}`}::uuid[])` : sql``;
+  // The shortest window of any license (its own, or the certificate lifetime): no online
+  // installation seen since `silentBefore` is due. Read first and passed as a value, so the
+  // planner sees how few rows are that old and reads them by the heartbeat index.
+  const [shortest] = await db.execute<{ seconds: number }>(sql`
+    select least(${ttl}::int, coalesce(min(heartbeat_window_seconds), ${ttl}::int)) as seconds
+      from licenses where heartbeat_window_seconds > 0`);
+  const silentBefore = new Date(now.getTime() - Number(shortest?.seconds ?? ttl) * 1000).toISOString();
   return db.transaction(async (tx) => {
+    // The estimates above are pessimistic (the planner cannot tell how few are silent), so a JIT
+    // would compile for a big plan: more than half a second for a statement that takes a few ms.
+    await tx.execute(sql`set local jit = off`);
     const rows = await tx.execute<Row>(sql`
       with due as (
         select a.id, l.id as license_id,
@@ -171,8 +181,21 @@ async function cullBatch(db: Db, now: Date, limit: number, licenseIds: string[] 
                           where m.team_id = l.team_id and m.role = 'owner'
                           order by m.created_at limit 1), l.email) as recipient
           from activations a
-          join licenses l on l.id = a.license_id
+          -- One lookup per candidate (offset 0 keeps it a nested loop): the planner, which cannot
+          -- tell how few candidates there are, would otherwise hash every active license.
+          cross join lateral (select * from licenses l0 where l0.id = a.license_id offset 0) l
          where a.deactivated_at is null
+           -- Candidates by index: online ones silent for longer than the shortest window of any license
+           -- (a bound on the per-license test below, so the heartbeat index is read from its old end
+           -- only), and air-gapped ones whose file has expired. One OR over both kept the planner on a
+           -- walk of every active installation.
+           and a.id in (
+             select c.id from activations c
+              where c.deactivated_at is null and c.kind = 'online' and c.last_seen_at < ${silentBefore}::timestamptz
+             union all
+             select c.id from activations c
+              where c.deactivated_at is null and c.kind = 'air_gapped' and c.license_file_expires_at < ${at}
+           )
            and l.state = 'active' and l.expires_at > ${at}
            and (
              -- silent for longer than the window

@@ -18,6 +18,7 @@
  *   prune-rate-limits   every 10 minutes: expired rate-limit counters         server/rate-limit.ts
  *   record-expiries     every 5 minutes: license.expired, once per expiry     license/reminders.ts
  *   prune-webhooks      every hour: delivery log older than WEBHOOK_RETENTION_DAYS   license/webhooks.ts
+ *   refresh-figures     every 5 minutes: the back office overview's figures, once licenses are many   license/backoffice.ts
  *   send-mail           a notice that failed to send, retried with backoff
  *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
  *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
@@ -39,6 +40,7 @@ import { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import { isDatabaseUnavailable, sessionDatabaseUrl, withApplicationName } from "../db/client";
 import { listen } from "../db/listen";
+import { figuresFromSnapshot, refreshFigures } from "../license/backoffice";
 import { type CullOptions, cullSilentInstallations } from "../license/heartbeats";
 import { recordExpiries, sendDueReminders } from "../license/reminders";
 import {
@@ -77,6 +79,8 @@ export type JobsOptions = {
   pruneMinutes?: number;
   /** Minutes between runs recording expired licenses (license.expired events); default 5; 0: none. */
   expiryMinutes?: number;
+  /** Minutes between refreshes of the overview's figures snapshot (only at scale); default 5; 0: none. */
+  figuresMinutes?: number;
   /** Passed to every cull (tests scope it to their licenses). */
   cull?: Omit<CullOptions, "db">;
   /** The tasks' clock (tests inject one so that only their own licenses are due); the real time by default. */
@@ -187,6 +191,14 @@ function tasks(opts: JobsOptions): TaskList {
     }
   };
 
+  const refreshOverviewFigures: Task = async () => {
+    try {
+      if (await figuresFromSnapshot()) await refreshFigures(now());
+    } catch (error) {
+      console.error(`[staff] refreshing the overview figures failed: ${safeMessage(error)}`);
+    }
+  };
+
   const pruneWebhooks: Task = async () => {
     try {
       await pruneWebhookHistory();
@@ -262,6 +274,7 @@ function tasks(opts: JobsOptions): TaskList {
     "prune-rate-limits": pruneCounters,
     "record-expiries": recordExpiredLicenses,
     "prune-webhooks": pruneWebhooks,
+    "refresh-figures": refreshOverviewFigures,
     "send-mail": sendMailTask,
   };
 }
@@ -276,6 +289,7 @@ function cronItems(opts: JobsOptions) {
     ["prune-rate-limits", opts.pruneMinutes ?? 10],
     ["record-expiries", opts.expiryMinutes ?? 5],
     ["prune-webhooks", opts.pruneMinutes ?? 60],
+    ["refresh-figures", opts.figuresMinutes ?? 5],
     ["schedule-webhooks", 1],
     ["recover-jobs", 1],
   ] as const) {

@@ -1,0 +1,1 @@
+CREATE INDEX "licenses_superseded_by_idx" ON "licenses" USING btree ("superseded_by") WHERE "licenses"."superseded_by" is not null;
