@@ -3,9 +3,9 @@
  * does) leaves its job and its queue locked; graphile-worker alone would free
  * them after 4 hours, and a webhook endpoint's deliveries (one queue) would
  * stop that long. What must never happen: a live runner's job given back, or
- * a dead one's kept. server/job-recovery.ts: each runner's workers hold a
- * presence lock on a session of their own; recovery gives back only what a
- * worker without presence holds.
+ * a dead one's kept. server/job-recovery.ts: each runner's pools hold a lease
+ * their process refreshes (every 200 ms in this test); recovery gives back
+ * only what a pool whose lease went stale holds.
  */
 import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -82,15 +82,20 @@ it("a runner killed mid-delivery: its job is kept while it lives, given back onc
     const [worker] = await lockedWorkers();
     expect(worker).toBeTruthy();
 
-    // Alive: nothing is given back, however old the lock.
-    expect(await recoverStoppedWorkers(schema, 0)).toEqual([]);
+    // Alive: nothing is given back while its lease is fresh, however long it holds the job.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await recoverStoppedWorkers(schema, 2)).toEqual([]);
     expect(await lockedWorkers()).toEqual([worker]);
 
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
-    // Its sessions end with it (a moment for PostgreSQL to notice): then its job comes back.
-    await expect.poll(() => recoverStoppedWorkers(schema, 0), { timeout: 10_000 }).toEqual([worker]);
+    // Its lease goes stale: then its job (and its endpoint's queue) comes back.
+    await expect.poll(() => recoverStoppedWorkers(schema, 2), { timeout: 10_000 }).toEqual([worker]);
     expect(await lockedWorkers()).toEqual([]);
+    const queues = await getDb().execute<{ locked_by: string | null }>(
+      sql.raw(`select locked_by from "${schema}"._private_job_queues where locked_by is not null`),
+    );
+    expect(queues).toHaveLength(0);
   } finally {
     child.kill("SIGKILL");
   }

@@ -10,6 +10,7 @@ const jobs = startJobs({
   expiryMinutes: 0,
   pollInterval: 50,
   webhooks: { endpointIds: [process.env.ENDPOINT_ID], timeoutMs: 60_000 },
+  recovery: { leaseRefreshMs: 200 },
 });
 await jobs.ready;
 process.stdout.write("READY\n");

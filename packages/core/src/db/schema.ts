@@ -618,3 +618,14 @@ export const webhookAttempts = pgTable(
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at)],
 );
+
+/**
+ * Each job runner's worker pool while it lives (server/job-recovery.ts): refreshed every 15 s by
+ * its process, removed when the pool ends. A pool whose row went stale, or that has none, died;
+ * the jobs and queues it still holds are given back.
+ */
+export const jobRunnerPools = pgTable("job_runner_pools", {
+  /** graphile-worker's pool id: what its jobs and queues are locked by. */
+  poolId: text("pool_id").primaryKey(),
+  seenAt: tz("seen_at").notNull().defaultNow(),
+});

@@ -5,108 +5,110 @@
  * or a recurring task's queue stays locked with it: deliveries to that
  * endpoint, or the reminders, would stop for 4 hours.
  *
- * Each runner proves itself alive: its presence session (a connection of its
- * own) holds a session-level advisory lock per worker pool
- * (`tz-job-worker:<pool id>`; graphile-worker locks jobs and queues in the
- * pool's name). A session ends with its process, and its locks with it. The
- * `recover-jobs` task (every minute, one runner at a time) finds the pools
- * holding a job or a queue for more than RECOVER_AFTER_SECONDS whose lock
- * nobody holds, and gives their jobs back (graphile-worker's
- * force_unlock_workers); a job that kills its process every time still stops
+ * Each runner keeps a lease per worker pool (graphile-worker locks jobs and
+ * queues in the pool's name): a `job_runner_pools` row its process refreshes
+ * every 15 s and removes when the pool has ended. The `recover-jobs` task
+ * (every minute, one run at a time) finds the pools that have held a job or
+ * a queue for more than RECOVER_AFTER_SECONDS and whose lease is as old (or
+ * missing), and gives their jobs back (graphile-worker's
+ * force_unlock_workers). A job that kills its process every time still stops
  * at its max attempts, which count each time a job is taken.
  *
- * Why both conditions: a live process whose presence session dropped for a
- * moment (a database blip) takes its locks again when it reconnects; only a
- * job locked for longer than any run takes is a candidate, so a blip alone
- * gives nothing back that is still running.
+ * What must never happen: a live runner's job given back while it runs. A
+ * live process refreshes its lease four times in the threshold; the database's
+ * clock judges both. One case remains, documented: a process cut off from the
+ * database for longer than the threshold, whose job somehow runs on through the
+ * outage, may see it run a second time (at least once, as always).
  */
-import type { EventEmitter } from "node:events";
+import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import { getDb, quoteIdent } from "../db/client";
-import { keepSession } from "../db/listen";
 
 export const RECOVER_AFTER_SECONDS = 120;
-const LOCK = "select pg_advisory_lock(hashtextextended('tz-job-worker:' || $1, 0))";
-const UNLOCK = "select pg_advisory_unlock(hashtextextended('tz-job-worker:' || $1, 0))";
+export const LEASE_REFRESH_MS = 15_000;
 
-/** The presence of one runner's worker pools: from graphile-worker's pool:create until the pool has shut down. */
-export function keepWorkersPresent(url: string, events: EventEmitter): { stop(): Promise<void> } {
+type PoolEvent = { workerPool: { id: string } };
+
+/** Keeps the leases of the pools `events` announces, from pool:create to pool:release. */
+export function keepPoolLeases(events: EventEmitter, refreshMs = LEASE_REFRESH_MS): { stop(): Promise<void> } {
   const pools = new Set<string>();
-  let held = new Set<string>(); // what the current session holds
-  let syncing: Promise<void> = Promise.resolve();
-  const sync = () => {
-    syncing = syncing.then(async () => {
-      const client = session.client;
-      if (!client) return;
-      try {
-        for (const id of pools) {
-          if (held.has(id)) continue;
-          await client.query(LOCK, [id]);
-          held.add(id);
-        }
-        for (const id of held) {
-          if (pools.has(id)) continue;
-          await client.query(UNLOCK, [id]);
-          held.delete(id);
-        }
-      } catch {
-        // The session went away: the next one takes them all (onConnect resets `held`).
-      }
-    });
+  const refresh = async (ids: string[]) => {
+    if (!ids.length) return;
+    const list = sql.join(
+      ids.map((id) => sql`(${id})`),
+      sql`, `,
+    );
+    await getDb()
+      .execute(sql`insert into job_runner_pools (pool_id) values ${list}
+                   on conflict (pool_id) do update set seen_at = now()`)
+      .catch(() => {}); // the database is away: the next refresh tries again
   };
-  const session = keepSession(url, {
-    onConnect: () => {
-      held = new Set();
-    },
-    onReady: sync,
-  });
-  const onCreate = ({ workerPool }: { workerPool: { id: string } }) => {
+  const onCreate = ({ workerPool }: PoolEvent) => {
     pools.add(workerPool.id);
-    sync();
+    void refresh([workerPool.id]);
   };
-  // Only once its jobs are finished or given back: a pool shutting down still runs them.
-  const onDone = ({ workerPool }: { workerPool: { id: string } }) => {
+  // pool:release comes last, however the pool ended (its jobs finished, given back, or failed).
+  const onRelease = ({ workerPool }: PoolEvent) => {
     pools.delete(workerPool.id);
-    sync();
+    void getDb()
+      .execute(sql`delete from job_runner_pools where pool_id = ${workerPool.id}`)
+      .catch(() => {}); // a stale row holds nothing: recovery removes it
   };
-  const DONE = ["pool:gracefulShutdown:complete", "pool:forcefulShutdown:complete"];
   events.on("pool:create", onCreate);
-  for (const name of DONE) events.on(name, onDone);
+  events.on("pool:release", onRelease);
+  const timer = setInterval(() => void refresh([...pools]), refreshMs);
+  timer.unref();
   return {
     async stop() {
+      clearInterval(timer);
       events.off("pool:create", onCreate);
-      for (const name of DONE) events.off(name, onDone);
-      await syncing;
-      await session.stop();
+      events.off("pool:release", onRelease);
     },
   };
 }
 
-/** Gives back the jobs and queues of workers that are gone (see above); returns their ids. */
-export async function recoverStoppedWorkers(
-  schema: string,
-  olderThanSeconds = RECOVER_AFTER_SECONDS,
-): Promise<string[]> {
+/**
+ * Gives back the jobs and queues of pools that are gone: held longer than `afterSeconds`, by a
+ * pool whose lease is at least as old or missing. Returns their ids.
+ */
+export async function recoverStoppedWorkers(schema: string, afterSeconds = RECOVER_AFTER_SECONDS): Promise<string[]> {
   const s = quoteIdent(schema);
   return getDb().transaction(async (tx) => {
-    // A transaction-level try-lock succeeds only where no session holds the worker's lock.
-    const rows = await tx.execute<{ worker: string }>(sql`
-      select worker from (
-        select distinct locked_by as worker from ${sql.raw(`${s}._private_jobs`)}
-         where locked_by is not null and locked_at < now() - make_interval(secs => ${olderThanSeconds})
-        union
-        select distinct locked_by from ${sql.raw(`${s}._private_job_queues`)}
-         where locked_by is not null and locked_at < now() - make_interval(secs => ${olderThanSeconds})
-      ) candidates
-      where pg_try_advisory_xact_lock(hashtextextended('tz-job-worker:' || worker, 0))`);
-    const workers = rows.map((r) => r.worker);
-    if (workers.length) {
-      const ids = sql.join(
-        workers.map((w) => sql`${w}`),
+    const rows = await tx.execute<{ pool: string }>(sql`
+      with held as (
+        select locked_by as pool, locked_at from ${sql.raw(`${s}._private_jobs`)} where locked_by is not null
+        union all
+        select locked_by, locked_at from ${sql.raw(`${s}._private_job_queues`)} where locked_by is not null
+      )
+      select h.pool from held h left join job_runner_pools p on p.pool_id = h.pool
+       group by h.pool, p.seen_at
+      having min(h.locked_at) < now() - make_interval(secs => ${afterSeconds})
+         and (p.seen_at is null or p.seen_at < now() - make_interval(secs => ${afterSeconds}))`);
+    const pools = rows.map((r) => r.pool);
+    if (pools.length) {
+      const ids = sql`array[${sql.join(
+        pools.map((p) => sql`${p}`),
         sql`, `,
-      );
-      await tx.execute(sql`select ${sql.raw(`${s}.force_unlock_workers`)}(array[${ids}]::text[])`);
+      )}]::text[]`;
+      await tx.execute(sql`select ${sql.raw(`${s}.force_unlock_workers`)}(${ids})`);
+      await tx.execute(sql`delete from job_runner_pools where pool_id = any(${ids})`);
     }
-    return workers;
+    return pools;
   });
+}
+
+/**
+ * graphile-worker's events for one runner: its own emitter (so a runner keeps only its own pools'
+ * leases), forwarding everything to `also` (a test's emitter) when given.
+ */
+export function runnerEvents(also?: EventEmitter): EventEmitter {
+  const own = new EventEmitter();
+  if (also) {
+    const emit = own.emit.bind(own);
+    own.emit = (name: string | symbol, ...args: unknown[]) => {
+      also.emit(name, ...args);
+      return emit(name, ...args);
+    };
+  }
+  return own;
 }

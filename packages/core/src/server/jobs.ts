@@ -22,7 +22,7 @@
  *   send-mail           a notice that failed to send, retried with backoff
  *   schedule-webhooks   every minute: the outbox's safety net           license/webhook-delivery.ts
  *   deliver-webhooks    one stream's deliveries (queue per endpoint + license)
- *   recover-jobs        every minute: jobs of a process that died, given back  server/job-recovery.ts
+ *   recover-jobs        every minute: jobs of a process that died, given back (no queue)  server/job-recovery.ts
  *
  * Webhooks: each runner also LISTENs on `tz_webhook_events` (its own pg
  * connection, reconnected with a backoff when the database goes away); a
@@ -36,7 +36,7 @@
  * errors only). JOBS=off turns it off. stop() finishes the running jobs
  * (graphile-worker's graceful shutdown) and closes its pool.
  */
-import { EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import { Logger, parseCronItems, type Runner, run, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import { isDatabaseUnavailable, sessionDatabaseUrl, withApplicationName } from "../db/client";
 import { listen } from "../db/listen";
@@ -56,7 +56,7 @@ import {
 import { WEBHOOK_NOTIFY_CHANNEL } from "../license/webhook-events";
 import { pruneWebhookHistory } from "../license/webhooks";
 import { config } from "./config";
-import { keepWorkersPresent, RECOVER_AFTER_SECONDS, recoverStoppedWorkers } from "./job-recovery";
+import { keepPoolLeases, RECOVER_AFTER_SECONDS, recoverStoppedWorkers, runnerEvents } from "./job-recovery";
 import { type Mail, sendMail } from "./mail";
 import { printable } from "./outbound-http";
 import { pruneRateLimits } from "./rate-limit";
@@ -87,8 +87,13 @@ export type JobsOptions = {
   now?: () => Date;
   /** graphile-worker's events (tests count jobs). */
   events?: WorkerEvents;
-  /** A job locked this long by a worker whose process is gone is given back (default 120 s). */
-  recoverAfterSeconds?: number;
+  /** Recovery of a dead process's jobs (tests: seconds, not minutes). */
+  recovery?: {
+    /** A job held this long by a pool whose lease is as old is given back (default 120 s). */
+    afterSeconds?: number;
+    /** How often this runner refreshes its pools' leases (default 15 s). */
+    leaseRefreshMs?: number;
+  };
   pollInterval?: number;
   /** Webhook delivery: settings (tests: a tiny retry base, an allowed local receiver) and a scope. */
   webhooks?: Partial<DeliverySettings> & {
@@ -217,9 +222,12 @@ function tasks(opts: JobsOptions): TaskList {
   };
 
   const recoverJobs: Task = async () => {
-    const workers = await recoverStoppedWorkers(schema, opts.recoverAfterSeconds ?? RECOVER_AFTER_SECONDS);
-    if (workers.length) {
-      console.error(`[jobs] gave back the jobs of ${workers.length} worker(s) whose app process is gone`);
+    try {
+      const pools = await recoverStoppedWorkers(schema, opts.recovery?.afterSeconds ?? RECOVER_AFTER_SECONDS);
+      if (pools.length)
+        console.error(`[jobs] gave back the jobs of ${pools.length} worker pool(s) whose process is gone`);
+    } catch (error) {
+      console.error(`[jobs] recovering jobs failed: ${safeMessage(error)}`);
     }
   };
 
@@ -303,7 +311,9 @@ function cronItems(opts: JobsOptions) {
         // A run missed while no app process was up is caught up once at the next start
         // (not the webhook sweep: the listener's first pass at start does its work; nor recovery).
         backfillPeriod: task === "schedule-webhooks" || task === "recover-jobs" ? 0 : Math.min(minutes, 1_440) * 60_000,
-        queueName: task,
+        // Its own queue keeps two runs of a task apart; not recovery's, which must run when a dead
+        // process holds its queue (its job key already makes it one run at a time).
+        ...(task === "recover-jobs" ? {} : { queueName: task }),
         jobKey: `cron:${task}`,
         maxAttempts: 1,
       },
@@ -356,9 +366,9 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
     markReady = resolve;
   });
 
-  // Every worker's presence, proved by a lock on a session of its own (server/job-recovery.ts).
-  const events = (opts.events as unknown as EventEmitter | undefined) ?? new EventEmitter();
-  const presence = keepWorkersPresent(jobsUrl(opts.connectionString ?? sessionDatabaseUrl()), events);
+  // This runner's pools hold leases while they live (server/job-recovery.ts).
+  const events = runnerEvents(opts.events as unknown as EventEmitter | undefined);
+  const leases = keepPoolLeases(events, opts.recovery?.leaseRefreshMs);
 
   const relaunch = () => {
     retry = setTimeout(() => {
@@ -381,7 +391,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
         taskList: tasks(opts),
         crontab: "",
         parsedCronItems: parseCronItems(cronItems(opts).map(({ minutes: _, ...item }) => item)),
-        events: events as WorkerEvents,
+        events: events as unknown as WorkerEvents,
       });
       if (stopped) {
         await started.stop();
@@ -389,16 +399,19 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
       }
       runner = started;
       markReady();
-      started.promise.then(
-        () => {},
-        (error: unknown) => {
-          if (runner !== started) return;
-          runner = null;
-          if (stopped) return;
-          console.error(`[jobs] runner stopped: ${safeMessage(error)}; restarting in ${RESTART_DELAY_MS / 1000} s`);
-          relaunch();
-        },
-      );
+      // graphile-worker 0.18 resolves the promise however its pool ended (an error included): a runner
+      // that ends while it should run is started again.
+      const ended = (error?: unknown) => {
+        if (runner !== started) return;
+        runner = null;
+        if (stopped) return;
+        // A breaking-migration notice from another schema sets exit code 57; this process is not exiting.
+        if (process.exitCode === 57) process.exitCode = undefined;
+        const why = error === undefined ? "it ended" : safeMessage(error);
+        console.error(`[jobs] runner stopped (${why}); restarting in ${RESTART_DELAY_MS / 1000} s`);
+        relaunch();
+      };
+      started.promise.then(() => ended(), ended);
     } catch (error) {
       if (stopped) return;
       console.error(`[jobs] could not start: ${safeMessage(error)}; retrying in ${RESTART_DELAY_MS / 1000} s`);
@@ -438,7 +451,7 @@ export function startJobs(opts: JobsOptions = {}): JobsHandle {
       const current = runner;
       runner = null;
       if (current) await current.stop().catch((error: unknown) => console.error(`[jobs] stop: ${safeMessage(error)}`));
-      await presence.stop();
+      await leases.stop();
     },
   };
 }
