@@ -80,10 +80,15 @@ afterAll(async () => {
 describe("answers from memory", () => {
   it("a second check-in is answered from memory, with the same certificate", async () => {
     const { key, instanceId } = await activated();
-    const first = await statusByKey(key, instanceId);
-    const before = hits();
-    const second = await statusByKey(key, instanceId);
-    expect(hits()).toBe(before + 1);
+    // On a loaded machine the cache may be off for a moment (its ping late): then both go to the database.
+    let first = await statusByKey(key, instanceId);
+    let second = first;
+    await within(5_000, async () => {
+      first = await statusByKey(key, instanceId);
+      const before = hits();
+      second = await statusByKey(key, instanceId);
+      return hits() === before + 1;
+    });
     expect(second).toEqual(first);
     expect(second.certificate).toBeTruthy();
     expect(second.certificate).toBe(first.certificate);

@@ -195,7 +195,7 @@ type CachedInstallation = {
   row: InstallationColumns;
   certificate: IssuedCertificate | null;
   /** The last answer from memory, given again for up to ANSWER_REUSE_MS (frozen: callers share it). */
-  answer?: { body: LicenseStatusBody; until: number };
+  answer?: { body: LicenseStatusBody; from: number; until: number };
 };
 
 /**
@@ -273,15 +273,17 @@ export async function statusByKey(
     if (cached && (instanceId === null || (installation && !checkInDue(installation.row, now)))) {
       statusCache.countAnswer(true);
       const at = now.getTime();
-      if (installation?.answer && installation.answer.until > at) return installation.answer.body;
+      const reused = installation?.answer;
+      if (reused && reused.from <= at && at < reused.until) return reused.body;
       const body = answer(
         { ...cached.license, ...(installation?.row ?? NO_INSTALLATION) },
         instanceId,
         now,
         installation,
       );
-      if (installation)
-        installation.answer = { body: deepFreeze(body), until: Math.min(at + ANSWER_REUSE_MS, cached.until) };
+      if (installation) {
+        installation.answer = { body: deepFreeze(body), from: at, until: Math.min(at + ANSWER_REUSE_MS, cached.until) };
+      }
       return body;
     }
   }
