@@ -234,22 +234,33 @@ describe("what was read before a change is never stored after it", () => {
   });
 
   it("this process's own write drops the license at once, before its notification", async () => {
-    const a = await activated();
-    const b = await activated();
-    await statusByKey(a.key, a.instanceId);
-    await statusByKey(b.key, b.instanceId);
-    await settleStatusCache();
-    proxy.stall(); // notifications stop arriving; the cache stays live for under a second
-    try {
-      await setMaxClients(a.id, 31);
-      await setMaxClients(b.id, 32);
-      forgetStatusOf(a.key); // what the installation API does after an installation's own write
-      expect((await statusByKey(b.key, b.instanceId)).limits?.maxClients).not.toBe(32); // still from memory
-      expect((await statusByKey(a.key, a.instanceId)).limits?.maxClients).toBe(31);
-    } finally {
-      proxy.unstall();
+    // Stalled, the cache stays live for under a second: the case is tried again if a loaded
+    // machine let that second pass before B was read (B must come from memory to prove anything).
+    for (let attempt = 1; ; attempt++) {
+      const a = await activated();
+      const b = await activated();
+      await statusByKey(a.key, a.instanceId);
+      await statusByKey(b.key, b.instanceId);
+      await settleStatusCache();
+      await live();
+      proxy.stall(); // notifications stop arriving
+      try {
+        await setMaxClients(a.id, 31);
+        await setMaxClients(b.id, 32);
+        forgetStatusOf(a.key); // what the installation API does after an installation's own write
+        const before = hits();
+        const fromB = (await statusByKey(b.key, b.instanceId)).limits?.maxClients;
+        const fromA = (await statusByKey(a.key, a.instanceId)).limits?.maxClients;
+        if (hits() === before + 1 || attempt === 5) {
+          expect(fromB).not.toBe(32); // B from memory: its change is unknown here
+          expect(fromA).toBe(31); // A forgotten: read again
+          break;
+        }
+      } finally {
+        proxy.unstall();
+        await live();
+      }
     }
-    await live();
   });
 });
 
@@ -261,8 +272,9 @@ describe("a listener that fails", () => {
     proxy.stall();
     try {
       await deactivateInstallation({ licenseId: id }, instanceId, ctx);
-      const took = await within(1_500, async () => (await statusByKey(key, instanceId)).certificate === undefined);
-      expect(took).toBeLessThan(1_300);
+      // The bound is the ping's age (1 s); a loaded machine adds its scheduling to the measurement.
+      const took = await within(2_500, async () => (await statusByKey(key, instanceId)).certificate === undefined);
+      expect(took).toBeLessThan(2_000);
       expect(statusCacheLive()).toBe(false);
     } finally {
       proxy.unstall();
