@@ -20,14 +20,14 @@
  * absolute figures, are what to compare: the client and the servers share the machine.
  */
 import "./support/require-supported-node";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@ticketzero/core/server/free-port";
 import postgres from "postgres";
-import { launcherMemory, postJson } from "./support/processes";
+import { children, launcherMemory, postJson, type Server, spawnServer } from "./support/processes";
 
 type Histogram = { average: number; mean: number; p50: number; p99: number; max: number };
 type Result = {
@@ -57,7 +57,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = 50;
 const PG_URL = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
-const children = new Set<ChildProcess>();
 
 const tempDirs = new Set<string>();
 /** A temporary DATA_DIR, removed however the benchmark ends. */
@@ -95,64 +94,6 @@ function ensureBuild() {
   }
   console.log("No production build: running `npx next build` …");
   execFileSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", timeout: 15 * 60_000 });
-}
-
-type Server = { url: string; pid: number; stop(): Promise<void> };
-
-/** Spawns `script` with `env` and waits for `ready` in its output (180 s at most). */
-async function spawnServer(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: string,
-): Promise<Server> {
-  const port = Number(env.PORT);
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, script), ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${script} did not start in 180 s:\n${output}`));
-    }, 180_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          children.delete(child);
-          return resolve();
-        }
-        const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        child.once("exit", () => {
-          clearTimeout(kill);
-          children.delete(child);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
 }
 
 async function startPortal(databaseUrl: string, dataDir: string): Promise<Server> {
@@ -194,11 +135,11 @@ async function prepare(server: Server, n = 1): Promise<Installation[]> {
   const installations: Installation[] = [];
   for (let i = 0; i < n; i++) {
     const email = `bench-${Date.now()}-${i}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-    const trial = await postJson(`${server.url}/admin/generate-trial`, { email });
+    const trial = await postJson(`${server.loopbackUrl}/admin/generate-trial`, { email });
     if (trial.status !== 201) throw new Error(`trial: ${trial.status} ${JSON.stringify(trial.json)}`);
     const key = trial.json.licenseKey as string;
     const instanceId = `bench-instance-${i + 1}`;
-    const activated = await postJson(`${server.url}/admin/activate-license`, { licenseKey: key, instanceId });
+    const activated = await postJson(`${server.loopbackUrl}/admin/activate-license`, { licenseKey: key, instanceId });
     if (activated.status !== 201) throw new Error(`activation: ${activated.status} ${JSON.stringify(activated.json)}`);
     installations.push({ key, instanceId });
   }
@@ -217,7 +158,7 @@ const statusHeaders = ({ key, instanceId }: Installation) => ({
  * of load, each connection going through the installations in turn.
  */
 async function measure(server: Server, label: string, installations: Installation[]): Promise<Row> {
-  const url = `${server.url}/api/license-status`;
+  const url = `${server.loopbackUrl}/api/license-status`;
   for (const installation of installations) {
     const check = await fetch(url, { headers: statusHeaders(installation), signal: AbortSignal.timeout(30_000) });
     const body = (await check.json()) as { certificate?: string };

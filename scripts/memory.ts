@@ -12,13 +12,12 @@
  * (default 400). Linux only (it reads /proc); talks to localhost only.
  */
 import "./support/require-supported-node";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@ticketzero/core/server/free-port";
-import { launcherMemory, postJson, pssKb } from "./support/processes";
+import { children, launcherMemory, postJson, pssKb, type Server, spawnServer } from "./support/processes";
 
 type Autocannon = (options: {
   url: string;
@@ -57,13 +56,15 @@ function measure(label: string, appPid: number, dataDir: string): number {
 async function main(): Promise<number> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "tz-memory-"));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(root, "scripts/start.ts"), ...(apiOnly ? ["--api-only"] : [])],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
+  let server: Server | null = null;
+  const killer = setTimeout(() => {
+    for (const child of children) child.kill("SIGKILL");
+  }, 10 * 60_000);
+  try {
+    server = await spawnServer(
+      "scripts/start.ts",
+      apiOnly ? ["--api-only"] : [],
+      {
         NODE_ENV: "production",
         APP_ENV: "development",
         PORT: String(port),
@@ -72,33 +73,15 @@ async function main(): Promise<number> {
         REMINDERS_INTERVAL_MINUTES: "0",
         RATE_LIMIT_KEY_PER_MINUTE: "100000000",
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  const killer = setTimeout(() => child.kill("SIGKILL"), 10 * 60_000);
-  try {
-    let output = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start in 180 s:\n${output}`)), 180_000);
-      child.stdout!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes(`on http://localhost:${port}`)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.stderr!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-    });
+      `on http://localhost:${port}`,
+    );
     console.log(
       `Server on port ${port} (${apiOnly ? "--api-only" : "production build"}), embedded database in ${dataDir}`,
     );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const atStart = measure("After start", child.pid!, dataDir);
+    const atStart = measure("After start", server.pid, dataDir);
 
-    const base = `http://127.0.0.1:${port}`;
+    const base = server.loopbackUrl;
     const trial = await postJson(`${base}/admin/generate-trial`, { email: `memory-${Date.now()}@example.test` });
     if (trial.status !== 201) throw new Error(`trial: ${trial.status} ${JSON.stringify(trial.json)}`);
     const key = trial.json.licenseKey as string;
@@ -113,17 +96,13 @@ async function main(): Promise<number> {
     console.log(
       `\n${result.requests.total} GET /api/license-status calls: non-2xx ${result.non2xx}, errors ${result.errors + result.timeouts}`,
     );
-    const after = measure(`After ${REQUESTS} status calls`, child.pid!, dataDir);
+    const after = measure(`After ${REQUESTS} status calls`, server.pid, dataDir);
     const worst = Math.max(atStart, after);
     console.log(`\nBudget ${BUDGET_MB} MB: ${worst <= BUDGET_MB ? "within" : "OVER"} (${worst.toFixed(1)} MB at most)`);
     return worst <= BUDGET_MB && result.non2xx === 0 ? 0 : 1;
   } finally {
     clearTimeout(killer);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -18,12 +18,12 @@
  * The staff member, token and sessions it creates are removed at the end.
  */
 import "./support/require-supported-node";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "@ticketzero/core/server/free-port";
 import postgres from "postgres";
+import { children, type Server, spawnServer } from "./support/processes";
 
 const root = path.resolve(import.meta.dirname, "..");
 const RUNS = Number(process.env.RUNS || 20);
@@ -50,7 +50,6 @@ if (!existsSync(path.join(root, ".next/BUILD_ID"))) {
 }
 const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 
-const children = new Set<ChildProcess>();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     for (const child of children) child.kill("SIGKILL");
@@ -58,60 +57,24 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-type Server = { url: string; stop(): Promise<void> };
-
 async function startServer(target: Target): Promise<Server> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    APP_ENV: "development",
-    PORT: String(port),
-    DATA_DIR: target.dataDir,
-    DATABASE_URL: target.url,
-    PUBLIC_URL: `http://localhost:${port}`,
-    JOBS: "off",
-    RATE_LIMIT_KEY_PER_MINUTE: "100000000",
-    TRUST_PROXY: "",
-  };
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/start.ts")], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 180 s:\n${output}`)), 180_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(`on http://localhost:${port}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `http://localhost:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        child.once("exit", () => {
-          clearTimeout(kill);
-          children.delete(child);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
+  return spawnServer(
+    "scripts/start.ts",
+    [],
+    {
+      NODE_ENV: "production",
+      APP_ENV: "development",
+      PORT: String(port),
+      DATA_DIR: target.dataDir,
+      DATABASE_URL: target.url,
+      PUBLIC_URL: `http://localhost:${port}`,
+      JOBS: "off",
+      RATE_LIMIT_KEY_PER_MINUTE: "100000000",
+      TRUST_PROXY: "",
+    },
+    `on http://localhost:${port}`,
+  );
 }
 
 type Probe = { label: string; path: string; as: "staff" | "customer" | "token"; firstByte?: boolean };

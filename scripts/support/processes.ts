@@ -1,5 +1,87 @@
-/** Linux /proc readings shared by the memory benchmark and the embedded-database tests. */
+/**
+ * What the benchmarks and figure scripts share: starting a server script and stopping it, Linux
+ * /proc readings (also used by the embedded-database tests), a JSON POST.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export type Server = {
+  /** http://localhost:PORT: what next-auth's links and cookies are for. */
+  url: string;
+  /** http://127.0.0.1:PORT: for load generators (no name lookup, IPv4 like the reference). */
+  loopbackUrl: string;
+  pid: number;
+  output(): string;
+  stop(): Promise<void>;
+};
+
+/** Children started here and still running: a script's signal handler stops them. */
+export const children = new Set<ChildProcess>();
+
+/**
+ * Spawns `script` (relative to the project, run with tsx) with `env` on top of this process's,
+ * and waits for `ready` in its output (180 s at most; a server that does not start is killed).
+ * `stop()` sends SIGTERM (a supervisor stops its embedded PostgreSQL too), SIGKILL after 10 s.
+ */
+export async function spawnServer(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: string,
+): Promise<Server> {
+  const port = Number(env.PORT);
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${script} did not start in 180 s:\n${output}`));
+    }, 180_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://localhost:${port}`,
+    loopbackUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          children.delete(child);
+          return resolve();
+        }
+        const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          children.delete(child);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
 
 /** The processes whose parent is `pid` (e.g. a postmaster's backends and helpers). */
 export function childrenOf(pid: number): number[] {
