@@ -18,10 +18,11 @@ import { issueLicense } from "@ticketzero/core/license/licenses";
 import { createEndpoint } from "@ticketzero/core/license/webhooks";
 import { resetConfig } from "@ticketzero/core/server/config";
 import { recoverStoppedWorkers } from "@ticketzero/core/server/job-recovery";
-import { type JobsHandle, startJobs } from "@ticketzero/core/server/jobs";
+import type { JobsHandle } from "@ticketzero/core/server/jobs";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { suffix, testEmail } from "../support/http";
+import { startTestJobs } from "../support/jobs";
 
 const schema = `tz_jobs_rec_${suffix()}`;
 const ctx = { actor: "test:recovery" };
@@ -101,13 +102,7 @@ it("a runner killed mid-delivery: its job is kept while it lives, given back onc
   }
 
   // Another runner takes the job at once (not 4 hours later) and delivers the same event.
-  jobs = startJobs({
-    schema,
-    reminderMinutes: 0,
-    cullMinutes: 0,
-    pruneMinutes: 0,
-    expiryMinutes: 0,
-    pollInterval: 50,
+  jobs = startTestJobs(schema, {
     webhooks: { endpointIds: [endpointId], timeoutMs: 5_000 },
   });
   await expect

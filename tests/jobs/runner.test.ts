@@ -7,11 +7,12 @@
  */
 import { EventEmitter } from "node:events";
 import { getDb } from "@ticketzero/core/db/client";
-import { type JobsHandle, startJobs } from "@ticketzero/core/server/jobs";
+import type { JobsHandle } from "@ticketzero/core/server/jobs";
 import { sql } from "drizzle-orm";
 import type { WorkerEvents } from "graphile-worker";
 import { afterAll, expect, it } from "vitest";
 import { suffix } from "../support/http";
+import { startTestJobs } from "../support/jobs";
 
 const schema = `tz_jobs_run_${suffix()}`;
 let jobs: JobsHandle | null = null;
@@ -25,13 +26,7 @@ it("a pool that ends is replaced by a new one, whose lease is kept", async () =>
   const events = new EventEmitter();
   const pools: { id: string; gracefulShutdown(reason?: string): unknown }[] = [];
   events.on("pool:create", ({ workerPool }) => pools.push(workerPool));
-  jobs = startJobs({
-    schema,
-    reminderMinutes: 0,
-    cullMinutes: 0,
-    pruneMinutes: 0,
-    expiryMinutes: 0,
-    pollInterval: 50,
+  jobs = startTestJobs(schema, {
     events: events as unknown as WorkerEvents,
     webhooks: { endpointIds: [], listen: false },
   });

@@ -34,12 +34,13 @@ import {
   updateEndpoint,
 } from "@ticketzero/core/license/webhooks";
 import { resetConfig } from "@ticketzero/core/server/config";
-import { type JobsHandle, startJobs } from "@ticketzero/core/server/jobs";
+import type { JobsHandle } from "@ticketzero/core/server/jobs";
 import { readOutbox } from "@ticketzero/core/server/mail";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { suffix, testEmail } from "../support/http";
+import { startTestJobs } from "../support/jobs";
 import { type Receiver, startReceiver } from "./support/receiver";
 
 const DAY = 86_400_000;
@@ -76,13 +77,7 @@ beforeAll(async () => {
   process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = "true";
   process.env.STAFF_EMAILS = STAFF;
   resetConfig();
-  jobs = startJobs({
-    schema,
-    reminderMinutes: 0,
-    cullMinutes: 0,
-    pruneMinutes: 0,
-    expiryMinutes: 0,
-    pollInterval: 50,
+  jobs = startTestJobs(schema, {
     // 100 ms × 2^n retries inside a 3-second window.
     webhooks: { endpointIds, retryBaseMs: 100, retryWindowMs: 3_000, timeoutMs: 2_000 },
   });

@@ -14,7 +14,6 @@ import { pathnameOf } from "./front-door";
 import { ALL_OPERATIONS, STAFF_API_PREFIX } from "./openapi";
 import { type AnyOperation, matchOperation, type Operation, runOperation } from "./operations";
 
-/** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
 /**
  * JSON text, once per body object: the status cache gives the same frozen answer to an
  * installation's check-ins for up to a second (license-status.ts), so it is serialised once.
@@ -30,6 +29,7 @@ function serialized(body: unknown): string {
   return text;
 }
 
+/** Writes an API answer. The security headers are already on `res`: the launcher sets them on every request. */
 export function send(res: ServerResponse, response: ApiResponse): void {
   if (response.body === undefined) {
     res.writeHead(response.status, response.headers);

@@ -30,7 +30,7 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { getSql, sessionDatabaseUrl, withApplicationName } from "../db/client";
-import { type KeptSession, listen } from "../db/listen";
+import { type Listener, listen } from "../db/listen";
 import { config } from "../server/config";
 
 export const LICENSE_CHANGED_CHANNEL = "tz_license_changed";
@@ -57,7 +57,7 @@ export type CachedLicense<License, Installation> = {
 export type Mark = { seq: number; at: number };
 
 type State = {
-  listener: KeptSession;
+  listener: Listener;
   pinger: NodeJS.Timeout;
   token: string;
   /** When the newest ping that came back was sent (monotonic ms). */
